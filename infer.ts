@@ -1,0 +1,67 @@
+/**
+ * `deno run infer.ts < input.json`: predict from the command line.
+ *
+ * Reads one JSON object (prints its prediction) or an array of objects
+ * (prints an array of predictions) on stdin. Needs no permission flags for
+ * the default model, which it imports as a local JSON module; `--model DIR`
+ * reads another directory and needs `--allow-read`.
+ * @module
+ */
+import { z } from "zod";
+import { type Command, parseFlags } from "./lib/cli.ts";
+import { fail, InputError } from "./lib/errors.ts";
+import { checkPayload, issuesLine } from "./lib/inputs.ts";
+import { loadModel, type Model, parseModel } from "./lib/model.ts";
+
+const command: Command = {
+  usage: "deno run infer.ts [--model DIR] < input.json",
+  summary:
+    "Predicts the class of one JSON object, or of each object in a JSON array, read from stdin.",
+  flags: {
+    model: {
+      type: "string",
+      value: "DIR",
+      description: "Model directory (default: models/latest; another needs --allow-read)",
+    },
+  },
+};
+
+const Options = z.object({ model: z.string().min(1).optional() });
+
+/** Runs inference with command-line `args` on the text `input`. */
+export async function main(args: string[], input: () => Promise<string>): Promise<void> {
+  const parsed = parseFlags(args, command, Options);
+  if (parsed.help) return console.log(parsed.text);
+  const model = parsed.options.model ? await loadModel(parsed.options.model) : await defaultModel();
+  const text = await input();
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    throw new InputError(
+      `Cannot read input: stdin is not valid JSON${text.trim() === "" ? " (it is empty)" : ""}`,
+    );
+  }
+  const checked = checkPayload(payload, model.rowSchema);
+  if (!checked.ok) throw new InputError(`Invalid input: ${issuesLine(checked.issues)}`);
+  const labels = Array.from(model.predictRows(checked.rows).classes, (k) => model.classes[k]);
+  console.log(JSON.stringify(checked.batch ? labels : labels[0]));
+}
+
+async function defaultModel(): Promise<Model> {
+  let json: unknown;
+  try {
+    // a literal local import needs no --allow-read
+    json = (await import("./models/latest/model.json", { with: { type: "json" } })).default;
+  } catch (err) {
+    const reason = /not found/i.test(String(err))
+      ? "no model.json there (train one with: deno task train)"
+      : "model.json is not valid JSON";
+    throw new InputError(`Cannot load model "models/latest": ${reason}`);
+  }
+  return parseModel(json, "models/latest");
+}
+
+if (import.meta.main) {
+  await main(Deno.args, () => new Response(Deno.stdin.readable).text()).catch(fail);
+}

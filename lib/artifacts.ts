@@ -1,0 +1,30 @@
+/**
+ * A model directory on disk: `model.json`, `metrics.json`, `model_card.md`.
+ * @module
+ */
+import { writeFileAtomic } from "./atomic.ts";
+import { modelCard } from "./card.ts";
+import type { Scores } from "./metrics.ts";
+import { MODEL_FILE, type ModelFile, modelToJson } from "./model.ts";
+
+/** The metrics file inside a model directory, as the seed names it. */
+export const METRICS_FILE = "metrics.json";
+/** The model card inside a model directory. */
+export const CARD_FILE = "model_card.md";
+
+/**
+ * Writes a model directory. Each file is replaced atomically, and
+ * `model.json` goes last so a reader never loads a model whose metrics are
+ * missing.
+ */
+export async function writeModelDir(dir: string, file: ModelFile): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  await writeFileAtomic(`${dir}/${METRICS_FILE}`, metricsJson(file.metrics));
+  await writeFileAtomic(`${dir}/${CARD_FILE}`, modelCard(file));
+  await writeFileAtomic(`${dir}/${MODEL_FILE}`, modelToJson(file));
+}
+
+/** The seed's `metrics.json` text. */
+export function metricsJson(metrics: Scores): string {
+  return JSON.stringify({ accuracy: metrics.accuracy, f1: metrics.f1 }, null, 2) + "\n";
+}

@@ -1,0 +1,64 @@
+/**
+ * The model card, `model_card.md`: what a reviewer reads before trusting a
+ * model. Every figure in it comes from the model document.
+ * @module
+ */
+import type { ModelFile } from "./model.ts";
+
+/** Renders the model card for a model document. */
+export function modelCard(file: ModelFile): string {
+  const t = file.training;
+  const solver = Object.entries(t.solver).map(([k, v]) => `${k}=${v}`).join(", ");
+  const features = file.features.map((f) =>
+    f.type === "numeric"
+      ? `| ${f.name} | numeric | mean ${fmt(f.mean)}, sd ${fmt(f.scale)}, range [${fmt(f.min)}, ${
+        fmt(f.max)
+      }] | ${f.missing} |`
+      : `| ${f.name} | categorical | ${
+        f.categories.map((c) => JSON.stringify(c)).join(", ")
+      } | ${f.missing} |`
+  );
+  return [
+    `# Model card: ${file.name}`,
+    "",
+    "## Model details",
+    "",
+    `- Algorithm: multi-class logistic regression (ml-logistic-regression ${
+      file.runtime["ml-logistic-regression"] ?? "?"
+    }), features standardised, intercept added, categories one-hot encoded`,
+    `- Solver: ${solver}`,
+    `- Created: ${file.createdAt}, with Deno ${file.runtime.deno ?? "?"}`,
+    `- Format: ${file.format} v${file.formatVersion}`,
+    "",
+    "## Intended use",
+    "",
+    `Predicting \`${file.target}\` (${
+      file.classes.map(String).join(", ")
+    }) from rows shaped like the training data.`,
+    "Out of scope: data whose columns, units or population differ from the training data.",
+    "",
+    "## Training data",
+    "",
+    `- File: \`${t.data}\` (SHA-256 \`${t.sha256}\`)`,
+    `- Rows: ${t.rows} (${t.trainRows} to train, ${t.testRows} held out; stratified, seed ${t.seed}, test size ${t.testSize})`,
+    "",
+    "| feature | type | training statistics | missing |",
+    "|---|---|---|---|",
+    ...features,
+    "",
+    "## Metrics (held-out rows)",
+    "",
+    `- Accuracy: ${fmt(file.metrics.accuracy)}`,
+    `- Macro F1: ${fmt(file.metrics.f1)}`,
+    "",
+    "## Caveats",
+    "",
+    "- Scores on a small held-out split are noisy; evaluate on more data before relying on them.",
+    "- A linear model: interactions between features are not captured.",
+    "",
+  ].join("\n");
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toPrecision(4);
+}

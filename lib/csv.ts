@@ -1,0 +1,119 @@
+/**
+ * Reading CSV: the one module that parses it.
+ *
+ * It streams records through `csv-parse` (standing in for `@std/csv`, which
+ * lives on JSR), so switching parsers touches this file only. Every error is
+ * an {@link InputError} that names the source and the line.
+ * @module
+ */
+import { CsvError, parse } from "csv-parse/stream";
+import { InputError } from "./errors.ts";
+
+/** One data record and the line of the file it ends on (1-based). */
+export interface CsvRecord {
+  /** The line number in the file, counting the header as line 1. */
+  line: number;
+  /** The record's fields, as many as the header has. */
+  fields: string[];
+}
+
+/** An open CSV source: its header row and its remaining records. */
+export interface CsvReader {
+  /** The column names from the first row. */
+  header: string[];
+  /** The data records, streamed. */
+  records: AsyncGenerator<CsvRecord>;
+}
+
+/** Opens the CSV file at `path` and reads its header row. */
+export async function openCsv(path: string): Promise<CsvReader> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+    const info = await file.stat();
+    if (info.isDirectory) {
+      file.close();
+      throw new InputError(`Cannot read CSV "${path}": it is a directory`);
+    }
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(`Cannot read CSV "${path}": ${fileProblem(err)}`);
+  }
+  return await readCsvStream(file.readable, path);
+}
+
+/** Reads CSV from a string, as {@link openCsv} reads a file. */
+export function csvFromString(text: string, name = "<string>"): Promise<CsvReader> {
+  const stream = new Blob([text]).stream();
+  return readCsvStream(stream, name);
+}
+
+/** Reads CSV from a byte stream; `name` is used in error messages. */
+export async function readCsvStream(
+  stream: ReadableStream<Uint8Array>,
+  name: string,
+): Promise<CsvReader> {
+  const parser = parse({
+    bom: true,
+    info: true,
+    skip_empty_lines: true,
+    relax_column_count: false,
+  });
+  // csv-parse decodes the bytes itself, and reports lines as it goes
+  const records = stream.pipeThrough(parser)[Symbol.asyncIterator]() as AsyncIterator<
+    { record: string[]; info: { lines: number } }
+  >;
+  const first = await next(records, name);
+  if (first.done) {
+    throw new InputError(`Cannot read CSV "${name}": file is empty`);
+  }
+  const header = first.value.record;
+  return { header, records: rest(records, name) };
+}
+
+async function* rest(
+  records: AsyncIterator<{ record: string[]; info: { lines: number } }>,
+  name: string,
+): AsyncGenerator<CsvRecord> {
+  while (true) {
+    const item = await next(records, name);
+    if (item.done) return;
+    yield { line: item.value.info.lines, fields: item.value.record };
+  }
+}
+
+async function next<T>(
+  records: AsyncIterator<T>,
+  name: string,
+): Promise<IteratorResult<T>> {
+  try {
+    return await records.next();
+  } catch (err) {
+    throw new InputError(`Cannot read CSV "${name}": ${csvProblem(err)}`);
+  }
+}
+
+function csvProblem(err: unknown): string {
+  if (!(err instanceof CsvError)) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  const ragged = /expect (\d+), got (\d+) on line (\d+)/.exec(err.message);
+  if (ragged) {
+    return `line ${ragged[3]} has ${ragged[2]} fields, expected ${ragged[1]}`;
+  }
+  const quote = /opening quote at line (\d+)/.exec(err.message);
+  if (quote) return `line ${quote[1]}: quoted field is never closed`;
+  const line = (err as CsvError & { lines?: number }).lines;
+  const detail = err.message.replace(/^Invalid [^:]*:\s*/, "");
+  return line !== undefined && !/line \d+/.test(detail) ? `line ${line}: ${detail}` : detail;
+}
+
+/** Describes why a file cannot be opened, in a few words. */
+export function fileProblem(err: unknown): string {
+  if (err instanceof Deno.errors.NotFound) return "file not found";
+  if (err instanceof Deno.errors.NotCapable) {
+    return "read permission denied (grant it with --allow-read)";
+  }
+  if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return err instanceof Error ? err.message : String(err);
+}

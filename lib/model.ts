@@ -1,0 +1,228 @@
+/**
+ * The model file format, `model.json`: the one module that writes and reads it.
+ *
+ * A versioned JSON document holding the ml-logistic-regression model's own
+ * `toJSON()` plus everything needed to use it: the feature schema (scaling,
+ * imputation, categories), the class labels, the training parameters and the
+ * metrics. It is validated with zod on every load, and checked for internal
+ * consistency (weights against features, classifiers against classes).
+ * @module
+ */
+import { z } from "zod";
+import { InputError } from "./errors.ts";
+import {
+  encodedWidth,
+  Feature,
+  type Row,
+  type RowEncoder,
+  rowEncoder,
+  rowSchema,
+} from "./features.ts";
+import type { Label } from "./dataset.ts";
+import { Estimator, ProbabilityKind } from "./solver.ts";
+
+/** The format name written in every model file. */
+export const MODEL_FORMAT = "mvd-model";
+/** The format version this code writes and reads. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** The file name of a model inside its directory. */
+export const MODEL_FILE = "model.json";
+
+const Metrics = z.object({ accuracy: z.number().min(0).max(1), f1: z.number().min(0).max(1) });
+
+/** What was trained, on what, and how. */
+export const Training = z.object({
+  data: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  rows: z.number().int().positive(),
+  trainRows: z.number().int().positive(),
+  testRows: z.number().int().nonnegative(),
+  seed: z.number().int(),
+  testSize: z.number().min(0).max(1),
+  solver: z.record(z.string(), z.union([z.string(), z.number()])),
+});
+/** What was trained, on what, and how. */
+export type Training = z.infer<typeof Training>;
+
+/** The whole `model.json` document. */
+export const ModelFile = z.object({
+  format: z.literal(MODEL_FORMAT),
+  formatVersion: z.literal(MODEL_FORMAT_VERSION),
+  name: z.string().min(1),
+  createdAt: z.string().min(1),
+  target: z.string().min(1),
+  classes: z.union([z.array(z.number()), z.array(z.string())]),
+  features: z.array(Feature).min(1),
+  probability: ProbabilityKind,
+  estimator: Estimator,
+  training: Training,
+  metrics: Metrics,
+  runtime: z.record(z.string(), z.string()),
+}).superRefine((file, ctx) => {
+  const width = encodedWidth(file.features);
+  if (new Set<Label>(file.classes).size !== file.classes.length || file.classes.length < 2) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["classes"],
+      message: "expected at least two distinct classes",
+    });
+  }
+  if (
+    file.estimator.numberClasses !== file.classes.length ||
+    file.estimator.classifiers.length !== file.classes.length
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["estimator", "classifiers"],
+      message: `expected one classifier per class (${file.classes.length})`,
+    });
+  }
+  file.estimator.classifiers.forEach((c, k) => {
+    if (c.weights[0]!.length !== width) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["estimator", "classifiers", k, "weights"],
+        message: `expected ${width} weights for the features, got ${c.weights[0]!.length}`,
+      });
+    }
+  });
+  const names = new Set(file.features.map((f) => f.name));
+  if (names.size !== file.features.length) {
+    ctx.addIssue({ code: "custom", path: ["features"], message: "feature names repeat" });
+  }
+});
+/** The whole `model.json` document. */
+export type ModelFile = z.infer<typeof ModelFile>;
+
+/** Predictions for a batch: a class index per row and its probabilities. */
+export interface Predictions {
+  /** Winning class index per row. */
+  classes: Int32Array;
+  /** Class probabilities, `rows × classCount`, row-major. */
+  probabilities: Float64Array;
+}
+
+/** A loaded, validated model ready to predict. */
+export class Model {
+  /** The validated document. */
+  readonly file: ModelFile;
+  /** Class labels by index, as written in the training data. */
+  readonly classes: readonly Label[];
+  /** The zod schema one input row must satisfy. */
+  readonly rowSchema: z.ZodType<Row>;
+  readonly #encoder: RowEncoder;
+  readonly #weights: Float64Array;
+
+  /** Wraps a validated document; use {@link parseModel} for untrusted JSON. */
+  constructor(file: ModelFile) {
+    this.file = file;
+    this.classes = file.classes;
+    this.rowSchema = rowSchema(file.features);
+    this.#encoder = rowEncoder(file.features);
+    const width = this.#encoder.width;
+    this.#weights = new Float64Array(file.classes.length * width);
+    file.estimator.classifiers.forEach((c, k) => this.#weights.set(c.weights[0]!, k * width));
+  }
+
+  /** Values per encoded row, the intercept included. */
+  get width(): number {
+    return this.#encoder.width;
+  }
+
+  /** Encodes validated rows into a row-major design matrix. */
+  encode(rows: readonly Row[]): Float64Array {
+    const x = new Float64Array(rows.length * this.width);
+    rows.forEach((row, i) => this.#encoder.encode(row, x, i * this.width));
+    return x;
+  }
+
+  /** Predicts validated rows. */
+  predictRows(rows: readonly Row[]): Predictions {
+    return this.predictEncoded(this.encode(rows), rows.length);
+  }
+
+  /**
+   * Predicts an encoded design matrix, exactly as the library does: the class
+   * with the smallest `sigmoid(w·x)` wins, the first one on a tie.
+   */
+  predictEncoded(x: Float64Array, rows: number): Predictions {
+    const k = this.classes.length;
+    const width = this.width;
+    const w = this.#weights;
+    const classes = new Int32Array(rows);
+    const probabilities = new Float64Array(rows * k);
+    const softmax = this.file.probability === "softmax";
+    for (let i = 0; i < rows; i++) {
+      const base = i * width;
+      let best = 0;
+      let minimum = Infinity;
+      let total = 0;
+      // for softmax the logits are -w·x; shift by the largest for stability
+      let shift = -Infinity;
+      for (let c = 0; c < k; c++) {
+        let z = 0;
+        const wb = c * width;
+        for (let j = 0; j < width; j++) z += x[base + j]! * w[wb + j]!;
+        const score = 1 / (1 + Math.exp(-z));
+        if (score < minimum) {
+          minimum = score;
+          best = c;
+        }
+        probabilities[i * k + c] = softmax ? -z : 1 - score;
+        if (-z > shift) shift = -z;
+      }
+      for (let c = 0; c < k; c++) {
+        const p = softmax ? Math.exp(probabilities[i * k + c]! - shift) : probabilities[i * k + c]!;
+        probabilities[i * k + c] = p;
+        total += p;
+      }
+      for (let c = 0; c < k; c++) {
+        probabilities[i * k + c] = total > 0 ? probabilities[i * k + c]! / total : 1 / k;
+      }
+      classes[i] = best;
+    }
+    return { classes, probabilities };
+  }
+}
+
+/** Validates untrusted JSON as a model; `source` names it in errors. */
+export function parseModel(json: unknown, source: string): Model {
+  const result = ModelFile.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.path.length ? `${issue.path.join(".")}: ` : "";
+    throw new InputError(`Cannot load model "${source}": ${path}${issue.message}`);
+  }
+  return new Model(result.data);
+}
+
+/** Reads and validates `model.json` from the model directory `dir`. */
+export async function loadModel(dir: string): Promise<Model> {
+  const path = `${dir}/${MODEL_FILE}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    const reason = err instanceof Deno.errors.NotFound
+      ? "no model.json there (train one with: deno task train)"
+      : err instanceof Deno.errors.NotCapable
+      ? "read permission denied (grant it with --allow-read)"
+      : err instanceof Error
+      ? err.message
+      : String(err);
+    throw new InputError(`Cannot load model "${dir}": ${reason}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new InputError(`Cannot load model "${dir}": model.json is not valid JSON`);
+  }
+  return parseModel(json, dir);
+}
+
+/** Serialises a model document, as {@link loadModel} reads it back. */
+export function modelToJson(file: ModelFile): string {
+  return JSON.stringify(file, null, 2) + "\n";
+}

@@ -1,0 +1,82 @@
+/**
+ * `deno task train`: train a classifier on a CSV and write its model
+ * directory (model.json, metrics.json, model_card.md).
+ * @module
+ */
+import { z } from "zod";
+import { writeModelDir } from "./lib/artifacts.ts";
+import { type Command, numberFlag, parseFlags } from "./lib/cli.ts";
+import { readDataset } from "./lib/dataset.ts";
+import { fail } from "./lib/errors.ts";
+import { trainModel } from "./lib/training.ts";
+
+const command: Command = {
+  usage: "deno task train [flags]",
+  summary:
+    "Trains a logistic-regression classifier on a CSV (target in the last column unless --target says otherwise), scores it on a stratified held-out split and writes model.json, metrics.json and model_card.md.",
+  flags: {
+    data: {
+      type: "string",
+      value: "FILE",
+      default: "data/toy.csv",
+      description: "Training CSV with a header row",
+    },
+    target: {
+      type: "string",
+      value: "NAME",
+      description: "Target column (default: the last column)",
+    },
+    out: {
+      type: "string",
+      value: "DIR",
+      default: "models/latest",
+      description: "Model directory to write",
+    },
+    seed: { type: "string", value: "N", default: "42", description: "Seed for the split" },
+    "test-size": {
+      type: "string",
+      value: "F",
+      default: "0.2",
+      description: "Fraction of rows held out for scoring, in (0, 1)",
+    },
+    iterations: {
+      type: "string",
+      value: "N",
+      default: "1000",
+      description: "Gradient-descent steps per class",
+    },
+    "learning-rate": {
+      type: "string",
+      value: "F",
+      default: "0.0005",
+      description: "Gradient-descent step size",
+    },
+  },
+};
+
+const Options = z.object({
+  data: z.string().min(1),
+  target: z.string().min(1).optional(),
+  out: z.string().min(1),
+  seed: numberFlag.pipe(z.number().int("expected a whole number")),
+  "test-size": numberFlag.pipe(z.number().gt(0).lt(1)),
+  iterations: numberFlag.pipe(z.number().int().positive()),
+  "learning-rate": numberFlag.pipe(z.number().positive()),
+});
+
+/** Runs the trainer with command-line `args`. */
+export async function main(args: string[]): Promise<void> {
+  const parsed = parseFlags(args, command, Options);
+  if (parsed.help) return console.log(parsed.text);
+  const o = parsed.options;
+  const data = await readDataset(o.data, { target: o.target });
+  const { file, metrics } = trainModel(data, {
+    seed: o.seed,
+    testSize: o["test-size"],
+    solver: { solver: "gd", iterations: o.iterations, learningRate: o["learning-rate"] },
+  });
+  await writeModelDir(o.out, file);
+  console.log(JSON.stringify(metrics));
+}
+
+if (import.meta.main) await main(Deno.args).catch(fail);
