@@ -1,0 +1,50 @@
+import { assertEquals } from "./assert.ts";
+import type { Column } from "./dataset.ts";
+import { encodeColumns, encodedWidth, fitFeatures, rowEncoder, rowSchema } from "./features.ts";
+
+const columns: Column[] = [
+  { name: "x", type: "numeric", values: Float64Array.from([1, 3, NaN, 5]) },
+  { name: "c", type: "categorical", values: ["b", "a", null, "b"] },
+];
+const rows = Uint32Array.from([0, 1, 2, 3]);
+
+Deno.test("fitFeatures() learns mean, scale, range, missing counts and sorted categories", () => {
+  assertEquals(fitFeatures(columns, rows), [
+    { name: "x", type: "numeric", mean: 3, scale: Math.sqrt(8 / 3), min: 1, max: 5, missing: 1 },
+    { name: "c", type: "categorical", categories: ["a", "b"], missing: 1 },
+  ]);
+});
+
+Deno.test("encodeColumns() and rowEncoder() agree: intercept, standardised value, one-hot", () => {
+  const features = fitFeatures(columns, rows);
+  const width = encodedWidth(features);
+  assertEquals(width, 4);
+  const matrix = encodeColumns(features, columns, rows);
+  const s = Math.sqrt(8 / 3);
+  assertEquals(Array.from(matrix.subarray(0, 4)), [1, -2 / s, 0, 1]);
+  // missing numeric imputes the mean (0 once standardised), missing category is all zeros
+  assertEquals(Array.from(matrix.subarray(8, 12)), [1, 0, 0, 0]);
+  const encoder = rowEncoder(features);
+  const out = new Float64Array(width);
+  encoder.encode({ x: 1, c: "b" }, out, 0);
+  assertEquals(Array.from(out), Array.from(matrix.subarray(0, 4)));
+  encoder.encode({ x: null, c: "never seen" }, out, 0);
+  assertEquals(Array.from(out), [1, 0, 0, 0]);
+});
+
+Deno.test("rowSchema() requires every feature, types them and refuses unknown fields", () => {
+  const strict = rowSchema([
+    { name: "x", type: "numeric", mean: 0, scale: 1, min: 0, max: 1, missing: 0 },
+    { name: "c", type: "categorical", categories: ["a"], missing: 0 },
+  ]);
+  assertEquals(strict.safeParse({ x: 1, c: "a" }).success, true);
+  assertEquals(strict.safeParse({ x: "1", c: "a" }).success, false);
+  assertEquals(strict.safeParse({ c: "a" }).success, false);
+  assertEquals(strict.safeParse({ x: 1, c: "a", y: 2 }).success, false);
+});
+
+Deno.test("rowSchema() makes a feature optional when training imputed it", () => {
+  const schema = rowSchema(fitFeatures(columns, rows));
+  assertEquals(schema.safeParse({}).success, true);
+  assertEquals(schema.safeParse({ x: null, c: null }).success, true);
+});

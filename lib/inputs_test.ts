@@ -1,0 +1,49 @@
+import { assertEquals } from "./assert.ts";
+import { rowSchema } from "./features.ts";
+import { checkPayload, issuesLine } from "./inputs.ts";
+
+const schema = rowSchema([
+  { name: "f1", type: "numeric", mean: 0, scale: 1, min: 0, max: 1, missing: 0 },
+  { name: "f2", type: "numeric", mean: 0, scale: 1, min: 0, max: 1, missing: 0 },
+]);
+
+Deno.test("checkPayload() accepts one row or an array of rows, and says which", () => {
+  assertEquals(checkPayload({ f1: 1, f2: 0 }, schema), {
+    ok: true,
+    rows: [{ f1: 1, f2: 0 }],
+    batch: false,
+  });
+  assertEquals(checkPayload([{ f1: 1, f2: 0 }], schema), {
+    ok: true,
+    rows: [{ f1: 1, f2: 0 }],
+    batch: true,
+  });
+});
+
+Deno.test("checkPayload() lists every problem with its path", () => {
+  const checked = checkPayload([{ f1: 1, f2: 0 }, { f1: "x", f3: 1 }, 7], schema);
+  assertEquals(checked, {
+    ok: false,
+    issues: [
+      { path: "[1].f1", message: "expected number, got string" },
+      { path: "[1].f2", message: "required" },
+      { path: "[1].f3", message: "unknown feature" },
+      { path: "[2]", message: "expected an object of features, got number" },
+    ],
+  });
+  if (!checked.ok) {
+    assertEquals(
+      issuesLine(checked.issues),
+      "[1].f1: expected number, got string; [1].f2: required; [1].f3: unknown feature; [2]: expected an object of features, got number",
+    );
+  }
+});
+
+Deno.test("checkPayload() refuses null, scalars and an empty batch", () => {
+  assertEquals(checkPayload(null, schema).ok, false);
+  assertEquals(checkPayload("x", schema).ok, false);
+  assertEquals(checkPayload([], schema), {
+    ok: false,
+    issues: [{ path: "", message: "expected at least one row" }],
+  });
+});

@@ -1,0 +1,77 @@
+import LogisticRegression from "ml-logistic-regression";
+import { Matrix } from "ml-matrix";
+import { tempCsv, threeClassCsv, TOY_CSV, trainOn } from "./_fixtures.ts";
+import { assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "./assert.ts";
+import { InputError } from "./errors.ts";
+import { loadModel, modelToJson, parseModel } from "./model.ts";
+
+Deno.test("parseModel() round-trips a trained model through its JSON text", async () => {
+  const { file } = await trainOn(TOY_CSV);
+  const model = parseModel(JSON.parse(modelToJson(file)), "mem");
+  assertEquals(model.file, file);
+  assertEquals(model.classes, [0, 1]);
+});
+
+Deno.test("Model predictions match the library's own LogisticRegression.load().predict()", async () => {
+  const path = await tempCsv(threeClassCsv());
+  const { model, file } = await trainOn(path);
+  const rows = [
+    { x: 0, y: 1 },
+    { x: 11, y: 0 },
+    { x: 24, y: 2 },
+    { x: 13, y: 1 },
+    { x: 16, y: 0 },
+  ];
+  const ours = model.predictRows(rows);
+  const library = LogisticRegression.load(file.estimator);
+  const x = model.encode(rows);
+  const matrix = new Matrix(
+    rows.map((_, i) => Array.from(x.subarray(i * model.width, (i + 1) * model.width))),
+  );
+  assertEquals(Array.from(ours.classes), library.predict(matrix));
+  assertEquals(Array.from(ours.classes, (k) => model.classes[k]), [
+    "low",
+    "mid",
+    "high",
+    "mid",
+    "high",
+  ]);
+  for (let i = 0; i < rows.length; i++) {
+    const p = Array.from(ours.probabilities.subarray(i * 3, i * 3 + 3));
+    assertAlmostEquals(p.reduce((a, b) => a + b, 0), 1, 1e-12);
+    assertEquals(p.indexOf(Math.max(...p)), ours.classes[i]);
+  }
+  await Deno.remove(path);
+});
+
+Deno.test("parseModel() refuses tampered documents with a clear reason", async () => {
+  const { file } = await trainOn(TOY_CSV);
+  const json = () => JSON.parse(modelToJson(file));
+  const wrongVersion = { ...json(), formatVersion: 99 };
+  assertThrows(
+    () => parseModel(wrongVersion, "m"),
+    InputError,
+    'Cannot load model "m": formatVersion',
+  );
+  const short = json();
+  short.estimator.classifiers[0].weights[0].pop();
+  assertThrows(
+    () => parseModel(short, "m"),
+    InputError,
+    "expected 3 weights for the features, got 2",
+  );
+  const nan = json();
+  nan.estimator.classifiers[1].weights[0][0] = "NaN";
+  assertThrows(() => parseModel(nan, "m"), InputError, "estimator.classifiers.1.weights.0.0");
+  const fewer = json();
+  fewer.classes = [0, 1, 2];
+  assertThrows(() => parseModel(fewer, "m"), InputError, "one classifier per class");
+});
+
+Deno.test("loadModel() explains a missing or corrupt model.json", async () => {
+  const dir = await Deno.makeTempDir();
+  await assertRejects(() => loadModel(dir), InputError, "no model.json there");
+  await Deno.writeTextFile(`${dir}/model.json`, '{"format": "mvd-mo');
+  await assertRejects(() => loadModel(dir), InputError, "model.json is not valid JSON");
+  await Deno.remove(dir, { recursive: true });
+});

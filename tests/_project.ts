@@ -1,0 +1,79 @@
+/**
+ * A throwaway copy of the project for subprocess tests, so that training in
+ * a test never touches the checkout's own `models/`.
+ * @module
+ */
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const COPIED = [
+  "train.ts",
+  "evaluate.ts",
+  "infer.ts",
+  "serve.ts",
+  "deno.json",
+  "deno.lock",
+  "lib",
+  "data",
+];
+
+/** What a finished subprocess said. */
+export interface Output {
+  /** Exit code. */
+  code: number;
+  /** Standard output, decoded. */
+  stdout: string;
+  /** Standard error, decoded. */
+  stderr: string;
+}
+
+/** A temporary project copy. */
+export interface Project extends AsyncDisposable {
+  /** Its directory. */
+  dir: string;
+  /** Runs `deno <args>` inside it, feeding `stdin`. */
+  deno(args: string[], stdin?: string): Promise<Output>;
+}
+
+/** Copies the project's sources and data to a temporary directory. */
+export async function makeProject(): Promise<Project> {
+  const dir = await Deno.makeTempDir({ prefix: "mvd-test-" });
+  for (const name of COPIED) await copy(`${ROOT}${name}`, `${dir}/${name}`);
+  await Deno.mkdir(`${dir}/models/latest`, { recursive: true });
+  return {
+    dir,
+    deno: (args, stdin) => runDeno(args, { cwd: dir, stdin }),
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+/** Runs `deno` (the one on PATH, which --allow-run=deno names) with `args`. */
+export async function runDeno(
+  args: string[],
+  options: { cwd: string; stdin?: string; env?: Record<string, string> },
+): Promise<Output> {
+  const child = new Deno.Command("deno", {
+    args,
+    cwd: options.cwd,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code, stdout: decode(stdout), stderr: decode(stderr) };
+}
+
+async function copy(from: string, to: string): Promise<void> {
+  const info = await Deno.stat(from);
+  if (!info.isDirectory) return await Deno.copyFile(from, to);
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    await copy(`${from}/${entry.name}`, `${to}/${entry.name}`);
+  }
+}

@@ -1,0 +1,40 @@
+// The design card's smoke test: pipe JSON into infer.ts and read the answer.
+import { assertEquals, assertMatch } from "../lib/assert.ts";
+import { makeProject } from "./_project.ts";
+
+Deno.test("infer.ts predicts the seed's example after training, with no permission flags", async () => {
+  await using project = await makeProject();
+  const trained = await project.deno(["task", "-q", "train"]);
+  assertEquals(trained.code, 0, trained.stderr);
+  assertEquals(JSON.parse(trained.stdout), { accuracy: 1, f1: 1 });
+
+  const one = await project.deno(["run", "infer.ts"], '{"f1":1,"f2":0}');
+  assertEquals(one, { code: 0, stdout: "1\n", stderr: "" });
+
+  const many = await project.deno(["task", "-q", "infer"], '[{"f1":1,"f2":0},{"f1":0,"f2":1}]');
+  assertEquals(many.stdout, "[1,0]\n");
+});
+
+Deno.test("infer.ts refuses bad input with one line and exit 2", async () => {
+  await using project = await makeProject();
+  const before = await project.deno(["run", "infer.ts"], '{"f1":1,"f2":0}');
+  assertEquals(before.code, 2);
+  assertEquals(
+    before.stderr,
+    'error: Cannot load model "models/latest": no model.json there (train one with: deno task train)\n',
+  );
+  assertEquals((await project.deno(["task", "-q", "train"])).code, 0);
+  const cases: Array<[string, RegExp]> = [
+    ["not json", /^error: Cannot read input: stdin is not valid JSON\n$/],
+    ["", /^error: Cannot read input: stdin is not valid JSON \(it is empty\)\n$/],
+    ['{"f1":1}', /^error: Invalid input: f2: required\n$/],
+    ['{"f1":1,"f2":"zero"}', /^error: Invalid input: f2: expected number, got string\n$/],
+    ['{"f1":1,"f2":0,"f9":1}', /^error: Invalid input: f9: unknown feature\n$/],
+  ];
+  for (const [input, expected] of cases) {
+    const out = await project.deno(["run", "infer.ts"], input);
+    assertEquals(out.code, 2, input);
+    assertMatch(out.stderr, expected);
+    assertEquals(out.stdout, "");
+  }
+});
