@@ -1,6 +1,7 @@
 /**
  * Classification metrics over class indices, matching scikit-learn's
- * `accuracy_score` and `f1_score(average="macro")`.
+ * `accuracy_score`, `f1_score(average="macro")`, `precision_recall_fscore_support`,
+ * `confusion_matrix`, `log_loss` and `roc_auc_score`.
  * @module
  */
 
@@ -51,4 +52,121 @@ export function scores(
     f1Sum += denominator === 0 ? 0 : (2 * tp) / denominator;
   }
   return { accuracy: correct / truth.length, f1: f1Sum / present };
+}
+
+/** Precision, recall, F1 and support of one class. */
+export interface ClassMetrics {
+  /** Right predictions of the class over all predictions of it (0 when never predicted). */
+  precision: number;
+  /** Right predictions of the class over its true rows (0 when it has none). */
+  recall: number;
+  /** Harmonic mean of precision and recall (0 when both are 0). */
+  f1: number;
+  /** Rows whose true class it is. */
+  support: number;
+}
+
+/** Every metric the gate reports, over class indices. */
+export interface Report extends Scores {
+  /** Rows scored. */
+  rows: number;
+  /** Per class index, as scikit-learn's `precision_recall_fscore_support`. */
+  perClass: ClassMetrics[];
+  /** `confusion[true][predicted]`. */
+  confusion: number[][];
+  /**
+   * Mean negative log-likelihood of the true class (`log_loss`), over rows
+   * whose class the probabilities cover; `null` when there are none.
+   */
+  logLoss: number | null;
+  /**
+   * Area under the ROC curve of class 1 against class 0 (`roc_auc_score`)
+   * for a two-class model; `null` otherwise or when a class has no rows.
+   */
+  rocAuc: number | null;
+}
+
+/** Probabilities for a report: `rows × width`, row-major. */
+export interface Probabilities {
+  /** The values. */
+  values: ArrayLike<number>;
+  /** Classes per row; truth indices at or above it have no probability. */
+  width: number;
+}
+
+/** Clipping of probabilities before the log, as scikit-learn 1.2's `log_loss`. */
+export const LOG_LOSS_EPS = 1e-15;
+
+/**
+ * The full report of `predicted` against `truth`; `probabilities` add log
+ * loss and, for two classes, ROC AUC.
+ */
+export function classificationReport(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  options: { classCount: number; probabilities?: Probabilities },
+): Report {
+  const { accuracy, f1 } = scores(truth, predicted, options.classCount);
+  const confusion = confusionMatrix(truth, predicted, options.classCount);
+  const perClass = confusion.map((row, k): ClassMetrics => {
+    const tp = row[k]!;
+    const support = row.reduce((a, b) => a + b, 0);
+    const predictedK = confusion.reduce((a, r) => a + r[k]!, 0);
+    return {
+      precision: predictedK === 0 ? 0 : tp / predictedK,
+      recall: support === 0 ? 0 : tp / support,
+      f1: support + predictedK === 0 ? 0 : (2 * tp) / (support + predictedK),
+      support,
+    };
+  });
+  const p = options.probabilities;
+  return {
+    rows: truth.length,
+    accuracy,
+    f1,
+    perClass,
+    confusion,
+    logLoss: p ? logLoss(truth, p) : null,
+    rocAuc: p && p.width === 2 ? rocAuc(truth, p) : null,
+  };
+}
+
+/** Mean `-ln p(true class)`, clipped to [eps, 1 - eps]; `null` with no usable row. */
+export function logLoss(truth: ArrayLike<number>, p: Probabilities): number | null {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < truth.length; i++) {
+    const k = truth[i]!;
+    if (k < 0 || k >= p.width) continue;
+    const q = Math.min(Math.max(p.values[i * p.width + k]!, LOG_LOSS_EPS), 1 - LOG_LOSS_EPS);
+    sum -= Math.log(q);
+    n++;
+  }
+  return n === 0 ? null : sum / n;
+}
+
+/**
+ * ROC AUC of class 1's probability for truth 1 against truth 0 (other rows
+ * ignored): the Mann-Whitney statistic, ties counting half.
+ */
+export function rocAuc(truth: ArrayLike<number>, p: Probabilities): number | null {
+  const points: Array<[score: number, positive: boolean]> = [];
+  for (let i = 0; i < truth.length; i++) {
+    const k = truth[i]!;
+    if (k === 0 || k === 1) points.push([p.values[i * p.width + 1]!, k === 1]);
+  }
+  const positives = points.filter(([, pos]) => pos).length;
+  const negatives = points.length - positives;
+  if (positives === 0 || negatives === 0) return null;
+  points.sort((a, b) => a[0] - b[0]);
+  let rankSum = 0;
+  for (let i = 0; i < points.length;) {
+    let j = i;
+    while (j < points.length && points[j]![0] === points[i]![0]) j++;
+    // tied scores share the mean of ranks i+1 … j
+    const rank = (i + 1 + j) / 2;
+    for (let t = i; t < j; t++) if (points[t]![1]) rankSum += rank;
+    i = j;
+  }
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
