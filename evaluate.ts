@@ -1,120 +1,151 @@
 /**
- * `deno task evaluate`: the quality gate. Holds a model's scores to
- * thresholds and exits 0 when they hold, 1 when not, 2 on bad input.
+ * `deno task evaluate`: the quality gate and promotion. Gates the newest run
+ * (or `--model`), writes its evaluation report and card, and promotes it to
+ * `models/latest` when it passes. Exits 0 when it passes, 1 when not, 2 on
+ * bad usage or input.
  * @module
  */
 import { z } from "zod";
-import { METRICS_FILE } from "./lib/artifacts.ts";
 import { type Command, numberFlag, parseFlags } from "./lib/cli.ts";
-import { readDataset } from "./lib/dataset.ts";
-import { fail, InputError } from "./lib/errors.ts";
-import { scoreDataset } from "./lib/evaluation.ts";
-import { checkGate, SEED_THRESHOLDS } from "./lib/gate.ts";
-import type { Scores } from "./lib/metrics.ts";
-import { loadModel } from "./lib/model.ts";
+import { fail, UsageError } from "./lib/errors.ts";
+import { type GateOutcome, runGate } from "./lib/gating.ts";
+import { SEED_THRESHOLDS } from "./lib/gate.ts";
+import { DEFAULT_KEEP } from "./lib/registry.ts";
+
+/** The environment variables the gate reads. */
+export const GATE_ENV = ["MIN_ACCURACY", "MIN_F1"] as const;
 
 const command: Command = {
   usage: "deno task evaluate [flags]",
   summary:
-    "Holds a model to quality thresholds: its stored held-out metrics, or its scores on --data. Exits 0 when it passes, 1 when it does not, 2 on bad usage or input.",
+    "Holds a model to quality thresholds on its held-out rows or on --data, writes evaluation.json, evaluation.md, confusion_matrix.svg and model_card.md into its directory, and promotes it to models/latest when it passes. Without --model it gates the newest run and promotes it; with --model it only scores unless --promote is given. Exits 0 when it passes, 1 when it does not, 2 on bad usage or input.",
   flags: {
     model: {
       type: "string",
-      value: "DIR",
-      default: "models/latest",
-      description: "Model directory",
+      value: "RUN",
+      description: "A run directory, `latest` or a run id (default: the newest run, promoted)",
     },
     data: {
       type: "string",
       value: "FILE",
-      description: "Labelled CSV to score the model on (default: use its stored metrics)",
+      description: "Labelled CSV to score on (default: the rows held out at training)",
     },
     "min-accuracy": {
       type: "string",
       value: "F",
-      default: String(SEED_THRESHOLDS.accuracy),
-      description: "Minimum accuracy",
+      description: `Minimum accuracy [MIN_ACCURACY] (default: ${SEED_THRESHOLDS.accuracy})`,
     },
     "min-f1": {
       type: "string",
       value: "F",
-      default: String(SEED_THRESHOLDS.f1),
-      description: "Minimum macro F1",
+      description: `Minimum macro F1 [MIN_F1] (default: ${SEED_THRESHOLDS.f1})`,
+    },
+    "max-regression": {
+      type: "string",
+      value: "F",
+      description: "Fail if accuracy or F1 is below latest's on --data by more than F",
+    },
+    promote: { type: "boolean", description: "Promote a --model that passes" },
+    keep: {
+      type: "string",
+      value: "N",
+      default: String(DEFAULT_KEEP),
+      description: "Runs to keep after a promotion (latest's is never deleted)",
     },
     json: { type: "boolean", description: "Print one JSON object instead of text" },
   },
 };
 
+const Fraction = numberFlag.pipe(z.number().min(0).max(1));
+
 const Options = z.object({
-  model: z.string().min(1),
+  model: z.string().min(1).optional(),
   data: z.string().min(1).optional(),
-  "min-accuracy": numberFlag.pipe(z.number().min(0).max(1)),
-  "min-f1": numberFlag.pipe(z.number().min(0).max(1)),
+  "min-accuracy": Fraction.optional(),
+  "min-f1": Fraction.optional(),
+  "max-regression": Fraction.optional(),
+  promote: z.boolean().optional(),
+  keep: numberFlag.pipe(z.number().int().min(1)),
   json: z.boolean().optional(),
 });
 
-const StoredMetrics = z.object({
-  accuracy: z.number().min(0).max(1),
-  f1: z.number().min(0).max(1),
-});
-
-/** Runs the gate with command-line `args`; returns the exit code. */
-export async function main(args: string[]): Promise<number> {
+/** Runs the gate with command-line `args` and environment `env`; returns the exit code. */
+export async function main(
+  args: string[],
+  env: (name: (typeof GATE_ENV)[number]) => string | undefined,
+): Promise<number> {
   const parsed = parseFlags(args, command, Options);
   if (parsed.help) {
     console.log(parsed.text);
     return 0;
   }
   const o = parsed.options;
-  const thresholds = { accuracy: o["min-accuracy"], f1: o["min-f1"] };
-  const scores = o.data ? await scoreFile(o.model, o.data) : await storedMetrics(o.model);
-  const verdict = checkGate(scores, thresholds);
-  if (o.json) {
-    console.log(JSON.stringify({
-      accuracy: scores.accuracy,
-      f1: scores.f1,
-      passed: verdict.passed,
-      thresholds,
-      model: o.model,
-      data: o.data ?? null,
-      failures: verdict.failures,
-    }));
-  } else {
-    console.log("metrics:", JSON.stringify(scores), "thresholds:", JSON.stringify(thresholds));
-    console.log(verdict.passed ? "gate: passed" : `gate: failed: ${verdict.failures.join("; ")}`);
+  if (o["max-regression"] !== undefined && o.data === undefined) {
+    throw new UsageError(
+      "Invalid --max-regression: it needs --data, so both models are scored on the same rows (see --help)",
+    );
   }
-  return verdict.passed ? 0 : 1;
+  const thresholds = {
+    accuracy: o["min-accuracy"] ?? fromEnv("MIN_ACCURACY", env) ?? SEED_THRESHOLDS.accuracy,
+    f1: o["min-f1"] ?? fromEnv("MIN_F1", env) ?? SEED_THRESHOLDS.f1,
+  };
+  const outcome = await runGate({
+    model: o.model,
+    data: o.data,
+    thresholds,
+    maxRegression: o["max-regression"],
+    promote: o.model === undefined || o.promote === true,
+    keep: o.keep,
+  });
+  if (o.json) console.log(JSON.stringify(outcome));
+  else printText(outcome);
+  if (!Array.isArray(outcome.reports)) console.error(`warning: ${outcome.reports.error}`);
+  return outcome.passed ? 0 : 1;
 }
 
-async function scoreFile(modelDir: string, path: string): Promise<Scores> {
-  const model = await loadModel(modelDir);
-  return scoreDataset(model, await readDataset(path, { target: model.file.target }));
-}
-
-async function storedMetrics(dir: string): Promise<Scores> {
-  const path = `${dir}/${METRICS_FILE}`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (err) {
-    const reason = err instanceof Deno.errors.NotFound
-      ? "file not found (train a model first: deno task train)"
-      : String(err);
-    throw new InputError(`Cannot read metrics "${path}": ${reason}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new InputError(`Cannot read metrics "${path}": not valid JSON`);
-  }
-  const result = StoredMetrics.safeParse(json);
+function fromEnv(
+  name: (typeof GATE_ENV)[number],
+  env: (name: (typeof GATE_ENV)[number]) => string | undefined,
+): number | undefined {
+  const raw = env(name);
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const result = Fraction.safeParse(raw);
   if (!result.success) {
-    throw new InputError(
-      `Cannot read metrics "${path}": ${z.prettifyError(result.error).split("\n").join(" ")}`,
+    throw new UsageError(
+      `Invalid ${name}: ${result.error.issues[0]?.message ?? "invalid value"} (got "${raw}")`,
     );
   }
   return result.data;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args).catch(fail));
+function printText(o: GateOutcome): void {
+  const m = o.metrics;
+  const extra = m
+    ? `, log loss ${m.logLoss?.toFixed(4) ?? "n/a"}, ROC AUC ${m.rocAuc?.toFixed(4) ?? "n/a"}`
+    : "";
+  console.log(`model: ${o.model}${o.runId ? ` (run ${o.runId})` : ""}`);
+  console.log(
+    `data: ${
+      o.data.kind === "held-out" ? "held-out rows of " : ""
+    }${o.data.path} (${o.data.rows} rows)`,
+  );
+  console.log(
+    `metrics: accuracy ${o.accuracy.toFixed(4)}, macro F1 ${o.f1.toFixed(4)}${extra}`,
+    `thresholds: ${JSON.stringify(o.thresholds)}`,
+  );
+  console.log(o.passed ? "gate: passed" : `gate: failed: ${o.failures.join("; ")}`);
+  if (o.promoted) {
+    console.log(
+      `promoted: models/latest -> runs/${o.runId}${o.previous ? ` (was ${o.previous})` : ""}`,
+    );
+  }
+  if (o.pruned.length) console.log(`pruned: ${o.pruned.join(", ")}`);
+  if (Array.isArray(o.reports)) {
+    const md = o.reports.find((r) => r.endsWith(".md") && !r.endsWith("model_card.md"));
+    if (md) console.log(`report: ${md}`);
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args, (name) => Deno.env.get(name)).catch(fail));
+}

@@ -55,7 +55,7 @@ async function defaultModel(): Promise<Model> {
     json = (await import("./models/latest/model.json", { with: { type: "json" } })).default;
   } catch (err) {
     const reason = /not found/i.test(String(err))
-      ? "no model.json there (train one with: deno task train)"
+      ? "no model.json there (train and promote one: deno task train && deno task evaluate)"
       : "model.json is not valid JSON";
     throw new InputError(`Cannot load model "models/latest": ${reason}`);
   }

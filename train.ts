@@ -1,19 +1,21 @@
 /**
- * `deno task train`: train a classifier on a CSV and write its model
- * directory (model.json, metrics.json, model_card.md).
+ * `deno task train`: train a classifier on a CSV and write it as a new run
+ * of the registry, `models/runs/<run-id>/` (model.json, metrics.json,
+ * model_card.md, manifest.json). It never touches `models/latest`: promotion
+ * is `deno task evaluate`'s job.
  * @module
  */
 import { z } from "zod";
-import { writeModelDir } from "./lib/artifacts.ts";
 import { type Command, numberFlag, parseFlags } from "./lib/cli.ts";
 import { readDataset } from "./lib/dataset.ts";
 import { fail } from "./lib/errors.ts";
+import { writeRun } from "./lib/registry.ts";
 import { trainModel } from "./lib/training.ts";
 
 const command: Command = {
   usage: "deno task train [flags]",
   summary:
-    "Trains a logistic-regression classifier on a CSV (target in the last column unless --target says otherwise), scores it on a stratified held-out split and writes model.json, metrics.json and model_card.md.",
+    "Trains a logistic-regression classifier on a CSV (target in the last column unless --target says otherwise), scores it on a stratified held-out split and writes a new run, models/runs/<run-id>/ (model.json, metrics.json, model_card.md, manifest.json). Promote it with: deno task evaluate.",
   flags: {
     data: {
       type: "string",
@@ -29,8 +31,7 @@ const command: Command = {
     out: {
       type: "string",
       value: "DIR",
-      default: "models/latest",
-      description: "Model directory to write",
+      description: "Write the run to exactly DIR, new or empty (default: models/runs/<run-id>)",
     },
     seed: { type: "string", value: "N", default: "42", description: "Seed for the split" },
     "test-size": {
@@ -57,7 +58,7 @@ const command: Command = {
 const Options = z.object({
   data: z.string().min(1),
   target: z.string().min(1).optional(),
-  out: z.string().min(1),
+  out: z.string().min(1).optional(),
   seed: numberFlag.pipe(z.number().int("expected a whole number")),
   "test-size": numberFlag.pipe(z.number().gt(0).lt(1)),
   iterations: numberFlag.pipe(z.number().int().positive()),
@@ -75,7 +76,8 @@ export async function main(args: string[]): Promise<void> {
     testSize: o["test-size"],
     solver: { solver: "gd", iterations: o.iterations, learningRate: o["learning-rate"] },
   });
-  await writeModelDir(o.out, file);
+  const dir = await writeRun(file, { out: o.out });
+  console.error(`wrote run ${dir}`);
   console.log(JSON.stringify(metrics));
 }
 

@@ -1,25 +1,36 @@
 /**
  * The model card, `model_card.md`: what a reviewer reads before trusting a
- * model. Every figure in it comes from the model document.
+ * model, in the sections of Mitchell et al., "Model Cards for Model
+ * Reporting" (2019) that apply. Every figure in it comes from the model
+ * document and, once the gate has run, its `evaluation.json`.
  * @module
  */
+import { CARD_FACTS } from "./training.ts";
 import type { ModelFile } from "./model.ts";
+import { dataLine, type Evaluation, EVALUATION_MD_FILE, fmt } from "./report.ts";
 
-/** Renders the model card for a model document. */
-export function modelCard(file: ModelFile): string {
+/** Renders the model card for a model document and its latest evaluation. */
+export function modelCard(file: ModelFile, evaluation: Evaluation | null = null): string {
   const t = file.training;
+  const facts = file.card ?? CARD_FACTS;
   const solver = Object.entries(t.solver).map(([k, v]) => `${k}=${v}`).join(", ");
   const features = file.features.map((f) =>
     f.type === "numeric"
-      ? `| ${f.name} | numeric | mean ${fmt(f.mean)}, sd ${fmt(f.scale)}, range [${fmt(f.min)}, ${
-        fmt(f.max)
-      }] | ${f.missing} |`
+      ? `| ${f.name} | numeric | ${fmt(f.min)} – ${fmt(f.max)} | ${fmt(f.mean)} | ${
+        fmt(f.scale)
+      } | ${f.missing} |`
       : `| ${f.name} | categorical | ${
         f.categories.map((c) => JSON.stringify(c)).join(", ")
-      } | ${f.missing} |`
+      } | | | ${f.missing} |`
   );
+  const balance = t.classBalance
+    ? Object.entries(t.classBalance).map(([label, n]) =>
+      `${label}: ${n} (${fmt((100 * n) / t.rows)}%)`
+    ).join(", ")
+    : "not recorded (model made before the registry)";
+  const h = file.heldOut;
   return [
-    `# Model card: ${file.name}`,
+    `# Model card: ${file.name}${file.runId ? ` (run ${file.runId})` : ""}`,
     "",
     "## Model details",
     "",
@@ -27,38 +38,108 @@ export function modelCard(file: ModelFile): string {
       file.runtime["ml-logistic-regression"] ?? "?"
     }), features standardised, intercept added, categories one-hot encoded`,
     `- Solver: ${solver}`,
-    `- Created: ${file.createdAt}, with Deno ${file.runtime.deno ?? "?"}`,
+    `- Seed: ${t.seed}; held-out fraction: ${t.testSize}`,
+    `- Created: ${file.createdAt}, with Deno ${file.runtime.deno ?? "?"} (V8 ${
+      file.runtime.v8 ?? "?"
+    }, TypeScript ${file.runtime.typescript ?? "?"})`,
+    `- Libraries: ${
+      Object.entries(file.runtime).filter(([k]) => !["deno", "v8", "typescript"].includes(k))
+        .map(([k, v]) => `${k} ${v}`).join(", ")
+    }`,
+    `- Run id: ${file.runId ?? "none (written outside the registry)"}`,
     `- Format: ${file.format} v${file.formatVersion}`,
     "",
     "## Intended use",
     "",
     `Predicting \`${file.target}\` (${
       file.classes.map(String).join(", ")
-    }) from rows shaped like the training data.`,
-    "Out of scope: data whose columns, units or population differ from the training data.",
+    }) from rows with the features below. ${facts.intendedUse}`,
+    "",
+    "### Out-of-scope use",
+    "",
+    ...facts.outOfScope.map((s) => `- ${s}`),
     "",
     "## Training data",
     "",
-    `- File: \`${t.data}\` (SHA-256 \`${t.sha256}\`)`,
-    `- Rows: ${t.rows} (${t.trainRows} to train, ${t.testRows} held out; stratified, seed ${t.seed}, test size ${t.testSize})`,
+    `- File: \`${t.data}\``,
+    `- SHA-256: \`${t.sha256}\``,
+    `- Rows: ${t.rows} (${t.trainRows} to train, ${t.testRows} held out; stratified split, seed ${t.seed})`,
+    `- Class balance: ${balance}`,
     "",
-    "| feature | type | training statistics | missing |",
-    "|---|---|---|---|",
+    "Feature statistics over the training rows:",
+    "",
+    "| feature | type | range / categories | mean | sd | missing |",
+    "|---|---|---|---|---|---|",
     ...features,
     "",
-    "## Metrics (held-out rows)",
+    "## Evaluation",
     "",
-    `- Accuracy: ${fmt(file.metrics.accuracy)}`,
-    `- Macro F1: ${fmt(file.metrics.f1)}`,
+    "### Held-out rows (at training)",
     "",
-    "## Caveats",
+    `- Accuracy ${fmt(file.metrics.accuracy)}, macro F1 ${fmt(file.metrics.f1)}${
+      h
+        ? `, log loss ${h.logLoss === null ? "n/a" : fmt(h.logLoss)}, ROC AUC ${
+          h.rocAuc === null ? "n/a" : fmt(h.rocAuc)
+        } on ${h.rows} rows`
+        : ""
+    }`,
+    ...(h
+      ? h.perClass.map((c) =>
+        `- ${c.label}: precision ${fmt(c.precision)}, recall ${fmt(c.recall)}, F1 ${
+          fmt(c.f1)
+        }, support ${c.support}`
+      )
+      : []),
     "",
-    "- Scores on a small held-out split are noisy; evaluate on more data before relying on them.",
-    "- A linear model: interactions between features are not captured.",
+    "### Quality gate",
+    "",
+    ...(evaluation ? gateLines(evaluation) : [
+      "Not evaluated yet: run `deno task evaluate` (it gates the newest run and promotes it when it passes).",
+    ]),
+    "",
+    "## Reproducibility",
+    "",
+    "Retraining with the same data (same SHA-256), seed and settings gives the same weights:",
+    "",
+    "```sh",
+    retrainCommand(file),
+    "```",
+    "",
+    "## Caveats and recommendations",
+    "",
+    ...facts.caveats.map((s) => `- ${s}`),
     "",
   ].join("\n");
 }
 
-function fmt(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toPrecision(4);
+function gateLines(e: Evaluation): string[] {
+  return [
+    `- Verdict: **${e.passed ? "passed" : "failed"}**${
+      e.failures.length ? ` (${e.failures.join("; ")})` : ""
+    }; promoted: ${e.promoted ? "yes" : "no"}`,
+    `- Data: ${dataLine(e)}`,
+    `- Thresholds: accuracy ≥ ${e.thresholds.accuracy}, macro F1 ≥ ${e.thresholds.f1}${
+      e.maxRegression === null ? "" : `, no drop over ${e.maxRegression} against latest`
+    }`,
+    `- Accuracy ${fmt(e.accuracy)}, macro F1 ${fmt(e.f1)}${
+      e.metrics
+        ? `, log loss ${e.metrics.logLoss === null ? "n/a" : fmt(e.metrics.logLoss)}, ROC AUC ${
+          e.metrics.rocAuc === null ? "n/a" : fmt(e.metrics.rocAuc)
+        }`
+        : ""
+    }`,
+    `- Evaluated at ${e.evaluatedAt}; details in [${EVALUATION_MD_FILE}](${EVALUATION_MD_FILE})`,
+  ];
+}
+
+function retrainCommand(file: ModelFile): string {
+  const t = file.training;
+  const flags = [`--data ${t.data}`, `--target ${file.target}`, `--seed ${t.seed}`];
+  flags.push(`--test-size ${t.testSize}`);
+  for (const [key, value] of Object.entries(t.solver)) {
+    // the solver's name is implied by its settings while there is only one
+    if (key === "solver") continue;
+    flags.push(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${value}`);
+  }
+  return `deno task train ${flags.join(" ")}`;
 }

@@ -5,16 +5,26 @@
 import type { Column, Dataset } from "./dataset.ts";
 import { InputError } from "./errors.ts";
 import { encodeColumns } from "./features.ts";
-import { type Scores, scores } from "./metrics.ts";
+import { classificationReport, type LabelledReport, type Scores, withLabels } from "./metrics.ts";
 import type { Model } from "./model.ts";
 import { classIndices } from "./training.ts";
 
-/**
- * Accuracy and macro F1 of `model` on every row of `data`. Columns are
- * matched by name; extra columns are ignored, and a label the model never saw
- * counts as a wrong prediction.
- */
+/** The label under which rows whose class the model never saw are counted. */
+export const UNSEEN_LABEL = "(unseen label)";
+
+/** Accuracy and macro F1 of `model` on every row of `data`; see {@link reportDataset}. */
 export function scoreDataset(model: Model, data: Dataset): Scores {
+  const { accuracy, f1 } = reportDataset(model, data);
+  return { accuracy, f1 };
+}
+
+/**
+ * Every metric of `model` on every row of `data`. Columns are matched by
+ * name; extra columns are ignored, missing values and unseen categories are
+ * handled as in serving, and a label the model never saw counts as a wrong
+ * prediction, under {@link UNSEEN_LABEL}.
+ */
+export function reportDataset(model: Model, data: Dataset): LabelledReport {
   const byName = new Map(data.columns.map((c) => [c.name, c]));
   const columns: Column[] = model.file.features.map((feature) => {
     const column = byName.get(feature.name);
@@ -36,10 +46,17 @@ export function scoreDataset(model: Model, data: Dataset): Scores {
   const y = classIndices(data.labels.map((l) => coerceLabel(l, classes)), classes)
     .map((c) => (c < 0 ? k : c));
   const rows = Uint32Array.from({ length: data.rows }, (_, i) => i);
-  const predicted =
-    model.predictEncoded(encodeColumns(model.file.features, columns, rows), data.rows)
-      .classes;
-  return scores(y, predicted, k + 1);
+  const predictions = model.predictEncoded(
+    encodeColumns(model.file.features, columns, rows),
+    data.rows,
+  );
+  const unseen = y.some((c) => c === k);
+  const report = classificationReport(y, predictions.classes, {
+    classCount: unseen ? k + 1 : k,
+    probabilities: { values: predictions.probabilities, width: k },
+  });
+  const labels = classes.map(String);
+  return withLabels(report, unseen ? [...labels, UNSEEN_LABEL] : labels);
 }
 
 function coerceLabel(label: number | string, classes: readonly (number | string)[]) {

@@ -1,8 +1,8 @@
 import { tempCsv, TOY_CSV, trainOn } from "./_fixtures.ts";
-import { assertEquals, assertThrows } from "./assert.ts";
+import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { readDataset } from "./dataset.ts";
 import { InputError } from "./errors.ts";
-import { scoreDataset } from "./evaluation.ts";
+import { reportDataset, scoreDataset, UNSEEN_LABEL } from "./evaluation.ts";
 
 Deno.test("scoreDataset() scores every row, matching columns by name", async () => {
   const { model } = await trainOn(TOY_CSV);
@@ -24,5 +24,20 @@ Deno.test("scoreDataset() refuses data without a feature column", async () => {
   const path = await tempCsv("f1,label\n1,1\n");
   const data = await readDataset(path);
   assertThrows(() => scoreDataset(model, data), InputError, 'feature column "f2" is missing');
+  await Deno.remove(path);
+});
+
+Deno.test("reportDataset() reports per-class figures, probabilities and unseen labels", async () => {
+  const { model } = await trainOn(TOY_CSV);
+  const path = await tempCsv("f1,f2,label\n1,0,1\n0,1,0\n1,0,0\n0,1,7\n,1,0\n");
+  const report = reportDataset(model, await readDataset(path));
+  assertEquals(report.labels, ["0", "1", UNSEEN_LABEL]);
+  assertEquals(report.rows, 5);
+  // rows: 1→1 right, 0→0 right, 0→1 wrong, 7 (unseen) → 0 wrong, missing f1 imputed → 0 right
+  assertEquals(report.confusion, [[2, 1, 0], [0, 1, 0], [1, 0, 0]]);
+  assertEquals(report.perClass.map((c) => c.support), [3, 1, 1]);
+  assertEquals(report.accuracy, 0.6);
+  assert(report.logLoss !== null && report.logLoss > 0);
+  assert(report.rocAuc !== null && report.rocAuc >= 0 && report.rocAuc <= 1);
   await Deno.remove(path);
 });

@@ -34,3 +34,26 @@ export function checkGate(scores: Scores, thresholds: Thresholds): Verdict {
   }
   return { passed: failures.length === 0, failures };
 }
+
+/**
+ * The no-regression rule: one line per metric on which `candidate` is worse
+ * than `baseline` by more than `tolerance`.
+ */
+export function checkRegression(
+  candidate: Scores,
+  baseline: Scores,
+  tolerance: number,
+): string[] {
+  const failures: string[] = [];
+  for (const key of ["accuracy", "f1"] as const) {
+    const drop = baseline[key] - candidate[key];
+    if (!(drop <= tolerance + 1e-12)) {
+      failures.push(
+        `${key} ${candidate[key].toFixed(4)} regressed from ${
+          baseline[key].toFixed(4)
+        } (latest) by more than ${tolerance}`,
+      );
+    }
+  }
+  return failures;
+}

@@ -170,3 +170,20 @@ export function rocAuc(truth: ArrayLike<number>, p: Probabilities): number | nul
   }
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
+
+/** A {@link Report} whose classes carry their labels. */
+export interface LabelledReport extends Omit<Report, "perClass"> {
+  /** Class labels by index, as strings. */
+  labels: string[];
+  /** Per class, with its label. */
+  perClass: Array<ClassMetrics & { label: string }>;
+}
+
+/** Attaches `labels` (by class index) to `report`. */
+export function withLabels(report: Report, labels: readonly string[]): LabelledReport {
+  return {
+    ...report,
+    labels: [...labels],
+    perClass: report.perClass.map((c, k) => ({ label: labels[k] ?? String(k), ...c })),
+  };
+}

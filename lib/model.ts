@@ -31,6 +31,40 @@ export const MODEL_FILE = "model.json";
 
 const Metrics = z.object({ accuracy: z.number().min(0).max(1), f1: z.number().min(0).max(1) });
 
+/** Precision, recall, F1 and support of one class. */
+const ClassMetrics = z.object({
+  label: z.string(),
+  precision: z.number().min(0).max(1),
+  recall: z.number().min(0).max(1),
+  f1: z.number().min(0).max(1),
+  support: z.number().int().nonnegative(),
+});
+
+/** A full metrics report with class labels, as `evaluation.json` and `heldOut` hold it. */
+export const LabelledReport = z.object({
+  rows: z.number().int().nonnegative(),
+  accuracy: z.number().min(0).max(1),
+  f1: z.number().min(0).max(1),
+  labels: z.array(z.string()),
+  perClass: z.array(ClassMetrics),
+  confusion: z.array(z.array(z.number().int().nonnegative())),
+  logLoss: z.number().nonnegative().nullable(),
+  rocAuc: z.number().min(0).max(1).nullable(),
+});
+/** A full metrics report with class labels. */
+export type LabelledReport = z.infer<typeof LabelledReport>;
+
+const HeldOut = LabelledReport;
+
+/** The model card's fixed facts, kept in the model document too. */
+export const CardFacts = z.object({
+  intendedUse: z.string(),
+  outOfScope: z.array(z.string()),
+  caveats: z.array(z.string()),
+});
+/** The model card's fixed facts. */
+export type CardFacts = z.infer<typeof CardFacts>;
+
 /** What was trained, on what, and how. */
 export const Training = z.object({
   data: z.string(),
@@ -41,6 +75,8 @@ export const Training = z.object({
   seed: z.number().int(),
   testSize: z.number().min(0).max(1),
   solver: z.record(z.string(), z.union([z.string(), z.number()])),
+  /** Rows per class label in the whole file (absent in files made before the registry). */
+  classBalance: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
 /** What was trained, on what, and how. */
 export type Training = z.infer<typeof Training>;
@@ -59,6 +95,12 @@ export const ModelFile = z.object({
   training: Training,
   metrics: Metrics,
   runtime: z.record(z.string(), z.string()),
+  /** The registry run this model was written as (absent in older files). */
+  runId: z.string().optional(),
+  /** The held-out rows' full report (absent in older files). */
+  heldOut: HeldOut.optional(),
+  /** The model card's fixed facts: intended and out-of-scope use, caveats. */
+  card: CardFacts.optional(),
 }).superRefine((file, ctx) => {
   const width = encodedWidth(file.features);
   if (new Set<Label>(file.classes).size !== file.classes.length || file.classes.length < 2) {
@@ -205,7 +247,7 @@ export async function loadModel(dir: string): Promise<Model> {
     text = await Deno.readTextFile(path);
   } catch (err) {
     const reason = err instanceof Deno.errors.NotFound
-      ? "no model.json there (train one with: deno task train)"
+      ? "no model.json there (train and promote one: deno task train && deno task evaluate)"
       : err instanceof Deno.errors.NotCapable
       ? "read permission denied (grant it with --allow-read)"
       : err instanceof Error

@@ -6,7 +6,7 @@
 import { type Dataset, distinctLabels, type Label } from "./dataset.ts";
 import { InputError } from "./errors.ts";
 import { encodeColumns, encodedWidth, fitFeatures } from "./features.ts";
-import { type Scores, scores } from "./metrics.ts";
+import { classificationReport, type Scores, withLabels } from "./metrics.ts";
 import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFile } from "./model.ts";
 import { fit, type SolverOptions } from "./solver.ts";
 import { stratifiedSplit } from "./split.ts";
@@ -77,17 +77,47 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
       seed: options.seed,
       testSize: options.testSize,
       solver: { ...options.solver },
+      classBalance: classBalance(y, classes),
     },
     metrics: { accuracy: 0, f1: 0 },
     runtime: runtimeVersions(),
+    card: CARD_FACTS,
   };
   const model = new Model(ModelFile.parse(draft));
-  const predicted = model.predictEncoded(
+  const predictions = model.predictEncoded(
     encodeColumns(features, data.columns, split.test),
     split.test.length,
-  ).classes;
-  const metrics = scores(pick(y, split.test), predicted, classes.length);
-  return { file: ModelFile.parse({ ...draft, metrics }), metrics };
+  );
+  const report = classificationReport(pick(y, split.test), predictions.classes, {
+    classCount: classes.length,
+    probabilities: { values: predictions.probabilities, width: classes.length },
+  });
+  const metrics = { accuracy: report.accuracy, f1: report.f1 };
+  const heldOut = withLabels(report, classes.map(String));
+  return { file: ModelFile.parse({ ...draft, metrics, heldOut }), metrics };
+}
+
+/** What the model card says about use and limits, kept in `model.json` too. */
+export const CARD_FACTS = {
+  intendedUse:
+    "Classifying rows shaped like the training data (same columns, units and population) into the training classes, behind the quality gate.",
+  outOfScope: [
+    "Rows whose columns, units or population differ from the training data.",
+    "Decisions about people without human review: the model has not been checked for fairness.",
+    "Labels it was not trained on: it always answers one of its training classes.",
+  ],
+  caveats: [
+    "Scores on a small held-out split are noisy; gate on more data (--data) before relying on them.",
+    "A linear model: interactions between features are not captured.",
+    "Missing numeric values are imputed with the training mean; an unseen category encodes as all zeros.",
+  ],
+};
+
+function classBalance(y: Int32Array, classes: readonly Label[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const c of classes) counts[String(c)] = 0;
+  for (const k of y) counts[String(classes[k])]! += 1;
+  return counts;
 }
 
 /** Maps each label to its index in `classes` (-1 for an unknown one). */

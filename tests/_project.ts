@@ -38,7 +38,7 @@ export interface Project extends AsyncDisposable {
 export async function makeProject(): Promise<Project> {
   const dir = await Deno.makeTempDir({ prefix: "mvd-test-" });
   for (const name of COPIED) await copy(`${ROOT}${name}`, `${dir}/${name}`);
-  await Deno.mkdir(`${dir}/models/latest`, { recursive: true });
+  await Deno.mkdir(`${dir}/models`, { recursive: true });
   return {
     dir,
     deno: (args, stdin) => runDeno(args, { cwd: dir, stdin }),

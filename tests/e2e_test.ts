@@ -57,12 +57,13 @@ Deno.test("train refuses bad usage and bad data with exit 2 and writes no model"
     assertStringIncludes(out.stderr, message);
     assertEquals(out.stderr.trim().split("\n").length, 1, out.stderr);
   }
-  assertEquals([...Deno.readDirSync(`${project.dir}/models/latest`)], []);
+  assertEquals([...Deno.readDirSync(`${project.dir}/models`)], []);
 });
 
 Deno.test("serve answers /predict, /healthz and /metrics on a real socket", async () => {
   await using project = await makeProject();
   assertEquals((await project.deno(["task", "-q", "train"])).code, 0);
+  assertEquals((await project.deno(["task", "-q", "evaluate"])).code, 0);
   const child = new Deno.Command("deno", {
     args: ["task", "-q", "serve", "--port", "0", "--host", "127.0.0.1"],
     cwd: project.dir,

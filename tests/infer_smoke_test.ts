@@ -7,6 +7,7 @@ Deno.test("infer.ts predicts the seed's example after training, with no permissi
   const trained = await project.deno(["task", "-q", "train"]);
   assertEquals(trained.code, 0, trained.stderr);
   assertEquals(JSON.parse(trained.stdout), { accuracy: 1, f1: 1 });
+  assertEquals((await project.deno(["task", "-q", "evaluate"])).code, 0);
 
   const one = await project.deno(["run", "infer.ts"], '{"f1":1,"f2":0}');
   assertEquals(one, { code: 0, stdout: "1\n", stderr: "" });
@@ -21,9 +22,10 @@ Deno.test("infer.ts refuses bad input with one line and exit 2", async () => {
   assertEquals(before.code, 2);
   assertEquals(
     before.stderr,
-    'error: Cannot load model "models/latest": no model.json there (train one with: deno task train)\n',
+    'error: Cannot load model "models/latest": no model.json there (train and promote one: deno task train && deno task evaluate)\n',
   );
   assertEquals((await project.deno(["task", "-q", "train"])).code, 0);
+  assertEquals((await project.deno(["task", "-q", "evaluate"])).code, 0);
   const cases: Array<[string, RegExp]> = [
     ["not json", /^error: Cannot read input: stdin is not valid JSON\n$/],
     ["", /^error: Cannot read input: stdin is not valid JSON \(it is empty\)\n$/],

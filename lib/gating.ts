@@ -1,0 +1,191 @@
+/**
+ * One pass of the quality gate over a model: score it, hold it to the
+ * thresholds and the no-regression rule, write its reports, and promote it
+ * when asked and it passed. `evaluate.ts` is this plus flags.
+ * @module
+ */
+import { writeFileAtomic } from "./atomic.ts";
+import { CARD_FILE } from "./artifacts.ts";
+import { modelCard } from "./card.ts";
+import { readDataset } from "./dataset.ts";
+import { InputError } from "./errors.ts";
+import { reportDataset } from "./evaluation.ts";
+import { checkGate, checkRegression, type Thresholds } from "./gate.ts";
+import { loadModel, type Model } from "./model.ts";
+import {
+  CONFUSION_SVG_FILE,
+  type Evaluation,
+  EVALUATION_FILE,
+  EVALUATION_MD_FILE,
+  evaluationMarkdown,
+} from "./report.ts";
+import {
+  latestRunId,
+  listRuns,
+  MODELS_DIR,
+  promote,
+  pruneRuns,
+  type RegistryOptions,
+  resolveModel,
+  verifyRun,
+} from "./registry.ts";
+import { confusionSvg } from "./svg.ts";
+
+/** What to gate and how. */
+export interface GateOptions extends RegistryOptions {
+  /** `--model`: a run directory, `latest` or a run id; the newest run when absent. */
+  model?: string;
+  /** A labelled CSV to score on; the held-out rows' stored report when absent. */
+  data?: string;
+  /** Minimum scores. */
+  thresholds: Thresholds;
+  /** Largest drop allowed against `latest` on the same data; needs `data`. */
+  maxRegression?: number;
+  /** Promote the model if it passes (the default without `model`). */
+  promote: boolean;
+  /** Runs to keep after a promotion. */
+  keep: number;
+}
+
+/** The gate's outcome: the evaluation record and what happened on disk. */
+export interface GateOutcome extends Evaluation {
+  /** Report files written, or why they could not be. */
+  reports: string[] | { error: string };
+  /** The run `latest` pointed at before a promotion. */
+  previous: string | null;
+  /** Runs deleted after a promotion. */
+  pruned: string[];
+}
+
+/** Runs the gate. Throws {@link InputError} for a model or data it cannot use. */
+export async function runGate(options: GateOptions): Promise<GateOutcome> {
+  const root = options.root ?? MODELS_DIR;
+  const dir = options.model === undefined
+    ? await newestRun(root)
+    : await resolveModel(options.model, { root });
+  const model = await loadModel(dir);
+  const candidate = await score(model, options.data);
+  const failures = [...checkGate(candidate.report, options.thresholds).failures];
+
+  const latest = await latestRunId({ root });
+  const sameAsLatest = latest !== null && model.file.runId === latest;
+  let baseline: Evaluation["baseline"] = null;
+  if (options.maxRegression !== undefined && options.data && latest !== null && !sameAsLatest) {
+    try {
+      const current = await loadModel(`${root}/latest`);
+      const scored = await score(current, options.data);
+      baseline = { runId: latest, accuracy: scored.report.accuracy, f1: scored.report.f1 };
+      failures.push(...checkRegression(candidate.report, baseline, options.maxRegression));
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      failures.push(`cannot compare with latest (${latest}): ${err.message}`);
+    }
+  }
+  const passed = failures.length === 0;
+  const willPromote = passed && options.promote;
+  // refuse an unsealed run before writing anything that says it was promoted
+  if (willPromote) await verifyRun(dir);
+
+  const evaluation: Evaluation = {
+    evaluatedAt: new Date().toISOString(),
+    model: dir,
+    runId: model.file.runId ?? null,
+    data: candidate.data,
+    thresholds: options.thresholds,
+    maxRegression: options.maxRegression ?? null,
+    baseline,
+    accuracy: candidate.report.accuracy,
+    f1: candidate.report.f1,
+    metrics: candidate.full ? candidate.report : null,
+    passed,
+    failures,
+    promoted: willPromote,
+  };
+  const reports = await writeReports(dir, model, evaluation);
+  let previous: string | null = null;
+  let pruned: string[] = [];
+  if (willPromote) {
+    previous = (await promote(dir, { root })).previous;
+    pruned = await pruneRuns(options.keep, { root });
+  }
+  return { ...evaluation, reports, previous, pruned };
+}
+
+async function newestRun(root: string): Promise<string> {
+  const ids = await listRuns({ root });
+  const id = ids[ids.length - 1];
+  if (id === undefined) {
+    throw new InputError(
+      `Cannot evaluate: no runs in "${root}/runs" (train one first: deno task train)`,
+    );
+  }
+  return `${root}/runs/${id}`;
+}
+
+interface Scored {
+  report: NonNullable<Evaluation["metrics"]>;
+  full: boolean;
+  data: Evaluation["data"];
+}
+
+async function score(model: Model, data: string | undefined): Promise<Scored> {
+  const t = model.file.training;
+  if (data === undefined) {
+    const held = model.file.heldOut;
+    const base = { kind: "held-out" as const, path: t.data, sha256: t.sha256, rows: t.testRows };
+    if (held) return { report: held, full: true, data: base };
+    // an older model keeps only accuracy and F1; the record says so
+    const m = model.file.metrics;
+    return {
+      report: {
+        ...m,
+        rows: t.testRows,
+        labels: [],
+        perClass: [],
+        confusion: [],
+        logLoss: null,
+        rocAuc: null,
+      },
+      full: false,
+      data: base,
+    };
+  }
+  const dataset = await readDataset(data, { target: model.file.target });
+  return {
+    report: reportDataset(model, dataset),
+    full: true,
+    data: { kind: "file", path: data, sha256: dataset.sha256, rows: dataset.rows },
+  };
+}
+
+async function writeReports(
+  dir: string,
+  model: Model,
+  evaluation: Evaluation,
+): Promise<string[] | { error: string }> {
+  const files: Array<[string, string]> = [
+    [EVALUATION_FILE, JSON.stringify(evaluation, null, 2) + "\n"],
+    [EVALUATION_MD_FILE, evaluationMarkdown(evaluation)],
+    [CARD_FILE, modelCard(model.file, evaluation)],
+  ];
+  if (evaluation.metrics) {
+    files.push([
+      CONFUSION_SVG_FILE,
+      confusionSvg(evaluation.metrics.confusion, evaluation.metrics.labels),
+    ]);
+  }
+  const written: string[] = [];
+  try {
+    for (const [name, text] of files) {
+      await writeFileAtomic(`${dir}/${name}`, text);
+      written.push(`${dir}/${name}`);
+    }
+  } catch (err) {
+    // scoring a model the task may not write to still gives a verdict
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+      return { error: `Cannot write reports to "${dir}": write permission denied` };
+    }
+    throw err;
+  }
+  return written;
+}
