@@ -30,8 +30,8 @@ export interface Output {
 export interface Project extends AsyncDisposable {
   /** Its directory. */
   dir: string;
-  /** Runs `deno <args>` inside it, feeding `stdin`. */
-  deno(args: string[], stdin?: string): Promise<Output>;
+  /** Runs `deno <args>` inside it, feeding `stdin`, with extra `env`. */
+  deno(args: string[], stdin?: string, env?: Record<string, string>): Promise<Output>;
 }
 
 /** Copies the project's sources and data to a temporary directory. */
@@ -41,7 +41,7 @@ export async function makeProject(): Promise<Project> {
   await Deno.mkdir(`${dir}/models`, { recursive: true });
   return {
     dir,
-    deno: (args, stdin) => runDeno(args, { cwd: dir, stdin }),
+    deno: (args, stdin, env) => runDeno(args, { cwd: dir, stdin, env }),
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
 }
