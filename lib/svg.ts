@@ -3,7 +3,7 @@
  * @module
  */
 
-const CELL = 64;
+const CELL = 80;
 const LABEL_WIDTH = 120;
 const TOP = 72;
 
@@ -14,8 +14,8 @@ const TOP = 72;
  */
 export function confusionSvg(confusion: number[][], labels: readonly string[]): string {
   const n = labels.length;
-  const width = LABEL_WIDTH + n * CELL + 24;
-  const height = TOP + n * CELL + 56;
+  const width = Math.max(LABEL_WIDTH + n * CELL + 24, 380);
+  const height = TOP + n * CELL + 64;
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">`,
@@ -64,7 +64,10 @@ export function confusionSvg(confusion: number[][], labels: readonly string[]): 
   parts.push(
     `<text x="${LABEL_WIDTH}" y="${
       TOP + n * CELL + 28
-    }" font-size="11" fill="#555555">shade: share of the true class's rows; blue on the diagonal (right), red off it (wrong)</text>`,
+    }" font-size="11" fill="#555555">rows: true class; columns: predicted class</text>`,
+    `<text x="${LABEL_WIDTH}" y="${
+      TOP + n * CELL + 44
+    }" font-size="11" fill="#555555">shade: share of the row; blue right, red wrong</text>`,
     "</svg>",
   );
   return parts.join("\n") + "\n";
@@ -83,5 +86,5 @@ function shade(share: number, diagonal: boolean): string {
 }
 
 function clip(label: string): string {
-  return label.length > 14 ? `${label.slice(0, 13)}…` : label;
+  return label.length > 12 ? `${label.slice(0, 11)}…` : label;
 }
