@@ -165,7 +165,7 @@ async function writeReports(
 ): Promise<string[] | { error: string }> {
   const files: Array<[string, string]> = [
     [EVALUATION_FILE, JSON.stringify(evaluation, null, 2) + "\n"],
-    [EVALUATION_MD_FILE, evaluationMarkdown(evaluation)],
+    [EVALUATION_MD_FILE, evaluationMarkdown(evaluation, model.file.training.sha256)],
     [CARD_FILE, modelCard(model.file, evaluation)],
   ];
   if (evaluation.metrics) {

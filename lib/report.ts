@@ -55,8 +55,8 @@ export async function readEvaluation(dir: string): Promise<Evaluation | null> {
   }
 }
 
-/** Renders `evaluation.md`. */
-export function evaluationMarkdown(e: Evaluation): string {
+/** Renders `evaluation.md`; `trainingSha256` flags data the model was trained on. */
+export function evaluationMarkdown(e: Evaluation, trainingSha256?: string): string {
   const m = e.metrics;
   const lines = [
     `# Evaluation${e.runId ? `: run ${e.runId}` : ""}`,
@@ -78,6 +78,9 @@ export function evaluationMarkdown(e: Evaluation): string {
       : []),
     `- Promoted to \`models/latest\`: ${e.promoted ? "yes" : "no"}`,
     `- Evaluated at: ${e.evaluatedAt}`,
+    ...(e.data.kind === "file" && e.data.sha256 === trainingSha256
+      ? ["", "> This is the training file: scores on rows the model learned from are optimistic."]
+      : []),
     "",
     "## Metrics",
     "",
@@ -89,9 +92,9 @@ export function evaluationMarkdown(e: Evaluation): string {
   if (m) {
     lines.push(
       `| log loss | ${m.logLoss === null ? "n/a" : fmt(m.logLoss)} |`,
-      `| ROC AUC (${m.labels[1] ?? "?"} vs ${m.labels[0] ?? "?"}) | ${
-        m.rocAuc === null ? "n/a (two classes only)" : fmt(m.rocAuc)
-      } |`,
+      m.rocAuc === null
+        ? "| ROC AUC | n/a (two-class models only) |"
+        : `| ROC AUC (${m.labels[1]} vs ${m.labels[0]}) | ${fmt(m.rocAuc)} |`,
       "",
       "## Per class",
       "",
@@ -125,9 +128,9 @@ export function dataLine(e: Evaluation): string {
     : `\`${e.data.path}\`${sha}, ${e.data.rows} rows`;
 }
 
-/** A number for a report: integers as they are, others to 4 significant digits. */
+/** A number for a report: to 4 significant digits, without trailing zeros. */
 export function fmt(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toPrecision(4);
+  return String(Number(n.toPrecision(4)));
 }
 
 function cell(text: string): string {

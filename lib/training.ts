@@ -100,7 +100,7 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
 /** What the model card says about use and limits, kept in `model.json` too. */
 export const CARD_FACTS = {
   intendedUse:
-    "Classifying rows shaped like the training data (same columns, units and population) into the training classes, behind the quality gate.",
+    "Rows must be shaped like the training data (same columns, units and population); a run is served only after it passes the quality gate.",
   outOfScope: [
     "Rows whose columns, units or population differ from the training data.",
     "Decisions about people without human review: the model has not been checked for fairness.",

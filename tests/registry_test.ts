@@ -8,6 +8,7 @@ import {
 } from "../lib/assert.ts";
 import { sha256File } from "../lib/dataset.ts";
 import { verifyRun } from "../lib/registry.ts";
+import { fmt } from "../lib/report.ts";
 import { makeProject, type Project } from "./_project.ts";
 
 /** The toy data with every label flipped: a model trained on it is always wrong on toy.csv. */
@@ -206,7 +207,8 @@ Deno.test("the report and the card hold the run's real figures", async () => {
 
   const md = await Deno.readTextFile(`${run}/evaluation.md`);
   assertStringIncludes(md, "- Verdict: **passed**");
-  assertStringIncludes(md, `| accuracy | ${(correct / 150).toPrecision(4)} |`);
+  assertStringIncludes(md, `| accuracy | ${fmt(correct / 150)} |`);
+  assertStringIncludes(md, "> This is the training file");
   assertStringIncludes(
     md,
     "![Confusion matrix: rows are the true class, columns the predicted one](confusion_matrix.svg)",
@@ -250,7 +252,7 @@ Deno.test("the report and the card hold the run's real figures", async () => {
     card,
     new RegExp(
       `\\| sepal_length_cm \\| numeric \\| [0-9.]+ – [0-9.]+ \\| ${
-        model.features[0].mean.toPrecision(4)
+        fmt(model.features[0].mean)
       } \\|`,
     ),
   );
