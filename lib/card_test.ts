@@ -1,0 +1,53 @@
+import { TOY_CSV, trainOn } from "./_fixtures.ts";
+import { assert, assertStringIncludes } from "./assert.ts";
+import { modelCard } from "./card.ts";
+import { parseModel } from "./model.ts";
+import type { Evaluation } from "./report.ts";
+
+const { file } = await trainOn(TOY_CSV);
+
+Deno.test("modelCard() reads a model file written before the registry", () => {
+  const {
+    runId: _runId,
+    heldOut: _heldOut,
+    card: _card,
+    ...older
+  } = { ...file, training: { ...file.training, classBalance: undefined } };
+  const model = parseModel(JSON.parse(JSON.stringify(older)), "old");
+  const card = modelCard(model.file);
+  assertStringIncludes(card, "- Run id: none (written outside the registry)");
+  assertStringIncludes(card, "- Class balance: not recorded (model made before the registry)");
+  assertStringIncludes(card, "- Accuracy 1, macro F1 1\n");
+  assertStringIncludes(card, "Not evaluated yet: run `deno task evaluate`");
+  assertStringIncludes(card, "### Out-of-scope use");
+});
+
+Deno.test("modelCard() shows the gate's thresholds and verdict once evaluated", () => {
+  const evaluation: Evaluation = {
+    evaluatedAt: "2026-01-02T00:00:00.000Z",
+    model: "models/runs/x",
+    runId: null,
+    data: { kind: "file", path: "holdout.csv", sha256: "ab".repeat(32), rows: 40 },
+    thresholds: { accuracy: 0.8, f1: 0.75 },
+    maxRegression: 0.02,
+    baseline: null,
+    accuracy: 0.725,
+    f1: 0.7,
+    metrics: null,
+    passed: false,
+    failures: ["accuracy 0.7250 is below 0.8"],
+    promoted: false,
+  };
+  const card = modelCard(file, evaluation);
+  assertStringIncludes(
+    card,
+    "- Verdict: **failed** (accuracy 0.7250 is below 0.8); promoted: no",
+  );
+  assertStringIncludes(card, `- Data: \`holdout.csv\` (SHA-256 \`${"ab".repeat(32)}\`), 40 rows`);
+  assertStringIncludes(
+    card,
+    "- Thresholds: accuracy ≥ 0.8, macro F1 ≥ 0.75, no drop over 0.02 against latest",
+  );
+  assertStringIncludes(card, "- Accuracy 0.725, macro F1 0.7\n");
+  assert(!card.includes("Not evaluated yet"));
+});
