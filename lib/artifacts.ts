@@ -1,5 +1,7 @@
 /**
- * A model directory on disk: `model.json`, `metrics.json`, `model_card.md`.
+ * A model directory's files: `model.json`, `metrics.json`, `model_card.md`.
+ * The registry (`registry.ts`) writes them into a hidden staging directory
+ * and seals it, so only complete runs ever appear under `models/runs/`.
  * @module
  */
 import { writeFileAtomic } from "./atomic.ts";

@@ -41,3 +41,23 @@ Deno.test("reportDataset() reports per-class figures, probabilities and unseen l
   assert(report.rocAuc !== null && report.rocAuc >= 0 && report.rocAuc <= 1);
   await Deno.remove(path);
 });
+
+Deno.test("reportDataset() scores data with unseen and missing categories", async () => {
+  const train = await tempCsv(
+    "size,colour,label\n" +
+      Array.from({ length: 30 }, (_, i) => `${i % 10},${i % 2 ? "red" : "blue"},${i % 2}`).join(
+        "\n",
+      ) + "\n",
+  );
+  const { model } = await trainOn(train);
+  const path = await tempCsv("colour,size,label\nred,3,1\nblue,4,0\ngreen,5,1\n,6,0\n");
+  const report = reportDataset(model, await readDataset(path));
+  assertEquals(report.rows, 4);
+  assertEquals(report.labels, ["0", "1"]);
+  // red and blue decide; an unseen or missing colour encodes as all zeros and still predicts
+  assertEquals(report.confusion.flat().reduce((a, b) => a + b, 0), 4);
+  assertEquals([report.confusion[0]![0], report.confusion[1]![1]].every((n) => n! >= 1), true);
+  assert(report.rocAuc !== null);
+  await Deno.remove(train);
+  await Deno.remove(path);
+});
