@@ -7,10 +7,20 @@
  */
 import { CARD_FACTS } from "./training.ts";
 import type { ModelFile } from "./model.ts";
-import { dataLine, type Evaluation, EVALUATION_MD_FILE, fmt } from "./report.ts";
+import { dataLine, type Evaluation, EVALUATION_MD_FILE, fmt, PROMOTION_FILE } from "./report.ts";
 
-/** Renders the model card for a model document and its latest evaluation. */
-export function modelCard(file: ModelFile, evaluation: Evaluation | null = null): string {
+/** Records of the gate to show on a card. */
+export interface CardEvaluations {
+  /** The latest evaluation. */
+  latest?: Evaluation | null;
+  /** The evaluation that promoted the run, if one did. */
+  promotion?: Evaluation | null;
+}
+
+/** Renders the model card for a model document and the gate's records of it. */
+export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): string {
+  const evaluation = evaluations.latest ?? null;
+  const promotion = evaluations.promotion ?? null;
   const t = file.training;
   const facts = file.card ?? CARD_FACTS;
   const solver = Object.entries(t.solver).map(([k, v]) => `${k}=${v}`).join(", ");
@@ -96,6 +106,16 @@ export function modelCard(file: ModelFile, evaluation: Evaluation | null = null)
     ...(evaluation ? gateLines(evaluation) : [
       "Not evaluated yet: run `deno task evaluate` (it gates the newest run and promotes it when it passes).",
     ]),
+    ...(promotion && promotion.evaluatedAt !== evaluation?.evaluatedAt
+      ? [
+        "",
+        `Promoted to \`models/latest\` by the evaluation of ${promotion.evaluatedAt}, on ${
+          dataLine(promotion)
+        }: accuracy ${fmt(promotion.accuracy)}, macro F1 ${
+          fmt(promotion.f1)
+        } against thresholds ${promotion.thresholds.accuracy} / ${promotion.thresholds.f1} ([${PROMOTION_FILE}](${PROMOTION_FILE})).`,
+      ]
+      : []),
     "",
     "## Reproducibility",
     "",
@@ -116,7 +136,7 @@ function gateLines(e: Evaluation): string[] {
   return [
     `- Verdict: **${e.passed ? "passed" : "failed"}**${
       e.failures.length ? ` (${e.failures.join("; ")})` : ""
-    }; promoted: ${e.promoted ? "yes" : "no"}`,
+    }; promoted by this evaluation: ${e.promoted ? "yes" : "no"}`,
     `- Data: ${dataLine(e)}`,
     `- Thresholds: accuracy ≥ ${e.thresholds.accuracy}, macro F1 ≥ ${e.thresholds.f1}${
       e.maxRegression === null ? "" : `, no drop over ${e.maxRegression} against latest`

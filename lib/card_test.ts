@@ -38,10 +38,10 @@ Deno.test("modelCard() shows the gate's thresholds and verdict once evaluated", 
     failures: ["accuracy 0.7250 is below 0.8"],
     promoted: false,
   };
-  const card = modelCard(file, evaluation);
+  const card = modelCard(file, { latest: evaluation });
   assertStringIncludes(
     card,
-    "- Verdict: **failed** (accuracy 0.7250 is below 0.8); promoted: no",
+    "- Verdict: **failed** (accuracy 0.7250 is below 0.8); promoted by this evaluation: no",
   );
   assertStringIncludes(card, `- Data: \`holdout.csv\` (SHA-256 \`${"ab".repeat(32)}\`), 40 rows`);
   assertStringIncludes(
@@ -50,4 +50,21 @@ Deno.test("modelCard() shows the gate's thresholds and verdict once evaluated", 
   );
   assertStringIncludes(card, "- Accuracy 0.725, macro F1 0.7\n");
   assert(!card.includes("Not evaluated yet"));
+  assert(!card.includes("Promoted to"));
+
+  const promotion: Evaluation = {
+    ...evaluation,
+    evaluatedAt: "2026-01-01T00:00:00.000Z",
+    data: { kind: "held-out", path: "train.csv", sha256: null, rows: 12 },
+    thresholds: { accuracy: 0.7, f1: 0.7 },
+    accuracy: 0.9,
+    f1: 0.875,
+    passed: true,
+    failures: [],
+    promoted: true,
+  };
+  assertStringIncludes(
+    modelCard(file, { latest: evaluation, promotion }),
+    "Promoted to `models/latest` by the evaluation of 2026-01-01T00:00:00.000Z, on the 12 rows of `train.csv` held out at training: accuracy 0.9, macro F1 0.875 against thresholds 0.7 / 0.7",
+  );
 });

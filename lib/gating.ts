@@ -18,6 +18,8 @@ import {
   EVALUATION_FILE,
   EVALUATION_MD_FILE,
   evaluationMarkdown,
+  PROMOTION_FILE,
+  readEvaluation,
 } from "./report.ts";
 import {
   latestRunId,
@@ -163,10 +165,14 @@ async function writeReports(
   model: Model,
   evaluation: Evaluation,
 ): Promise<string[] | { error: string }> {
+  const record = JSON.stringify(evaluation, null, 2) + "\n";
+  // a later evaluation replaces evaluation.json; the one that promoted the run stays
+  const promotion = evaluation.promoted ? evaluation : await readEvaluation(dir, PROMOTION_FILE);
   const files: Array<[string, string]> = [
-    [EVALUATION_FILE, JSON.stringify(evaluation, null, 2) + "\n"],
+    [EVALUATION_FILE, record],
+    ...(evaluation.promoted ? [[PROMOTION_FILE, record] as [string, string]] : []),
     [EVALUATION_MD_FILE, evaluationMarkdown(evaluation, model.file.training.sha256)],
-    [CARD_FILE, modelCard(model.file, evaluation)],
+    [CARD_FILE, modelCard(model.file, { latest: evaluation, promotion })],
   ];
   if (evaluation.metrics) {
     files.push([

@@ -11,6 +11,8 @@ import { LabelledReport } from "./model.ts";
 export const EVALUATION_FILE = "evaluation.json";
 /** The evaluation report inside a run directory. */
 export const EVALUATION_MD_FILE = "evaluation.md";
+/** The record of the evaluation that promoted a run, kept when later ones overwrite `evaluation.json`. */
+export const PROMOTION_FILE = "promotion.json";
 /** The confusion-matrix picture inside a run directory. */
 export const CONFUSION_SVG_FILE = "confusion_matrix.svg";
 
@@ -42,12 +44,13 @@ export const Evaluation = z.object({
 /** What the gate saw and decided. */
 export type Evaluation = z.infer<typeof Evaluation>;
 
-/** Reads a run's `evaluation.json`; `null` when absent or unreadable. */
-export async function readEvaluation(dir: string): Promise<Evaluation | null> {
+/** Reads a run's `evaluation.json` (or another record `name`); `null` when absent or unreadable. */
+export async function readEvaluation(
+  dir: string,
+  name: string = EVALUATION_FILE,
+): Promise<Evaluation | null> {
   try {
-    const result = Evaluation.safeParse(
-      JSON.parse(await Deno.readTextFile(`${dir}/${EVALUATION_FILE}`)),
-    );
+    const result = Evaluation.safeParse(JSON.parse(await Deno.readTextFile(`${dir}/${name}`)));
     return result.success ? result.data : null;
   } catch {
     // a missing or corrupt report only means the card shows no gate verdict
@@ -76,7 +79,7 @@ export function evaluationMarkdown(e: Evaluation, trainingSha256?: string): stri
         }, macro F1 ${fmt(e.baseline.f1)}`,
       ]
       : []),
-    `- Promoted to \`models/latest\`: ${e.promoted ? "yes" : "no"}`,
+    `- Promoted to \`models/latest\` by this evaluation: ${e.promoted ? "yes" : "no"}`,
     `- Evaluated at: ${e.evaluatedAt}`,
     ...(e.data.kind === "file" && e.data.sha256 === trainingSha256
       ? ["", "> This is the training file: scores on rows the model learned from are optimistic."]

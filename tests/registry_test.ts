@@ -80,6 +80,23 @@ Deno.test("a failing candidate leaves latest exactly as it was and exits 1", asy
   );
   assertEquals([record.passed, record.accuracy], [false, gate.json.accuracy]);
 
+  // scoring the served run on bad data changes nothing, and keeps the record that promoted it
+  const rescored = await evaluate(project, "--model", "latest", "--data", "flipped.csv");
+  assertEquals([rescored.code, rescored.json.promoted], [1, false]);
+  assertEquals(await latest(project), `runs/${good}`);
+  const promotion = JSON.parse(
+    await Deno.readTextFile(`${project.dir}/models/runs/${good}/promotion.json`),
+  );
+  assertEquals([promotion.passed, promotion.promoted, promotion.data.kind], [
+    true,
+    true,
+    "held-out",
+  ]);
+  assertStringIncludes(
+    await Deno.readTextFile(`${project.dir}/models/runs/${good}/model_card.md`),
+    `Promoted to \`models/latest\` by the evaluation of ${promotion.evaluatedAt}`,
+  );
+
   // thresholds from the environment hold too
   const strict = await project.deno(["task", "-q", "evaluate", "--model", good], undefined, {
     MIN_ACCURACY: "1",
