@@ -99,7 +99,7 @@ export async function main(
   });
   if (o.json) console.log(JSON.stringify(outcome));
   else printText(outcome);
-  if (!Array.isArray(outcome.reports)) console.error(`warning: ${outcome.reports.error}`);
+  for (const warning of outcome.warnings) console.error(`warning: ${warning}`);
   return outcome.passed ? 0 : 1;
 }
 
@@ -140,12 +140,18 @@ function printText(o: GateOutcome): void {
     );
   }
   if (o.pruned.length) console.log(`pruned: ${o.pruned.join(", ")}`);
-  if (Array.isArray(o.reports)) {
-    const md = o.reports.find((r) => r.endsWith(".md") && !r.endsWith("model_card.md"));
-    if (md) console.log(`report: ${md}`);
+  const md = o.reports.find((r) => r.endsWith(".md") && !r.endsWith("model_card.md"));
+  if (md) console.log(`report: ${md}`);
+}
+
+/** Reads an environment variable; without --allow-env for it, it counts as unset. */
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) return undefined;
+    throw err;
   }
 }
 
-if (import.meta.main) {
-  Deno.exit(await main(Deno.args, (name) => Deno.env.get(name)).catch(fail));
-}
+if (import.meta.main) Deno.exit(await main(Deno.args, readEnv).catch(fail));

@@ -51,8 +51,10 @@ export interface GateOptions extends RegistryOptions {
 
 /** The gate's outcome: the evaluation record and what happened on disk. */
 export interface GateOutcome extends Evaluation {
-  /** Report files written, or why they could not be. */
-  reports: string[] | { error: string };
+  /** Report files written. */
+  reports: string[];
+  /** Things that went wrong without changing the verdict, one line each. */
+  warnings: string[];
   /** The run `latest` pointed at before a promotion. */
   previous: string | null;
   /** Runs deleted after a promotion. */
@@ -103,14 +105,27 @@ export async function runGate(options: GateOptions): Promise<GateOutcome> {
     failures,
     promoted: willPromote,
   };
-  const reports = await writeReports(dir, model, evaluation);
+  const warnings: string[] = [];
+  const reports = await writeReports(dir, model, evaluation).catch((err) => {
+    // scoring a model the task may not write beside still gives a verdict
+    if (!(err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied)) {
+      throw err;
+    }
+    warnings.push(`Cannot write reports to "${dir}": write permission denied`);
+    return [];
+  });
   let previous: string | null = null;
   let pruned: string[] = [];
   if (willPromote) {
     previous = (await promote(dir, { root })).previous;
-    pruned = await pruneRuns(options.keep, { root });
+    try {
+      pruned = await pruneRuns(options.keep, { root });
+    } catch (err) {
+      // the promotion stands; old runs are only left for next time
+      warnings.push(`Cannot prune old runs: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
-  return { ...evaluation, reports, previous, pruned };
+  return { ...evaluation, reports, warnings, previous, pruned };
 }
 
 async function newestRun(root: string): Promise<string> {
@@ -164,7 +179,7 @@ async function writeReports(
   dir: string,
   model: Model,
   evaluation: Evaluation,
-): Promise<string[] | { error: string }> {
+): Promise<string[]> {
   const record = JSON.stringify(evaluation, null, 2) + "\n";
   // a later evaluation replaces evaluation.json; the one that promoted the run stays
   const promotion = evaluation.promoted ? evaluation : await readEvaluation(dir, PROMOTION_FILE);
@@ -181,17 +196,9 @@ async function writeReports(
     ]);
   }
   const written: string[] = [];
-  try {
-    for (const [name, text] of files) {
-      await writeFileAtomic(`${dir}/${name}`, text);
-      written.push(`${dir}/${name}`);
-    }
-  } catch (err) {
-    // scoring a model the task may not write to still gives a verdict
-    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
-      return { error: `Cannot write reports to "${dir}": write permission denied` };
-    }
-    throw err;
+  for (const [name, text] of files) {
+    await writeFileAtomic(`${dir}/${name}`, text);
+    written.push(`${dir}/${name}`);
   }
   return written;
 }

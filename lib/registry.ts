@@ -12,12 +12,11 @@
  * @module
  */
 import { z } from "zod";
-import { writeModelDir } from "./artifacts.ts";
+import { METRICS_FILE, writeModelDir } from "./artifacts.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { sha256File } from "./dataset.ts";
 import { InputError } from "./errors.ts";
 import { loadModel, MODEL_FILE, type ModelFile } from "./model.ts";
-import { METRICS_FILE } from "./artifacts.ts";
 
 /** The registry's root directory, relative to the working directory. */
 export const MODELS_DIR = "models";

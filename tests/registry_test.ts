@@ -157,6 +157,37 @@ Deno.test("--model takes a run id, latest or a directory, and --promote promotes
   const byDir = await evaluate(project, "--model", `models/runs/${first}/`, "--promote");
   assertEquals(byDir.json.promoted, true);
   assertEquals(await latest(project), `runs/${first}`);
+
+  // --out writes exactly that directory; scoring it needs no write permission, only reports do
+  const out = await project.deno([
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "train.ts",
+    "--out",
+    "elsewhere",
+  ]);
+  assertEquals(out.code, 0, out.stderr);
+  await verifyRun(`${project.dir}/elsewhere`);
+  const readOnly = await project.deno([
+    "run",
+    "--allow-read",
+    "evaluate.ts",
+    "--model",
+    "elsewhere",
+  ]);
+  assertEquals(readOnly.code, 0, readOnly.stderr);
+  assertStringIncludes(readOnly.stdout, "gate: passed");
+  assertEquals(
+    readOnly.stderr,
+    'warning: Cannot write reports to "elsewhere": write permission denied\n',
+  );
+  const outside = await evaluate(project, "--model", "elsewhere", "--promote");
+  assertEquals(outside.code, 2);
+  assertStringIncludes(
+    outside.stderr,
+    'error: Cannot promote "elsewhere": it is not a run; only runs in models/runs can be',
+  );
 });
 
 Deno.test("evaluate refuses bad usage and input with one line and exit 2", async () => {
@@ -213,7 +244,9 @@ Deno.test("the report and the card hold the run's real figures", async () => {
   const run = `${project.dir}/models/runs/${id}`;
   const record = JSON.parse(await Deno.readTextFile(`${run}/evaluation.json`));
   // --json prints the record plus what happened on disk
-  const { reports: _reports, previous: _previous, pruned: _pruned, ...printed } = gate.json;
+  const { reports: _reports, warnings, previous: _previous, pruned: _pruned, ...printed } =
+    gate.json;
+  assertEquals(warnings, []);
   assertEquals(printed, record);
   assertEquals(record.data.rows, 150);
   assertEquals(record.metrics.perClass.map((c: { support: number }) => c.support), [50, 50, 50]);
