@@ -91,12 +91,15 @@ export async function writeRun(
     await writeModelDir(staging, { ...file, runId });
     await seal(staging, runId);
     // the commit point: until this rename nothing looks like a run
-    await Deno.rename(staging, dir);
+    await Deno.rename(staging, dir).catch((err) => {
+      // rename(2) replaces only an empty directory: something else got there first
+      if (err instanceof Error && /not empty|ENOTEMPTY|os error 39/i.test(err.message)) {
+        throw new InputError(`Cannot write run "${dir}": it appeared while training`);
+      }
+      throw err;
+    });
   } catch (err) {
     await Deno.remove(staging, { recursive: true }).catch(() => {});
-    if (isNotEmpty(err)) {
-      throw new InputError(`Cannot write run "${dir}": it appeared while training`);
-    }
     throw err;
   }
   return dir;
@@ -331,10 +334,6 @@ async function isDirectory(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function isNotEmpty(err: unknown): boolean {
-  return err instanceof Error && /not empty|ENOTEMPTY|exists/i.test(err.message);
 }
 
 function root(options: RegistryOptions): string {

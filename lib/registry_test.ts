@@ -50,6 +50,10 @@ Deno.test("writeRun() with out writes exactly that directory and refuses to over
     InputError,
     `Cannot write run "${out}": it exists and is not empty`,
   );
+  const empty = `${r.root}/empty`;
+  await Deno.mkdir(empty);
+  assertEquals(await writeRun(at(2), { ...r, out: `${empty}/` }), empty);
+  await verifyRun(empty);
   await Deno.symlink("elsewhere/mine", `${r.root}/link`);
   await assertRejects(
     () => writeRun(at(1), { ...r, out: `${r.root}/link` }),
