@@ -12,16 +12,18 @@ import { type Command, parseFlags } from "./lib/cli.ts";
 import { fail, InputError } from "./lib/errors.ts";
 import { checkPayload, issuesLine } from "./lib/inputs.ts";
 import { loadModel, type Model, parseModel } from "./lib/model.ts";
+import { resolveModel } from "./lib/registry.ts";
 
 const command: Command = {
-  usage: "deno run infer.ts [--model DIR] < input.json",
+  usage: "deno run infer.ts [--model RUN] < input.json",
   summary:
     "Predicts the class of one JSON object, or of each object in a JSON array, read from stdin.",
   flags: {
     model: {
       type: "string",
-      value: "DIR",
-      description: "Model directory (default: models/latest; another needs --allow-read)",
+      value: "RUN",
+      description:
+        "A run directory, `latest` or a run id (default: models/latest; another needs --allow-read)",
     },
   },
 };
@@ -32,7 +34,9 @@ const Options = z.object({ model: z.string().min(1).optional() });
 export async function main(args: string[], input: () => Promise<string>): Promise<void> {
   const parsed = parseFlags(args, command, Options);
   if (parsed.help) return console.log(parsed.text);
-  const model = parsed.options.model ? await loadModel(parsed.options.model) : await defaultModel();
+  const model = parsed.options.model
+    ? await loadModel(await resolveModel(parsed.options.model))
+    : await defaultModel();
   const text = await input();
   let payload: unknown;
   try {

@@ -152,6 +152,11 @@ Deno.test("--model takes a run id, latest or a directory, and --promote promotes
   const byId = await evaluate(project, "--model", first);
   assertEquals([byId.code, byId.json.runId, byId.json.promoted], [0, first, false]);
   assertEquals(await latest(project), `runs/${second}`);
+  const byRun = await project.deno(
+    ["run", "--allow-read", "infer.ts", "--model", first],
+    '{"f1":0,"f2":1}',
+  );
+  assertEquals([byRun.code, byRun.stdout], [0, "0\n"], byRun.stderr);
   const byLatest = await evaluate(project, "--model", "latest");
   assertEquals(byLatest.json.runId, second);
   const byDir = await evaluate(project, "--model", `models/runs/${first}/`, "--promote");
