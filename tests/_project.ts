@@ -14,6 +14,7 @@ const COPIED = [
   "deno.lock",
   "lib",
   "data",
+  "tests/_crash_train.ts",
 ];
 
 /** What a finished subprocess said. */
@@ -71,7 +72,10 @@ export async function runDeno(
 
 async function copy(from: string, to: string): Promise<void> {
   const info = await Deno.stat(from);
-  if (!info.isDirectory) return await Deno.copyFile(from, to);
+  if (!info.isDirectory) {
+    await Deno.mkdir(to.slice(0, to.lastIndexOf("/")), { recursive: true });
+    return await Deno.copyFile(from, to);
+  }
   await Deno.mkdir(to, { recursive: true });
   for await (const entry of Deno.readDir(from)) {
     await copy(`${from}/${entry.name}`, `${to}/${entry.name}`);

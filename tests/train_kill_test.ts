@@ -4,9 +4,61 @@
 import { assert, assertEquals, assertRejects } from "../lib/assert.ts";
 import { InputError } from "../lib/errors.ts";
 import { promote, verifyRun } from "../lib/registry.ts";
-import { makeProject } from "./_project.ts";
+import { makeProject, type Project } from "./_project.ts";
 
-const ROUNDS = Number(Deno.args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? "4");
+/** Checks every entry of runs/: a visible run verifies, a hidden one is refused. */
+async function checkRuns(project: Project): Promise<{ runs: string[]; hidden: string[] }> {
+  const root = `${project.dir}/models`;
+  const runs: string[] = [];
+  const hidden: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(`${root}/runs`)) {
+      const dir = `${root}/runs/${entry.name}`;
+      if (entry.name.startsWith(".")) {
+        hidden.push(entry.name);
+        await assertRejects(() => promote(dir, { root }), InputError, "it is not a run");
+      } else {
+        runs.push(entry.name);
+        await verifyRun(dir);
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return { runs, hidden };
+}
+
+Deno.test("training stopped at each step of writing its run leaves a complete run or none", async () => {
+  await using project = await makeProject();
+  const crash = (n: number, when: string) =>
+    project.deno([
+      "run",
+      "--allow-read",
+      "--allow-write=models",
+      "tests/_crash_train.ts",
+      String(n),
+      when,
+    ]);
+  const clean = await crash(0, "never");
+  assertEquals(clean.code, 0, clean.stderr);
+  const total = Number(/renames: (\d+)/.exec(clean.stderr)?.[1]);
+  assert(total >= 2, clean.stderr);
+  await Deno.remove(`${project.dir}/models`, { recursive: true });
+  let runsBefore = 0;
+  for (let n = 1; n <= total; n++) {
+    for (const when of ["before", "after"]) {
+      const out = await crash(n, when);
+      assertEquals(out.code, 137, `${n} ${when}: ${out.stderr}`);
+      const { runs } = await checkRuns(project);
+      // only the last rename, the run directory's own, makes a run appear
+      const appeared = n === total && when === "after" ? 1 : 0;
+      assertEquals(runs.length, runsBefore + appeared, `${n} ${when}`);
+      runsBefore = runs.length;
+    }
+  }
+});
+
+const ROUNDS = Number(Deno.args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? "3");
 // the toy data with many steps: slow enough (about a second) to be caught mid-run
 const TRAIN = ["run", "--allow-read", "--allow-write=models", "train.ts", "--iterations", "40000"];
 
@@ -38,15 +90,7 @@ Deno.test(`a killed train leaves no partial run that promote would accept (${ROU
     }
     const status = await child.status;
     if (!status.success) interrupted++;
-    for await (const entry of Deno.readDir(`${root}/runs`)) {
-      const dir = `${root}/runs/${entry.name}`;
-      if (entry.name.startsWith(".")) {
-        partials.add(entry.name);
-        await assertRejects(() => promote(dir, { root }), InputError, "it is not a run");
-      } else {
-        await verifyRun(dir);
-      }
-    }
+    for (const name of (await checkRuns(project)).hidden) partials.add(name);
   }
   assert(interrupted > 0, "no run was interrupted; the kills all came too late");
   console.log(`${interrupted} of ${ROUNDS} runs killed, ${partials.size} partial directories left`);
