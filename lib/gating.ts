@@ -132,8 +132,11 @@ async function newestRun(root: string): Promise<string> {
   const ids = await listRuns({ root });
   const id = ids[ids.length - 1];
   if (id === undefined) {
+    const legacy = await Deno.lstat(`${root}/latest`).then((i) => i.isDirectory, () => false);
     throw new InputError(
-      `Cannot evaluate: no runs in "${root}/runs" (train one first: deno task train)`,
+      `Cannot evaluate: no runs in "${root}/runs" (train one first: deno task train${
+        legacy ? `; "${root}/latest" predates the registry, score it with --model latest` : ""
+      })`,
     );
   }
   return `${root}/runs/${id}`;
