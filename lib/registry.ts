@@ -230,7 +230,8 @@ export async function promote(dir: string, options: RegistryOptions = {}): Promi
 
 /**
  * Deletes all but the newest `keep` runs, never the one `latest` points to,
- * and partial runs older than an hour (a trainer that died). A run is
+ * and partial runs and temporary links older than an hour (a trainer or a
+ * promotion that died). A run is
  * renamed out of sight before it is deleted, so a half-deleted run never
  * looks complete. Returns the ids deleted.
  */
@@ -247,14 +248,21 @@ export async function pruneRuns(
     await Deno.rename(`${base}/runs/${id}`, hidden);
     await Deno.remove(hidden, { recursive: true });
   }
+  await removeStale(`${base}/runs`, /^\..*\.(partial-[0-9a-f]{8}|deleting)$/);
+  // a promotion that died between making its symlink and renaming it
+  await removeStale(base, /^\.latest\.[0-9a-f]{8}\.tmp$/);
+  return doomed;
+}
+
+/** Removes entries of `dir` named like `pattern` and untouched for an hour. */
+async function removeStale(dir: string, pattern: RegExp): Promise<void> {
   const hourAgo = Date.now() - 3600_000;
-  for await (const entry of Deno.readDir(`${base}/runs`)) {
-    if (!/^\..*\.(partial-[0-9a-f]{8}|deleting)$/.test(entry.name)) continue;
-    const path = `${base}/runs/${entry.name}`;
-    const info = await Deno.stat(path);
+  for await (const entry of Deno.readDir(dir)) {
+    if (!pattern.test(entry.name)) continue;
+    const path = `${dir}/${entry.name}`;
+    const info = await Deno.lstat(path);
     if ((info.mtime?.getTime() ?? 0) < hourAgo) await Deno.remove(path, { recursive: true });
   }
-  return doomed;
 }
 
 async function seal(dir: string, runId: string): Promise<void> {

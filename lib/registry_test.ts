@@ -147,6 +147,21 @@ Deno.test("pruneRuns() keeps the newest runs and never latest's target", async (
   assertEquals(names(`${r.root}/runs`), ids);
 });
 
+Deno.test("pruneRuns() removes partial runs of dead trainers once an hour old", async () => {
+  await using r = await registry();
+  await promote(await writeRun(at(0), r), r);
+  const partial = `${r.root}/runs/.20260101T000100000Z-00000000.partial-abcdef12`;
+  const fresh = `${r.root}/runs/.20260101T000200000Z-00000000.partial-12345678`;
+  await Deno.mkdir(partial);
+  await Deno.mkdir(fresh);
+  const old = new Date(Date.now() - 2 * 3600_000);
+  await Deno.utime(partial, old, old);
+  await pruneRuns(5, r);
+  assertEquals(names(`${r.root}/runs`).filter((n) => n.startsWith(".")), [
+    ".20260101T000200000Z-00000000.partial-12345678",
+  ]);
+});
+
 Deno.test("resolveModel() accepts latest, a run id or a path", async () => {
   await using r = await registry();
   const dir = await writeRun(at(0), r);
