@@ -1,7 +1,7 @@
 import { TOY_CSV, trainOn } from "./_fixtures.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "./assert.ts";
 import { InputError } from "./errors.ts";
-import type { ModelFile } from "./model.ts";
+import { loadModel, type ModelFile } from "./model.ts";
 import {
   latestRunId,
   listRuns,
@@ -169,4 +169,30 @@ Deno.test("resolveModel() accepts latest, a run id or a path", async () => {
   assertEquals(await resolveModel("latest", r), `${r.root}/latest`);
   assertEquals(await resolveModel(id, r), `${r.root}/runs/${id}`);
   assertEquals(await resolveModel("some/dir/", r), "some/dir");
+});
+
+Deno.test("a reader of latest sees one run or the other, never a gap, while promotions flip", async () => {
+  await using r = await registry();
+  const a = await writeRun(at(0), r);
+  const b = await writeRun(at(1), r);
+  await promote(a, r);
+  let done = false;
+  const seen = new Map<string, number>();
+  const failures: string[] = [];
+  const reader = (async () => {
+    while (!done || seen.size === 0) {
+      try {
+        // loadModel throws on a missing or half-written model.json
+        const id = (await loadModel(`${r.root}/latest`)).file.runId!;
+        seen.set(id, (seen.get(id) ?? 0) + 1);
+      } catch (err) {
+        failures.push(String(err));
+      }
+    }
+  })();
+  for (let i = 0; i < 60; i++) await promote(i % 2 === 0 ? b : a, r);
+  done = true;
+  await reader;
+  assertEquals(failures, []);
+  assertEquals([...seen.keys()].sort(), [a, b].map((d) => d.slice(d.lastIndexOf("/") + 1)).sort());
 });
