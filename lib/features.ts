@@ -216,3 +216,13 @@ export function rowSchema(features: readonly Feature[]): z.ZodType<Row> {
 function categoryIndex(feature: CategoricalFeature): Map<string, number> {
   return new Map(feature.categories.map((c, k) => [c, k]));
 }
+
+/**
+ * A row every model trained on `features` accepts: each numeric feature at
+ * its training mean, each categorical one at its first category.
+ */
+export function exampleRow(features: readonly Feature[]): Row {
+  const row: Row = {};
+  for (const f of features) row[f.name] = f.type === "numeric" ? f.mean : f.categories[0];
+  return row;
+}
