@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { exampleRow, Feature } from "./features.ts";
+import { exampleRow, FeatureOutline } from "./features.ts";
 
 /** The body sent when neither `--body` nor `GET /model` gives one: the seed's example. */
 export const DEFAULT_BODY = '{"f1":1,"f2":0}';
@@ -38,7 +38,7 @@ export interface SmokeCheck {
 }
 
 // GET /model, if the server has it, describes the features it expects
-const ModelInfo = z.object({ features: z.array(Feature).min(1) });
+const ModelInfo = z.object({ features: z.array(FeatureOutline).min(1) });
 
 /** Runs every check against `base` in order; throws a {@link SmokeError} at the first failure. */
 export async function runSmoke(base: URL, options: SmokeOptions = {}): Promise<SmokeCheck[]> {

@@ -48,7 +48,11 @@ Deno.test("runSmoke() builds the valid body from GET /model when the server has 
   const sent: string[] = [];
   const handler: Handler = async (req) => {
     const path = new URL(req.url).pathname;
-    if (path === "/model") return Response.json({ features: model.file.features });
+    // the shape GET /model gives: name, type, mean or categories, and more
+    if (path === "/model") {
+      const features = model.file.features.map((f) => ({ ...f, required: true, scale: undefined }));
+      return Response.json({ name: "toy", features });
+    }
     if (path !== "/predict") return app.fetch(req);
     const body = await req.text();
     sent.push(body);
