@@ -12,6 +12,7 @@ import {
   ignoreMatcher,
   last,
   parseDockerfile,
+  type Stage,
 } from "./_dockerfile.ts";
 import { makeProject } from "./_project.ts";
 
@@ -126,9 +127,17 @@ Deno.test({
       );
 
       const home = await Deno.makeTempDir({ dir: out, prefix: "home-" });
+      // as root, run as the image's USER over a read-only tree, as Kubernetes
+      // runs it (runAsUser, readOnlyRootFilesystem): nothing may need writing
+      const asUser = await isRoot() ? userOf(runtime) : {};
+      if ("uid" in asUser) {
+        await Deno.chmod(out, 0o755);
+        await readOnly(out);
+      }
       const child = new Deno.Command("deno", {
         args: execForm(last(runtime, "CMD")!),
         cwd: app,
+        ...asUser,
         env: {
           ...hostEnv(image),
           // an empty HOME and XDG cache: only the image's DENO_DIR holds anything
@@ -178,6 +187,26 @@ Deno.test({
     }
   },
 });
+
+async function isRoot(): Promise<boolean> {
+  const status = await Deno.readTextFile("/proc/self/status").catch(() => "");
+  return /^Uid:\s+0\s/m.test(status);
+}
+
+function userOf(stage: Stage): { uid: number; gid: number } {
+  const [uid, gid] = (last(stage, "USER")?.args ?? "").split(":").map(Number);
+  assert(uid !== undefined && gid !== undefined && uid > 0 && gid > 0, "USER must be uid:gid");
+  return { uid, gid };
+}
+
+/** Makes a tree readable and traversable by anyone, and writable by no one but root. */
+async function readOnly(path: string): Promise<void> {
+  const info = await Deno.lstat(path);
+  if (info.isSymlink) return;
+  await Deno.chmod(path, info.isDirectory ? 0o555 : 0o444);
+  if (!info.isDirectory) return;
+  for await (const entry of Deno.readDir(path)) await readOnly(join(path, entry.name));
+}
 
 async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
