@@ -50,6 +50,38 @@ Deno.test({
 });
 
 Deno.test({
+  name: `ci:pipeline fails when the evaluate job's gate fails${skip}`,
+  ignore: skip !== "",
+  fn: async () => {
+    const dir = join(ROOT, ".ci/.pipeline");
+    await Deno.mkdir(dir, { recursive: true });
+    const variant = await Deno.makeTempFile({ dir, suffix: ".yml" });
+    try {
+      // the same pipeline, with the gate scored on labels that contradict the model
+      const good = await Deno.readTextFile(join(ROOT, ".gitlab-ci.yml"));
+      const gate = "- deno task evaluate --json > reports/evaluation.json";
+      assertStringIncludes(good, gate);
+      const flipped = String.raw`printf 'f1,f2,label\n1,0,0\n0,1,1\n1,1,0\n0,0,1\n' > flipped.csv`;
+      await Deno.writeTextFile(
+        variant,
+        good.replace(
+          gate,
+          `- ${flipped} && deno task evaluate --json --data flipped.csv > reports/evaluation.json`,
+        ),
+      );
+      const out = await check(["--file", variant.slice(ROOT.length), "--jobs", "train,evaluate"]);
+      assertEquals(out.code, 1, out.stdout + out.stderr);
+      assertMatch(out.stderr, /^error: Pipeline jobs failed: evaluate \(log: /);
+      const log = /\(log: ([^)]+)\)/.exec(out.stderr)?.[1];
+      assertStringIncludes(await Deno.readTextFile(log!), "accuracy 0.0000 is below 0.7");
+      await Deno.remove(log!);
+    } finally {
+      await Deno.remove(variant);
+    }
+  },
+});
+
+Deno.test({
   name: `ci:pipeline validates .gitlab-ci.yml and its lint, unit, train, evaluate jobs pass${skip}`,
   ignore: skip !== "",
   fn: async () => {
