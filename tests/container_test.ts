@@ -156,13 +156,13 @@ Deno.test({
         stderr: "piped",
       }).spawn();
       try {
-        const line = await firstLine(child.stdout);
-        if (!line.startsWith("{")) {
+        // other log lines (model loaded, ...) may come first
+        const line = await lineWhere(child.stdout, (l) => l.includes('"msg":"listening"'));
+        if (!line) {
           const stderr = await new Response(child.stderr).text();
           throw new Error(`The image's CMD did not start: ${stderr}`);
         }
         const listening = JSON.parse(line);
-        assertEquals(listening.msg, "listening", line);
         const base = new URL(`http://127.0.0.1:${listening.port}`);
         assertEquals((await fetch(new URL("/readyz", base))).status, 200);
         const res = await fetch(new URL("/predict", base), {
@@ -208,16 +208,26 @@ async function readOnly(path: string): Promise<void> {
   for await (const entry of Deno.readDir(path)) await readOnly(join(path, entry.name));
 }
 
-async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+/** The first line of `stream` that `match` accepts, or "" when it ends first. */
+async function lineWhere(
+  stream: ReadableStream<Uint8Array>,
+  match: (line: string) => boolean,
+): Promise<string> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
-  while (!text.includes("\n")) {
-    const chunk = await reader.read();
-    if (chunk.done) break;
-    text += chunk.value;
+  try {
+    while (true) {
+      const lines = text.split("\n");
+      text = lines.pop() ?? "";
+      const found = lines.find(match);
+      if (found !== undefined) return found;
+      const chunk = await reader.read();
+      if (chunk.done) return "";
+      text += chunk.value;
+    }
+  } finally {
+    reader.releaseLock();
   }
-  reader.releaseLock();
-  return text.split("\n")[0] ?? "";
 }
 
 async function listTree(dir: string, prefix = ""): Promise<string[]> {
