@@ -1,9 +1,10 @@
-import { Hono } from "hono";
-import { Registry } from "prom-client";
 import { TOY_CSV, trainOn } from "./_fixtures.ts";
 import { assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
-import { createApp } from "./http/app.ts";
 import { runSmoke, SmokeError, summary } from "./smoke.ts";
+
+// The real server is smoke-checked in tests/smoke_cli_test.ts and
+// tests/container_test.ts; here a stand-in that follows the HTTP API lets
+// each failure be staged.
 
 type Handler = (req: Request) => Response | Promise<Response>;
 
@@ -17,20 +18,33 @@ async function withServer(handler: Handler, fn: (base: URL) => Promise<void>): P
   }
 }
 
-async function realApp(): Promise<Hono> {
-  const { model } = await trainOn(TOY_CSV);
-  return createApp({ model, registry: new Registry() });
+/** A server for the toy model as the API describes it: f1 and f2 required, numbers. */
+const api: Handler = async (req) => {
+  const { pathname } = new URL(req.url);
+  if (req.method === "GET" && pathname === "/readyz") return Response.json({ status: "ready" });
+  if (req.method === "GET" && pathname === "/metrics") {
+    return new Response('mvd_http_requests_total{method="GET",route="/readyz",status="200"} 1\n');
+  }
+  if (req.method === "POST" && pathname === "/predict") {
+    const row = await req.json();
+    const ok = typeof row?.f1 === "number" && typeof row?.f2 === "number" &&
+      Object.keys(row).length === 2;
+    return ok
+      ? Response.json({ prediction: row.f1 > row.f2 ? 1 : 0 })
+      : Response.json({ error: { code: "invalid_input", message: "Invalid input" } }, {
+        status: 422,
+      });
+  }
+  return Response.json({ error: { code: "not_found", message: "No such route" } }, { status: 404 });
+};
+
+/** The stand-in, with one route answered by `override` instead. */
+function patched(path: string, override: Handler): Handler {
+  return (req) => new URL(req.url).pathname === path ? override(req) : api(req);
 }
 
-/** The real app, with one route answered by `override` instead. */
-async function patchedApp(path: string, override: Handler): Promise<Handler> {
-  const app = await realApp();
-  return (req) => new URL(req.url).pathname === path ? override(req) : app.fetch(req);
-}
-
-Deno.test("runSmoke() passes every check against the real app on a socket", async () => {
-  const app = await realApp();
-  await withServer(app.fetch, async (base) => {
+Deno.test("runSmoke() passes every check against a server that follows the API", async () => {
+  await withServer(api, async (base) => {
     const checks = await runSmoke(base);
     assertEquals(checks.map((c) => [c.name, c.status]), [
       ["GET /readyz", 200],
@@ -44,7 +58,6 @@ Deno.test("runSmoke() passes every check against the real app on a socket", asyn
 
 Deno.test("runSmoke() builds the valid body from GET /model when the server has it", async () => {
   const { model } = await trainOn(TOY_CSV);
-  const app = createApp({ model, registry: new Registry() });
   const sent: string[] = [];
   const handler: Handler = async (req) => {
     const path = new URL(req.url).pathname;
@@ -53,10 +66,10 @@ Deno.test("runSmoke() builds the valid body from GET /model when the server has 
       const features = model.file.features.map((f) => ({ ...f, required: true, scale: undefined }));
       return Response.json({ name: "toy", features });
     }
-    if (path !== "/predict") return app.fetch(req);
+    if (path !== "/predict") return api(req);
     const body = await req.text();
     sent.push(body);
-    return app.fetch(new Request(req.url, { method: "POST", body, headers: req.headers }));
+    return api(new Request(req.url, { method: "POST", body, headers: req.headers }));
   };
   await withServer(handler, async (base) => {
     await runSmoke(base);
@@ -69,7 +82,7 @@ Deno.test("runSmoke() builds the valid body from GET /model when the server has 
 });
 
 Deno.test("runSmoke() fails on a server that is not ready", async () => {
-  const handler = await patchedApp("/readyz", () => new Response("draining", { status: 503 }));
+  const handler = patched("/readyz", () => new Response("draining", { status: 503 }));
   await withServer(handler, async (base) => {
     await assertRejects(
       () => runSmoke(base),
@@ -80,12 +93,11 @@ Deno.test("runSmoke() fails on a server that is not ready", async () => {
 });
 
 Deno.test("runSmoke() fails when invalid input gets a 5xx instead of a 4xx", async () => {
-  const app = await realApp();
   const handler: Handler = async (req) => {
-    if (req.method !== "POST") return app.fetch(req);
+    if (req.method !== "POST") return api(req);
     const body = await req.text();
     if (body === "{}") return new Response("boom", { status: 500 });
-    return app.fetch(new Request(req.url, { method: "POST", body, headers: req.headers }));
+    return api(new Request(req.url, { method: "POST", body, headers: req.headers }));
   };
   await withServer(handler, async (base) => {
     await assertRejects(
@@ -97,8 +109,7 @@ Deno.test("runSmoke() fails when invalid input gets a 5xx instead of a 4xx", asy
 });
 
 Deno.test("runSmoke() fails when the valid body is refused, naming the status", async () => {
-  const app = await realApp();
-  await withServer(app.fetch, async (base) => {
+  await withServer(api, async (base) => {
     const err = await assertRejects(
       () => runSmoke(base, { body: '{"f1":"x"}' }),
       SmokeError,
@@ -109,7 +120,7 @@ Deno.test("runSmoke() fails when the valid body is refused, naming the status", 
 });
 
 Deno.test("runSmoke() fails when /metrics lacks the service's metrics", async () => {
-  const handler = await patchedApp("/metrics", () => new Response("# nothing\n"));
+  const handler = patched("/metrics", () => new Response("# nothing\n"));
   await withServer(handler, async (base) => {
     await assertRejects(
       () => runSmoke(base),
@@ -145,12 +156,11 @@ Deno.test("runSmoke() gives up on a request that hangs past the timeout", async 
 });
 
 Deno.test("runSmoke() keeps a path prefix in the base URL", async () => {
-  const app = await realApp();
   const handler: Handler = (req) => {
     const url = new URL(req.url);
     if (!url.pathname.startsWith("/mvd/")) return new Response("wrong prefix", { status: 404 });
     url.pathname = url.pathname.slice(4);
-    return app.fetch(new Request(url, req));
+    return api(new Request(url, req));
   };
   await withServer(handler, async (base) => {
     const checks = await runSmoke(new URL("mvd", base));
