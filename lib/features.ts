@@ -216,3 +216,21 @@ export function rowSchema(features: readonly Feature[]): z.ZodType<Row> {
 function categoryIndex(feature: CategoricalFeature): Map<string, number> {
   return new Map(feature.categories.map((c, k) => [c, k]));
 }
+
+/** What {@link exampleRow} needs of a feature (`GET /model` describes features this way). */
+export const FeatureOutline = z.discriminatedUnion("type", [
+  NumericFeature.pick({ name: true, type: true, mean: true }),
+  CategoricalFeature.pick({ name: true, type: true, categories: true }),
+]);
+/** What {@link exampleRow} needs of a feature (`GET /model` describes features this way). */
+export type FeatureOutline = z.infer<typeof FeatureOutline>;
+
+/**
+ * A row every model trained on `features` accepts: each numeric feature at
+ * its training mean, each categorical one at its first category.
+ */
+export function exampleRow(features: readonly FeatureOutline[]): Row {
+  const row: Row = {};
+  for (const f of features) row[f.name] = f.type === "numeric" ? f.mean : f.categories[0];
+  return row;
+}

@@ -1,6 +1,13 @@
 import { assertEquals } from "./assert.ts";
 import type { Column } from "./dataset.ts";
-import { encodeColumns, encodedWidth, fitFeatures, rowEncoder, rowSchema } from "./features.ts";
+import {
+  encodeColumns,
+  encodedWidth,
+  exampleRow,
+  fitFeatures,
+  rowEncoder,
+  rowSchema,
+} from "./features.ts";
 
 const columns: Column[] = [
   { name: "x", type: "numeric", values: Float64Array.from([1, 3, NaN, 5]) },
@@ -47,4 +54,11 @@ Deno.test("rowSchema() makes a feature optional when training imputed it", () =>
   const schema = rowSchema(fitFeatures(columns, rows));
   assertEquals(schema.safeParse({}).success, true);
   assertEquals(schema.safeParse({ x: null, c: null }).success, true);
+});
+
+Deno.test("exampleRow() uses the training mean and first category, and its row schema accepts it", () => {
+  const features = fitFeatures(columns, rows);
+  const row = exampleRow(features);
+  assertEquals(row, { x: 3, c: "a" });
+  assertEquals(rowSchema(features).safeParse(row).success, true);
 });

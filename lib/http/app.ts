@@ -35,6 +35,8 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  // minimal readiness (issue 6): a model is loaded once the app exists; issue 4 owns drain
+  app.get("/readyz", (c) => c.json({ status: "ready" }));
 
   app.get("/metrics", async (c) => {
     return c.body(await registry.metrics(), 200, { "content-type": registry.contentType });
