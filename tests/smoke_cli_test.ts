@@ -8,6 +8,7 @@ const smoke = (args: string[]) => runDeno(["task", "-q", "smoke", ...args], { cw
 Deno.test("deno task smoke exits 0 with one summary line against deno task serve", async () => {
   await using project = await makeProject();
   assertEquals((await project.deno(["task", "-q", "train"])).code, 0);
+  assertEquals((await project.deno(["task", "-q", "evaluate"])).code, 0);
   const server = new Deno.Command("deno", {
     args: ["task", "-q", "serve", "--port", "0", "--host", "127.0.0.1"],
     cwd: project.dir,
