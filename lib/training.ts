@@ -81,13 +81,29 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     metrics: { accuracy: 0, f1: 0 },
     runtime: runtimeVersions(),
   };
-  const model = new Model(ModelFile.parse(draft));
+  const model = new Model(validDocument(draft, data));
   const predicted = model.predictEncoded(
     encodeColumns(features, data.columns, split.test),
     split.test.length,
   ).classes;
   const metrics = scores(pick(y, split.test), predicted, classes.length);
-  return { file: ModelFile.parse({ ...draft, metrics }), metrics };
+  return { file: validDocument({ ...draft, metrics }, data), metrics };
+}
+
+/**
+ * Validates the document training built. Extreme data (values near the
+ * largest doubles) can still make weights overflow; say so in one line
+ * rather than letting a zod dump escape.
+ */
+function validDocument(draft: unknown, data: Dataset): ModelFile {
+  const result = ModelFile.safeParse(draft);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new InputError(
+    `Cannot train on "${data.source}": the fitted model is not usable (${
+      issue.path.join(".")
+    }: ${issue.message}); are some values too large?`,
+  );
 }
 
 /** Maps each label to its index in `classes` (-1 for an unknown one). */
