@@ -11,20 +11,22 @@ import { z } from "zod";
 import type { Feature } from "../lib/features.ts";
 
 /**
- * Cases per property: `FUZZ_RUNS` when set (the `fuzz` task sets it), else
- * `short`. Without `--allow-env=FUZZ_RUNS` the default test run uses `short`.
+ * Cases for a property: `short` in the default test run; with `FUZZ_RUNS`
+ * set (the `fuzz` task sets it), `FUZZ_RUNS / cost` but never fewer than
+ * `short`, so slow properties (subprocesses, training) scale down. Without
+ * `--allow-env=FUZZ_RUNS` the default test run always uses `short`.
  */
-export function fuzzRuns(short: number, variable = "FUZZ_RUNS"): number {
+export function fuzzRuns(short: number, cost = 1, variable = "FUZZ_RUNS"): number {
   const text = readEnv(variable);
   const runs = text === undefined ? NaN : Number(text);
-  return Number.isInteger(runs) && runs > 0 ? runs : short;
+  return Number.isInteger(runs) && runs > 0 ? Math.max(short, Math.floor(runs / cost)) : short;
 }
 
 /** fast-check parameters: the run count and, when `FUZZ_SEED` is set, a fixed seed. */
-export function fuzzParams(short: number, variable = "FUZZ_RUNS"): fc.Parameters<unknown> {
+export function fuzzParams(short: number, cost = 1): fc.Parameters<unknown> {
   const seed = Number(readEnv("FUZZ_SEED"));
   return {
-    numRuns: fuzzRuns(short, variable),
+    numRuns: fuzzRuns(short, cost),
     ...(Number.isInteger(seed) ? { seed } : {}),
   };
 }

@@ -148,7 +148,7 @@ Deno.test("a separable CSV in any formatting trains a model that predicts its ow
         assert(right / rows.length >= 0.9, `${right}/${rows.length} training rows right`);
       });
     }),
-    fuzzParams(40),
+    fuzzParams(40, 50),
   );
 });
 
@@ -225,7 +225,7 @@ Deno.test("a CSV with one fault is refused with one line naming the line", async
         });
       },
     ),
-    fuzzParams(60),
+    fuzzParams(60, 50),
   );
 });
 
@@ -278,7 +278,7 @@ Deno.test("arbitrary CSV bytes give a loadable model or one InputError line", as
         assert(model.classes.length >= 2);
       });
     }),
-    fuzzParams(150),
+    fuzzParams(150, 20),
   );
   assert(trained > 0, "no generated CSV trained: the generator is broken");
 });
