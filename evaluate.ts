@@ -4,10 +4,9 @@
  * @module
  */
 import { z } from "zod";
-import { METRICS_FILE } from "./lib/artifacts.ts";
 import { type Command, numberFlag, parseFlags } from "./lib/cli.ts";
 import { readDataset } from "./lib/dataset.ts";
-import { fail, InputError } from "./lib/errors.ts";
+import { fail } from "./lib/errors.ts";
 import { scoreDataset } from "./lib/evaluation.ts";
 import { checkGate, SEED_THRESHOLDS } from "./lib/gate.ts";
 import type { Scores } from "./lib/metrics.ts";
@@ -53,11 +52,6 @@ const Options = z.object({
   json: z.boolean().optional(),
 });
 
-const StoredMetrics = z.object({
-  accuracy: z.number().min(0).max(1),
-  f1: z.number().min(0).max(1),
-});
-
 /** Runs the gate with command-line `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const parsed = parseFlags(args, command, Options);
@@ -91,30 +85,14 @@ async function scoreFile(modelDir: string, path: string): Promise<Scores> {
   return scoreDataset(model, await readDataset(path, { target: model.file.target }));
 }
 
+/**
+ * The held-out scores stored in model.json. Not metrics.json: model.json is
+ * written last and atomically, so after a crash mid-write metrics.json can
+ * describe a run whose model never landed, and the gate would judge the
+ * model that is there by another model's scores.
+ */
 async function storedMetrics(dir: string): Promise<Scores> {
-  const path = `${dir}/${METRICS_FILE}`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (err) {
-    const reason = err instanceof Deno.errors.NotFound
-      ? "file not found (train a model first: deno task train)"
-      : String(err);
-    throw new InputError(`Cannot read metrics "${path}": ${reason}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new InputError(`Cannot read metrics "${path}": not valid JSON`);
-  }
-  const result = StoredMetrics.safeParse(json);
-  if (!result.success) {
-    throw new InputError(
-      `Cannot read metrics "${path}": ${z.prettifyError(result.error).split("\n").join(" ")}`,
-    );
-  }
-  return result.data;
+  return (await loadModel(dir)).file.metrics;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args).catch(fail));

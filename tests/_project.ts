@@ -69,6 +69,20 @@ export async function runDeno(
   return { code, stdout: decode(stdout), stderr: decode(stderr) };
 }
 
+/** The permission flags of a task, read from deno.json: the words between `deno run` and the script. */
+export async function taskFlags(task: string): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const entry = config.tasks[task];
+  const command: string = typeof entry === "string" ? entry : entry.command;
+  const words = command.trim().split(/\s+/);
+  if (words[0] !== "deno" || words[1] !== "run") {
+    throw new Error(`the ${task} task is not "deno run ...": ${command}`);
+  }
+  const script = words.findIndex((w, i) => i >= 2 && !w.startsWith("-"));
+  if (script < 0) throw new Error(`no script in the ${task} task: ${command}`);
+  return words.slice(2, script);
+}
+
 async function copy(from: string, to: string): Promise<void> {
   const info = await Deno.stat(from);
   if (!info.isDirectory) return await Deno.copyFile(from, to);

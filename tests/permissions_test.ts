@@ -2,25 +2,9 @@
 // the serve task in deno.json and show Deno refuses writes, subprocesses and
 // reads outside the model directory.
 import { assert, assertEquals } from "../lib/assert.ts";
-import { makeProject } from "./_project.ts";
+import { makeProject, taskFlags } from "./_project.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-
-/** The permission flags of a task, read from deno.json: the words between `deno run` and the script. */
-async function taskFlags(task: string): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
-  const entry = config.tasks[task];
-  const command: string = typeof entry === "string" ? entry : entry.command;
-  const words = command.trim().split(/\s+/);
-  assertEquals(
-    words.slice(0, 2),
-    ["deno", "run"],
-    `the ${task} task is not "deno run ...": ${command}`,
-  );
-  const script = words.findIndex((w, i) => i >= 2 && !w.startsWith("-"));
-  assert(script > 0, `no script in the ${task} task: ${command}`);
-  return words.slice(2, script);
-}
 
 Deno.test("serve's permissions refuse writes, subprocesses and reads outside models/", async () => {
   const flags = await taskFlags("serve");
