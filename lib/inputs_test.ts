@@ -47,3 +47,13 @@ Deno.test("checkPayload() refuses null, scalars and an empty batch", () => {
     issues: [{ path: "", message: "expected at least one row" }],
   });
 });
+
+Deno.test("checkPayload() escapes control characters in unknown keys, so messages stay one line", () => {
+  // regression (issue 7 fuzzing): a key with a newline or an ANSI escape split infer.ts's error line
+  const checked = checkPayload({ f1: 1, f2: 0, "a\nb\u001b[31m\u202e": 1 }, schema);
+  assertEquals(checked, {
+    ok: false,
+    issues: [{ path: "a\\u000ab\\u001b[31m\\u202e", message: "unknown feature" }],
+  });
+  if (!checked.ok) assertEquals(issuesLine(checked.issues).includes("\n"), false);
+});

@@ -9,6 +9,7 @@
 import fc from "fast-check";
 import { z } from "zod";
 import type { Feature } from "../lib/features.ts";
+import type { Model } from "../lib/model.ts";
 
 /**
  * Cases for a property: `short` in the default test run; with `FUZZ_RUNS`
@@ -44,7 +45,8 @@ function readEnv(name: string): string | undefined {
 export const ErrorBody = z.strictObject({
   error: z.strictObject({
     code: z.string().min(1),
-    message: z.string().min(1),
+    // one line, whatever keys the client sent
+    message: z.string().min(1).regex(/^[^\n\r\u2028\u2029]*$/),
     issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
   }),
 });
@@ -111,7 +113,16 @@ export function rowLike(model: readonly Feature[]): fc.Arbitrary<unknown> {
   const key = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...features) },
     fc.string({ unit: "binary", maxLength: 6 }),
-    fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "0"),
+    fc.constantFrom(
+      "__proto__",
+      "constructor",
+      "toString",
+      "hasOwnProperty",
+      "0",
+      "a\nb",
+      "\u001b[2J",
+      "\u202e",
+    ),
   );
   const row = fc.dictionary(key, anyJson, { maxKeys: features.length + 2 });
   const good = validRow(model);
@@ -185,3 +196,36 @@ export const contentTypes: fc.Arbitrary<string | undefined> = fc.oneof(
     "*/*",
   ),
 );
+
+/** Whether the API must accept `value` as a row: written independently of lib/inputs.ts. */
+function isValidRow(value: unknown, m: Model): boolean {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const row = value as Record<string, unknown>;
+  const names = new Set(m.file.features.map((f) => f.name));
+  if (Object.keys(row).some((k) => !names.has(k))) return false;
+  return m.file.features.every((f) => {
+    const has = Object.hasOwn(row, f.name);
+    const v = row[f.name];
+    if (!has || v === null) return f.missing > 0;
+    return f.type === "numeric"
+      ? typeof v === "number" && Number.isFinite(v)
+      : typeof v === "string";
+  });
+}
+
+/** The rows of a payload the API must accept, or undefined if it must refuse it. */
+export function validRows(payload: unknown, m: Model): unknown[] | undefined {
+  const rows = Array.isArray(payload) ? payload : [payload];
+  if (rows.length === 0 || !rows.every((r) => isValidRow(r, m))) return undefined;
+  return rows;
+}
+
+/** The body parsed as JSON, as a server would. */
+export function parsed(text: string | Uint8Array): { ok: true; value: unknown } | { ok: false } {
+  try {
+    const t = typeof text === "string" ? text : new TextDecoder().decode(text);
+    return { ok: true, value: JSON.parse(t) };
+  } catch {
+    return { ok: false };
+  }
+}

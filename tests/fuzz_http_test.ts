@@ -6,8 +6,15 @@ import { Registry } from "prom-client";
 import { tempCsv, trainOn } from "../lib/_fixtures.ts";
 import { assert, assertEquals } from "../lib/assert.ts";
 import { createApp } from "../lib/http/app.ts";
-import type { Model } from "../lib/model.ts";
-import { contentTypes, ErrorBody, fuzzParams, leakIn, rawBodies } from "./_fuzz.ts";
+import {
+  contentTypes,
+  ErrorBody,
+  fuzzParams,
+  leakIn,
+  parsed,
+  rawBodies,
+  validRows,
+} from "./_fuzz.ts";
 
 /** Numeric `x`, categorical `color`, numeric `z` with gaps (so optional). */
 function mixedCsv(): string {
@@ -40,37 +47,6 @@ async function answer(
     return await Promise.race([app.request(request), hang]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** The one valid row per payload the API must accept, written independently of lib/inputs.ts. */
-function isValidRow(value: unknown, m: Model): boolean {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const row = value as Record<string, unknown>;
-  const names = new Set(m.file.features.map((f) => f.name));
-  if (Object.keys(row).some((k) => !names.has(k))) return false;
-  return m.file.features.every((f) => {
-    const has = Object.hasOwn(row, f.name);
-    const v = row[f.name];
-    if (!has || v === null) return f.missing > 0;
-    return f.type === "numeric"
-      ? typeof v === "number" && Number.isFinite(v)
-      : typeof v === "string";
-  });
-}
-
-function validRows(payload: unknown, m: Model): unknown[] | undefined {
-  const rows = Array.isArray(payload) ? payload : [payload];
-  if (rows.length === 0 || !rows.every((r) => isValidRow(r, m))) return undefined;
-  return rows;
-}
-
-function parsed(text: string | Uint8Array): { ok: true; value: unknown } | { ok: false } {
-  try {
-    const t = typeof text === "string" ? text : new TextDecoder().decode(text);
-    return { ok: true, value: JSON.parse(t) };
-  } catch {
-    return { ok: false };
   }
 }
 
