@@ -4,10 +4,9 @@
 // raw parser or zod message, or a model file.
 import fc from "fast-check";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/assert.ts";
-import { readDataset } from "../lib/dataset.ts";
+import { trainOn } from "../lib/_fixtures.ts";
 import { InputError } from "../lib/errors.ts";
 import { modelToJson, parseModel } from "../lib/model.ts";
-import { trainModel } from "../lib/training.ts";
 import { makeProject } from "./_project.ts";
 import { fuzzParams } from "./_fuzz.ts";
 
@@ -98,18 +97,11 @@ async function withCsv<T>(text: string | Uint8Array, fn: (path: string) => Promi
   }
 }
 
-const SETTINGS = {
-  seed: 7,
-  testSize: 0.25,
-  solver: { solver: "gd" as const, iterations: 200, learningRate: 0.05 },
-  createdAt: new Date("2026-01-01T00:00:00Z"),
-};
-
 /** Reads and trains; an InputError is returned, anything else thrown is a bug. */
 async function trainFile(path: string) {
   try {
-    const data = await readDataset(path);
-    return { data, ...trainModel(data, SETTINGS) };
+    // the shared fixture's settings, so a new solver is picked up in one place
+    return await trainOn(path);
   } catch (err) {
     if (err instanceof InputError) return err;
     throw new Error(`not an InputError: ${err instanceof Error ? err.name : typeof err}`, {
@@ -258,7 +250,8 @@ const junk: fc.Arbitrary<Uint8Array> = fc.array(
   { maxLength: 80 },
 ).map((parts) => {
   // raw bytes: each string part's low byte, so 0x80–0xff are invalid UTF-8 on their own
-  const header = new TextEncoder().encode("x,y,label\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n");
+  const clean = Array.from({ length: 12 }, (_, i) => `${i},${i % 3},${"ab"[i % 2]}\n`).join("");
+  const header = new TextEncoder().encode(`x,y,label\n${clean}`);
   const body = Uint8Array.from(parts.join(""), (ch) => ch.charCodeAt(0) & 0xff);
   const out = new Uint8Array(header.length + body.length);
   out.set(header);
