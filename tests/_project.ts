@@ -49,11 +49,12 @@ export async function makeProject(): Promise<Project> {
 /** Runs `deno` (the one on PATH, which --allow-run=deno names) with `args`. */
 export async function runDeno(
   args: string[],
-  options: { cwd: string; stdin?: string; env?: Record<string, string> },
+  options: { cwd: string; stdin?: string; env?: Record<string, string>; signal?: AbortSignal },
 ): Promise<Output> {
   const child = new Deno.Command("deno", {
     args,
     cwd: options.cwd,
+    signal: options.signal,
     env: { NO_COLOR: "1", ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",

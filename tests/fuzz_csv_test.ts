@@ -10,7 +10,7 @@ import { modelToJson, parseModel } from "../lib/model.ts";
 import { makeProject } from "./_project.ts";
 import { fuzzParams } from "./_fuzz.ts";
 
-/** A clean table: `x` separates the classes, `color` follows them, `noise` does not. */
+/** A clean table: `x` separates the classes, `color` follows them, `noise` does not (or is empty). */
 interface Table {
   header: string[];
   rows: string[][];
@@ -28,14 +28,16 @@ const table: fc.Arbitrary<Table> = fc.record({
   perClass: fc.integer({ min: 8, max: 25 }),
   scale: fc.constantFrom(1, 1e-300, 1e-5, 1e6, 1e150, 1e200, 1e300),
   unicode: fc.boolean(),
-}).map(({ classes, perClass, scale, unicode }) => {
+  emptyColumn: fc.boolean(),
+}).map(({ classes, perClass, scale, unicode, emptyColumn }) => {
   const rows: string[][] = [];
   const labels: string[] = [];
   for (let i = 0; i < perClass * classes.length; i++) {
     const k = i % classes.length;
     const x = (k * 100 + (i % 10)) * scale;
     const color = unicode ? ["rød", "緑", "🔵"][k % 3]! : ["red", "green", "blue"][k % 3]!;
-    rows.push([String(x), color, String((i * 7919) % 13), classes[k]!]);
+    const noise = emptyColumn ? "" : String((i * 7919) % 13);
+    rows.push([String(x), color, noise, classes[k]!]);
     labels.push(classes[k]!);
   }
   return { header: ["x", "color", "noise", "label"], rows, labels };

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { assert, assertEquals, assertMatch } from "../lib/assert.ts";
 import { loadModel } from "../lib/model.ts";
-import { makeProject } from "./_project.ts";
+import { makeProject, runDeno } from "./_project.ts";
 import { fuzzParams, leakIn, parsed, rawBodies, validRows } from "./_fuzz.ts";
 
 Deno.test("infer.ts answers any stdin with the right labels or one error line and exit 2", async () => {
@@ -14,7 +14,12 @@ Deno.test("infer.ts answers any stdin with the right labels or one error line an
   await fc.assert(
     fc.asyncProperty(rawBodies(model.file.features), async (body) => {
       const text = typeof body === "string" ? body : new TextDecoder().decode(body);
-      const out = await project.deno(["run", "infer.ts"], text);
+      // a hang is a failure too: the process is killed after 30 s
+      const out = await runDeno(["run", "infer.ts"], {
+        cwd: project.dir,
+        stdin: text,
+        signal: AbortSignal.timeout(30_000),
+      });
       const shown = `${JSON.stringify(text.slice(0, 200))} → exit ${out.code} ${
         out.stdout.slice(0, 200)
       }${out.stderr.slice(0, 300)}`;
