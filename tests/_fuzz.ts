@@ -9,6 +9,7 @@
 import fc from "fast-check";
 import { z } from "zod";
 import type { Feature } from "../lib/features.ts";
+import { MAX_ISSUES } from "../lib/inputs.ts";
 import type { Model } from "../lib/model.ts";
 
 /**
@@ -47,7 +48,9 @@ export const ErrorBody = z.strictObject({
     code: z.string().min(1),
     // one line, whatever keys the client sent
     message: z.string().min(1).regex(/^[^\n\r\u2028\u2029]*$/),
-    issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+    // bounded, however many problems a huge body has
+    issues: z.array(z.strictObject({ path: z.string(), message: z.string() }))
+      .max(MAX_ISSUES + 1).optional(),
   }),
 });
 
