@@ -20,10 +20,24 @@ export const CARD_FILE = "model_card.md";
  * missing.
  */
 export async function writeModelDir(dir: string, file: ModelFile): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true });
-  await writeFileAtomic(`${dir}/${METRICS_FILE}`, metricsJson(file.metrics));
-  await writeFileAtomic(`${dir}/${CARD_FILE}`, modelCard(file));
-  await writeFileAtomic(`${dir}/${MODEL_FILE}`, modelToJson(file));
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    await writeFileAtomic(`${dir}/${METRICS_FILE}`, metricsJson(file.metrics));
+    await writeFileAtomic(`${dir}/${CARD_FILE}`, modelCard(file));
+    await writeFileAtomic(`${dir}/${MODEL_FILE}`, modelToJson(file));
+  } catch (err) {
+    throw new Error(`Cannot write model "${dir}": ${writeProblem(err)}`);
+  }
+}
+
+/** A write failure in a few words: `no space left on device`, without the OS code or temp path. */
+function writeProblem(err: unknown): string {
+  if (err instanceof Deno.errors.NotCapable) {
+    return "write permission denied (grant it with --allow-write)";
+  }
+  const text = err instanceof Error ? err.message : String(err);
+  const reason = text.replace(/\s*\(os error \d+\).*$/s, "");
+  return reason.charAt(0).toLowerCase() + reason.slice(1);
 }
 
 /** The seed's `metrics.json` text. */

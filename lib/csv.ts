@@ -53,30 +53,39 @@ export async function readCsvStream(
   stream: ReadableStream<Uint8Array>,
   name: string,
 ): Promise<CsvReader> {
+  // the last whole record's position, kept as the parser goes: the
+  // iterator drops records still buffered when an error arrives
+  const last = { lines: 0, empty_lines: 0 };
   const parser = parse({
     bom: true,
     info: true,
     skip_empty_lines: true,
     relax_column_count: false,
+    on_record: (record, context) => {
+      last.lines = context.lines;
+      last.empty_lines = context.empty_lines;
+      return record;
+    },
   });
   // csv-parse decodes the bytes itself, and reports lines as it goes
   const records = stream.pipeThrough(parser)[Symbol.asyncIterator]() as AsyncIterator<
     { record: string[]; info: { lines: number } }
   >;
-  const first = await next(records, name);
+  const first = await next(records, name, last);
   if (first.done) {
     throw new InputError(`Cannot read CSV "${name}": file is empty`);
   }
   const header = first.value.record;
-  return { header, records: rest(records, name) };
+  return { header, records: rest(records, name, last) };
 }
 
 async function* rest(
   records: AsyncIterator<{ record: string[]; info: { lines: number } }>,
   name: string,
+  last: Position,
 ): AsyncGenerator<CsvRecord> {
   while (true) {
-    const item = await next(records, name);
+    const item = await next(records, name, last);
     if (item.done) return;
     yield { line: item.value.info.lines, fields: item.value.record };
   }
@@ -85,15 +94,22 @@ async function* rest(
 async function next<T>(
   records: AsyncIterator<T>,
   name: string,
+  last: Position,
 ): Promise<IteratorResult<T>> {
   try {
     return await records.next();
   } catch (err) {
-    throw new InputError(`Cannot read CSV "${name}": ${csvProblem(err)}`);
+    throw new InputError(`Cannot read CSV "${name}": ${csvProblem(err, last)}`);
   }
 }
 
-function csvProblem(err: unknown): string {
+/** Lines read up to the last whole record, and blank lines skipped among them. */
+interface Position {
+  lines: number;
+  empty_lines: number;
+}
+
+function csvProblem(err: unknown, last: Position): string {
   if (!(err instanceof CsvError)) {
     return err instanceof Error ? err.message : String(err);
   }
@@ -101,8 +117,12 @@ function csvProblem(err: unknown): string {
   if (ragged) {
     return `line ${ragged[3]} has ${ragged[2]} fields, expected ${ragged[1]}`;
   }
-  const quote = /opening quote at line (\d+)/.exec(err.message);
-  if (quote) return `line ${quote[1]}: quoted field is never closed`;
+  if (err.code === "CSV_QUOTE_NOT_CLOSED") {
+    // csv-parse names the file's last line; the quote opened on the line
+    // after the last whole record and the blank lines skipped since
+    const skipped = (err as CsvError & Partial<Position>).empty_lines ?? last.empty_lines;
+    return `line ${last.lines + 1 + skipped - last.empty_lines}: quoted field is never closed`;
+  }
   const line = (err as CsvError & { lines?: number }).lines;
   const detail = err.message.replace(/^Invalid [^:]*:\s*/, "");
   return line !== undefined && !/line \d+/.test(detail) ? `line ${line}: ${detail}` : detail;

@@ -48,3 +48,18 @@ Deno.test("openCsv() names a missing file", async () => {
 Deno.test("openCsv() refuses a directory", async () => {
   await assertRejects(() => openCsv("lib"), InputError, "it is a directory");
 });
+
+Deno.test("csvFromString() names the line an unclosed quote opens on, not the last line", async () => {
+  // regression (issue 7 fuzzing): the line csv-parse gives is where the file ended
+  const reader = await csvFromString('a,b\n1,2\n\n\n3,4\n\n5,"6\n7,8\n9,10\n', "t.csv");
+  await assertRejects(
+    () => all(reader),
+    InputError,
+    'Cannot read CSV "t.csv": line 7: quoted field is never closed',
+  );
+  await assertRejects(
+    async () => all(await csvFromString('"a,b\n1,2\n', "h.csv")),
+    InputError,
+    'Cannot read CSV "h.csv": line 1: quoted field is never closed',
+  );
+});

@@ -74,13 +74,17 @@ export function fitFeatures(
         if (v < min) min = v;
         if (v > max) max = v;
       }
-      const mean = count > 0 ? sum / count : 0;
+      let mean = count > 0 ? sum / count : 0;
       let squares = 0;
       for (let i = 0; i < rows.length; i++) {
         const v = column.values[rows[i]!]!;
         if (!Number.isNaN(v)) squares += (v - mean) ** 2;
       }
-      const std = count > 0 ? Math.sqrt(squares / count) : 0;
+      let std = count > 0 ? Math.sqrt(squares / count) : 0;
+      if (!Number.isFinite(sum) || !Number.isFinite(squares)) {
+        // values beyond ~1e154 overflow the sums: redo them scaled into [-1, 1]
+        ({ mean, std } = scaledMoments(column.values, rows, Math.max(-min, max)));
+      }
       return {
         name: column.name,
         type: "numeric",
@@ -211,6 +215,28 @@ export function rowSchema(features: readonly Feature[]): z.ZodType<Row> {
     shape[feature.name] = feature.missing > 0 ? base.nullable().optional() : base;
   }
   return z.strictObject(shape) as unknown as z.ZodType<Row>;
+}
+
+/** Mean and standard deviation of huge values, computed on `value / bound`. */
+function scaledMoments(
+  values: Float64Array,
+  rows: ArrayLike<number>,
+  bound: number,
+): { mean: number; std: number } {
+  let count = 0, sum = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const v = values[rows[i]!]!;
+    if (Number.isNaN(v)) continue;
+    count++;
+    sum += v / bound;
+  }
+  const mean = sum / count;
+  let squares = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const v = values[rows[i]!]!;
+    if (!Number.isNaN(v)) squares += (v / bound - mean) ** 2;
+  }
+  return { mean: mean * bound, std: Math.sqrt(squares / count) * bound };
 }
 
 function categoryIndex(feature: CategoricalFeature): Map<string, number> {

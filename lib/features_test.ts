@@ -1,4 +1,4 @@
-import { assertEquals } from "./assert.ts";
+import { assertAlmostEquals, assertEquals } from "./assert.ts";
 import type { Column } from "./dataset.ts";
 import {
   encodeColumns,
@@ -61,4 +61,20 @@ Deno.test("exampleRow() uses the training mean and first category, and its row s
   const row = exampleRow(features);
   assertEquals(row, { x: 3, c: "a" });
   assertEquals(rowSchema(features).safeParse(row).success, true);
+});
+
+Deno.test("fitFeatures() keeps mean and scale finite for values near the largest double", () => {
+  // regression (issue 7 fuzzing): squares of values beyond ~1e154 overflowed to Infinity
+  const huge: Column[] = [
+    { name: "x", type: "numeric", values: Float64Array.from([1e308, -1e308, 5e307, NaN]) },
+  ];
+  const [x] = fitFeatures(huge, Uint32Array.from([0, 1, 2, 3]));
+  if (x?.type !== "numeric") throw new Error("expected a numeric feature");
+  assertAlmostEquals(x.mean / 1e307, 5 / 3, 1e-9);
+  assertAlmostEquals(
+    x.scale / 1e308,
+    Math.sqrt(((10 - 5 / 3) ** 2 + (10 + 5 / 3) ** 2 + (5 - 5 / 3) ** 2) / 3) / 10,
+    1e-9,
+  );
+  assertEquals([x.min, x.max, x.missing], [-1e308, 1e308, 1]);
 });

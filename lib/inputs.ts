@@ -19,6 +19,9 @@ export type Checked =
   | { ok: true; rows: Row[]; batch: boolean }
   | { ok: false; issues: InputIssue[] };
 
+/** Problems listed at most, plus one saying more were not. */
+export const MAX_ISSUES = 100;
+
 /**
  * Checks a parsed JSON payload: one row object, or an array of them.
  * `batch` tells which, so answers keep the same shape.
@@ -31,18 +34,20 @@ export function checkPayload(payload: unknown, schema: z.ZodType<Row>): Checked 
   }
   const rows: Row[] = [];
   const issues: InputIssue[] = [];
-  items.forEach((item, i) => {
+  // stop early: a huge invalid batch must not become a huger answer
+  for (let i = 0; i < items.length && issues.length <= MAX_ISSUES; i++) {
+    const item = items[i];
     if (item === null || typeof item !== "object" || Array.isArray(item)) {
       issues.push({
         path: batch ? `[${i}]` : "",
         message: `expected an object of features, got ${describe(item)}`,
       });
-      return;
+      continue;
     }
     const result = schema.safeParse(item, { reportInput: true });
     if (result.success) {
       rows.push(result.data);
-      return;
+      continue;
     }
     for (const issue of result.error.issues) {
       const keys = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
@@ -54,7 +59,14 @@ export function checkPayload(payload: unknown, schema: z.ZodType<Row>): Checked 
         });
       }
     }
-  });
+  }
+  if (issues.length > MAX_ISSUES) {
+    issues.length = MAX_ISSUES;
+    issues.push({
+      path: "",
+      message: `more problems not listed (only the first ${MAX_ISSUES} are)`,
+    });
+  }
   return issues.length ? { ok: false, issues } : { ok: true, rows, batch };
 }
 
@@ -84,7 +96,18 @@ function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
+    else out += out ? `.${visible(String(part))}` : visible(String(part));
   }
   return out;
+}
+
+/**
+ * Escapes control and format characters in a client's key: it is echoed in
+ * a one-line message, where a newline or a terminal escape would forge lines.
+ */
+function visible(key: string): string {
+  return key.replace(
+    /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
+    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`,
+  );
 }

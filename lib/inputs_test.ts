@@ -1,6 +1,6 @@
 import { assertEquals } from "./assert.ts";
 import { rowSchema } from "./features.ts";
-import { checkPayload, issuesLine } from "./inputs.ts";
+import { checkPayload, issuesLine, MAX_ISSUES } from "./inputs.ts";
 
 const schema = rowSchema([
   { name: "f1", type: "numeric", mean: 0, scale: 1, min: 0, max: 1, missing: 0 },
@@ -46,4 +46,31 @@ Deno.test("checkPayload() refuses null, scalars and an empty batch", () => {
     ok: false,
     issues: [{ path: "", message: "expected at least one row" }],
   });
+});
+
+Deno.test("checkPayload() escapes control characters in unknown keys, so messages stay one line", () => {
+  // regression (issue 7 fuzzing): a key with a newline or an ANSI escape split infer.ts's error line
+  const checked = checkPayload({ f1: 1, f2: 0, "a\nb\u001b[31m\u202e": 1 }, schema);
+  assertEquals(checked, {
+    ok: false,
+    issues: [{ path: "a\\u000ab\\u001b[31m\\u202e", message: "unknown feature" }],
+  });
+  if (!checked.ok) assertEquals(issuesLine(checked.issues).includes("\n"), false);
+});
+
+Deno.test("checkPayload() lists at most MAX_ISSUES problems, then says more were not listed", () => {
+  // issue 7: 200,000 bad rows (2.4 MB) made an 8.7 MB answer and 7 s of work
+  const rows = Array.from({ length: 10_000 }, () => ({ f1: 1 }));
+  const wide = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`k${i}`, i]));
+  for (const payload of [rows, wide]) {
+    const checked = checkPayload(payload, schema);
+    if (checked.ok) throw new Error("accepted an invalid payload");
+    assertEquals(checked.issues.length, MAX_ISSUES + 1);
+    assertEquals(checked.issues.at(-1), {
+      path: "",
+      message: `more problems not listed (only the first ${MAX_ISSUES} are)`,
+    });
+  }
+  const exact = checkPayload(Array.from({ length: MAX_ISSUES }, () => ({ f1: 1 })), schema);
+  assertEquals(exact.ok ? 0 : exact.issues.length, MAX_ISSUES);
 });

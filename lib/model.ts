@@ -121,11 +121,13 @@ export const ModelFile = z.object({
     });
   }
   file.estimator.classifiers.forEach((c, k) => {
-    if (c.weights[0]!.length !== width) {
+    // zod runs this refinement even when `weights` failed its length check
+    const got = c.weights[0]?.length ?? 0;
+    if (got !== width) {
       ctx.addIssue({
         code: "custom",
         path: ["estimator", "classifiers", k, "weights"],
-        message: `expected ${width} weights for the features, got ${c.weights[0]!.length}`,
+        message: `expected ${width} weights for the features, got ${got}`,
       });
     }
   });

@@ -75,3 +75,15 @@ Deno.test("loadModel() explains a missing or corrupt model.json", async () => {
   await assertRejects(() => loadModel(dir), InputError, "model.json is not valid JSON");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("parseModel() refuses a classifier with no weight rows instead of crashing", async () => {
+  // regression (issue 7 fuzzing): the consistency check read weights[0].length and threw a TypeError
+  const { file } = await trainOn(TOY_CSV);
+  const doc = JSON.parse(modelToJson(file));
+  doc.estimator.classifiers[0].weights = [];
+  assertThrows(
+    () => parseModel(doc, "mem"),
+    InputError,
+    'Cannot load model "mem": estimator.classifiers.0.weights: Too small',
+  );
+});

@@ -83,7 +83,7 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     runtime: runtimeVersions(),
     card: CARD_FACTS,
   };
-  const model = new Model(ModelFile.parse(draft));
+  const model = new Model(validDocument(draft, data));
   const predictions = model.predictEncoded(
     encodeColumns(features, data.columns, split.test),
     split.test.length,
@@ -94,7 +94,7 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   });
   const metrics = { accuracy: report.accuracy, f1: report.f1 };
   const heldOut = withLabels(report, classes.map(String));
-  return { file: ModelFile.parse({ ...draft, metrics, heldOut }), metrics };
+  return { file: validDocument({ ...draft, metrics, heldOut }, data), metrics };
 }
 
 /** What the model card says about use and limits, kept in `model.json` too. */
@@ -118,6 +118,22 @@ function classBalance(y: Int32Array, classes: readonly Label[]): Record<string, 
   for (const c of classes) counts[String(c)] = 0;
   for (const k of y) counts[String(classes[k])]! += 1;
   return counts;
+}
+
+/**
+ * Validates the document training built. Extreme data (values near the
+ * largest doubles) can still make weights overflow; say so in one line
+ * rather than letting a zod dump escape.
+ */
+function validDocument(draft: unknown, data: Dataset): ModelFile {
+  const result = ModelFile.safeParse(draft);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new InputError(
+    `Cannot train on "${data.source}": the fitted model is not usable (${
+      issue.path.join(".")
+    }: ${issue.message}); are some values too large?`,
+  );
 }
 
 /** Maps each label to its index in `classes` (-1 for an unknown one). */

@@ -1,7 +1,7 @@
 import { tempCsv, threeClassCsv, TOY_CSV, trainOn } from "./_fixtures.ts";
 import { assertEquals, assertGreaterOrEqual, assertRejects } from "./assert.ts";
 import { InputError } from "./errors.ts";
-import { modelToJson } from "./model.ts";
+import { modelToJson, parseModel } from "./model.ts";
 
 Deno.test("trainModel() learns the seed's toy data and records how", async () => {
   const { file, metrics, model } = await trainOn(TOY_CSV);
@@ -33,4 +33,14 @@ Deno.test("trainModel() refuses a single class", async () => {
   const path = await tempCsv("a,label\n1,x\n2,x\n3,x\n");
   await assertRejects(() => trainOn(path), InputError, 'target "label" has a single class (x)');
   await Deno.remove(path);
+});
+
+Deno.test("trainModel() trains on values around 1e300 instead of failing validation", async () => {
+  // regression (issue 7 fuzzing): the scale overflowed and a raw ZodError escaped (exit 1)
+  const lines = ["x,label"];
+  for (let i = 0; i < 20; i++) lines.push(`${(i % 2) * 1e302 + (i % 5) * 1e300},${i % 2}`);
+  const { metrics, file } = await trainOn(await tempCsv(lines.join("\n")));
+  assertEquals(metrics, { accuracy: 1, f1: 1 });
+  const model = parseModel(JSON.parse(modelToJson(file)), "mem");
+  assertEquals(model.predictRows([{ x: 3e300 }, { x: 1.02e302 }]).classes, Int32Array.from([0, 1]));
 });

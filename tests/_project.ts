@@ -50,11 +50,12 @@ export async function makeProject(): Promise<Project> {
 /** Runs `deno` (the one on PATH, which --allow-run=deno names) with `args`. */
 export async function runDeno(
   args: string[],
-  options: { cwd: string; stdin?: string; env?: Record<string, string> },
+  options: { cwd: string; stdin?: string; env?: Record<string, string>; signal?: AbortSignal },
 ): Promise<Output> {
   const child = new Deno.Command("deno", {
     args,
     cwd: options.cwd,
+    signal: options.signal,
     env: { NO_COLOR: "1", ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
@@ -68,6 +69,20 @@ export async function runDeno(
   const { code, stdout, stderr } = await child.output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code, stdout: decode(stdout), stderr: decode(stderr) };
+}
+
+/** The permission flags of a task, read from deno.json: the words between `deno run` and the script. */
+export async function taskFlags(task: string): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const entry = config.tasks[task];
+  const command: string = typeof entry === "string" ? entry : entry.command;
+  const words = command.trim().split(/\s+/);
+  if (words[0] !== "deno" || words[1] !== "run") {
+    throw new Error(`the ${task} task is not "deno run ...": ${command}`);
+  }
+  const script = words.findIndex((w, i) => i >= 2 && !w.startsWith("-"));
+  if (script < 0) throw new Error(`no script in the ${task} task: ${command}`);
+  return words.slice(2, script);
 }
 
 async function copy(from: string, to: string): Promise<void> {
