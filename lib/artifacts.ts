@@ -31,7 +31,7 @@ export async function writeModelDir(dir: string, file: ModelFile): Promise<void>
 }
 
 /** A write failure in a few words: `no space left on device`, without the OS code or temp path. */
-function writeProblem(err: unknown): string {
+export function writeProblem(err: unknown): string {
   if (err instanceof Deno.errors.NotCapable) {
     return "write permission denied (grant it with --allow-write)";
   }

@@ -12,7 +12,7 @@
  * @module
  */
 import { z } from "zod";
-import { METRICS_FILE, writeModelDir } from "./artifacts.ts";
+import { METRICS_FILE, writeModelDir, writeProblem } from "./artifacts.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { sha256File } from "./dataset.ts";
 import { InputError } from "./errors.ts";
@@ -83,10 +83,17 @@ export async function writeRun(
   const runId = await runIdFor(file);
   const dir = trimSlash(options.out ?? `${root(options)}/runs/${runId}`);
   const parent = dirname(dir);
-  await Deno.mkdir(parent, { recursive: true });
-  await refuseExisting(dir);
-  const staging = `${parent}/.${basename(dir)}.partial-${crypto.randomUUID().slice(0, 8)}`;
-  await Deno.mkdir(staging);
+  let staging: string;
+  try {
+    await Deno.mkdir(parent, { recursive: true });
+    await refuseExisting(dir);
+    staging = `${parent}/.${basename(dir)}.partial-${crypto.randomUUID().slice(0, 8)}`;
+    await Deno.mkdir(staging);
+  } catch (err) {
+    // a full or read-only disk, or no permission: one line, nothing written
+    if (err instanceof InputError) throw err;
+    throw new Error(`Cannot write run "${dir}": ${writeProblem(err)}`);
+  }
   try {
     await writeModelDir(staging, { ...file, runId });
     await seal(staging, runId);

@@ -33,6 +33,8 @@ export interface Project extends AsyncDisposable {
   dir: string;
   /** Runs `deno <args>` inside it, feeding `stdin`, with extra `env`. */
   deno(args: string[], stdin?: string, env?: Record<string, string>): Promise<Output>;
+  /** Trains with `deno task train <args>`, then gates and promotes the run; throws if either fails. */
+  trainAndPromote(args?: string[]): Promise<void>;
 }
 
 /** Copies the project's sources and data to a temporary directory. */
@@ -40,9 +42,19 @@ export async function makeProject(): Promise<Project> {
   const dir = await Deno.makeTempDir({ prefix: "mvd-test-" });
   for (const name of COPIED) await copy(`${ROOT}${name}`, `${dir}/${name}`);
   await Deno.mkdir(`${dir}/models`, { recursive: true });
+  const deno = (args: string[], stdin?: string, env?: Record<string, string>) =>
+    runDeno(args, { cwd: dir, stdin, env });
   return {
     dir,
-    deno: (args, stdin, env) => runDeno(args, { cwd: dir, stdin, env }),
+    deno,
+    async trainAndPromote(args = []) {
+      for (const step of [["train", ...args], ["evaluate"]]) {
+        const out = await deno(["task", "-q", ...step]);
+        if (out.code !== 0) {
+          throw new Error(`deno task ${step.join(" ")} exited ${out.code}: ${out.stderr}`);
+        }
+      }
+    },
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
 }

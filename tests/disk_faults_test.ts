@@ -39,21 +39,31 @@ if (reason) console.log(`disk_faults_test.ts ignored: ${reason}`);
  */
 async function withSmallDisk(
   fn: (
-    ctx: { models: string; before: Uint8Array; train: () => Promise<Deno.CommandOutput> },
+    ctx: {
+      models: string;
+      target: string;
+      before: Uint8Array;
+      train: () => Promise<Deno.CommandOutput>;
+    },
   ) => Promise<void>,
 ): Promise<void> {
   await using project = await makeProject();
   const models = `${project.dir}/models`;
-  assertEquals((await project.deno(["task", "-q", "train"])).code, 0);
+  await project.trainAndPromote();
   const before = await Deno.readFile(`${models}/latest/${MODEL_FILE}`);
+  const target = await Deno.readLink(`${models}/latest`);
   const saved = await Deno.makeTempDir();
-  await Deno.rename(`${models}/latest`, `${saved}/latest`);
+  await Deno.rename(`${models}/${target}`, `${saved}/run`);
+  await Deno.remove(models, { recursive: true });
+  await Deno.mkdir(models);
   assertEquals(await run("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", models]), true);
   try {
-    await Deno.mkdir(`${models}/latest`);
-    for await (const entry of Deno.readDir(`${saved}/latest`)) {
-      await Deno.copyFile(`${saved}/latest/${entry.name}`, `${models}/latest/${entry.name}`);
+    // the promoted run and the latest link, as the registry left them
+    await Deno.mkdir(`${models}/${target}`, { recursive: true });
+    for await (const entry of Deno.readDir(`${saved}/run`)) {
+      await Deno.copyFile(`${saved}/run/${entry.name}`, `${models}/${target}/${entry.name}`);
     }
+    await Deno.symlink(target, `${models}/latest`);
     const flags = await taskFlags("train");
     const train = () =>
       new Deno.Command("deno", {
@@ -63,7 +73,7 @@ async function withSmallDisk(
         stdout: "null",
         stderr: "piped",
       }).output();
-    await fn({ models, before, train });
+    await fn({ models, target, before, train });
   } finally {
     await run("umount", [models]);
     await Deno.remove(saved, { recursive: true });
@@ -80,7 +90,7 @@ Deno.test({
   name: "train.ts on a full disk fails with one line and leaves the previous model whole",
   ignore: reason !== undefined,
   fn: () =>
-    withSmallDisk(async ({ models, before, train }) => {
+    withSmallDisk(async ({ models, target, before, train }) => {
       // fill the disk up to the last byte
       const filler = await Deno.open(`${models}/filler`, { write: true, create: true });
       try {
@@ -93,16 +103,10 @@ Deno.test({
       const out = await train();
       const stderr = new TextDecoder().decode(out.stderr);
       assertEquals(out.code, 1, stderr);
-      assertMatch(
-        stderr,
-        /^error: Cannot write model "models\/latest": [^\n]*no space left[^\n]*\n$/i,
-      );
+      assertMatch(stderr, /^error: Cannot write [^\n]*no space left[^\n]*\n$/i);
       assertEquals(await Deno.readFile(`${models}/latest/${MODEL_FILE}`), before);
-      assertEquals(await leftovers(`${models}/latest`), [
-        "metrics.json",
-        "model.json",
-        "model_card.md",
-      ]);
+      // no new run and no half-written one left behind
+      assertEquals(await leftovers(`${models}/runs`), [target.replace("runs/", "")]);
     }),
 });
 
@@ -115,7 +119,7 @@ Deno.test({
       const out = await train();
       const stderr = new TextDecoder().decode(out.stderr);
       assertEquals(out.code, 1, stderr);
-      assertMatch(stderr, /^error: Cannot write model "models\/latest": [^\n]*read-only[^\n]*\n$/i);
+      assertMatch(stderr, /^error: Cannot write [^\n]*read-only[^\n]*\n$/i);
       assertEquals(await Deno.readFile(`${models}/latest/${MODEL_FILE}`), before);
     }),
 });

@@ -49,7 +49,7 @@ async function spray(port: number, bytes: Uint8Array): Promise<void> {
 
 Deno.test("the server survives garbage on the wire and answers normally after", async () => {
   await using project = await makeProject();
-  assertEquals((await project.deno(["task", "-q", "train"])).code, 0);
+  await project.trainAndPromote();
   const child = new Deno.Command("deno", {
     args: ["task", "-q", "serve", "--port", "0", "--host", "127.0.0.1"],
     cwd: project.dir,

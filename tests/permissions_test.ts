@@ -10,6 +10,7 @@ Deno.test("serve's permissions refuse writes, subprocesses and reads outside mod
   const flags = await taskFlags("serve");
   assert(!flags.some((f) => f === "-A" || f === "--allow-all"), `serve runs with ${flags}`);
   await using project = await makeProject();
+  await Deno.mkdir(`${project.dir}/models/latest`);
   await Deno.writeTextFile(`${project.dir}/models/latest/model.json`, "{}");
   // planted by the test (serve itself cannot create links: it has no write permission)
   await Deno.symlink(`${project.dir}/deno.json`, `${project.dir}/models/link`);
