@@ -21,8 +21,8 @@ const LOCAL_JOBS = ["lint", "unit", "train", "evaluate"];
 /** What each job must leave behind, relative to its artifacts. */
 const EXPECTED_ARTIFACTS: Record<string, string[]> = {
   unit: ["reports/junit.xml", "coverage/lcov.info"],
-  train: ["models/latest/model.json"],
-  evaluate: ["reports/evaluation.json"],
+  train: ["models/runs"],
+  evaluate: ["reports/evaluation.json", "models/latest/model.json"],
 };
 // what gitlab-ci-local itself touches; its jobs run in bash, as on a runner
 const TOOL_FLAGS = (snapshot: string) => [
