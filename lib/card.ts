@@ -26,7 +26,11 @@ export function modelCard(file: ModelFile): string {
     `- Algorithm: multi-class logistic regression (ml-logistic-regression ${
       file.runtime["ml-logistic-regression"] ?? "?"
     }), features standardised, intercept added, categories one-hot encoded`,
-    `- Solver: ${solver}`,
+    `- Solver: ${solver}${
+      t.solver.solver === "lbfgs"
+        ? " (L-BFGS on the L2-regularised log-loss, as scikit-learn's LogisticRegression)"
+        : ""
+    }`,
     `- Created: ${file.createdAt}, with Deno ${file.runtime.deno ?? "?"}`,
     `- Format: ${file.format} v${file.formatVersion}`,
     "",
@@ -40,14 +44,22 @@ export function modelCard(file: ModelFile): string {
     "## Training data",
     "",
     `- File: \`${t.data}\` (SHA-256 \`${t.sha256}\`)`,
-    `- Rows: ${t.rows} (${t.trainRows} to train, ${t.testRows} held out; stratified, seed ${t.seed}, test size ${t.testSize})`,
+    t.testRows > 0
+      ? `- Rows: ${t.rows} (${t.trainRows} to train, ${t.testRows} held out; stratified, seed ${t.seed}, test size ${t.testSize})`
+      : `- Rows: ${t.rows}, all used to train (test size 0, seed ${t.seed}); no rows held out`,
     "",
     "| feature | type | training statistics | missing |",
     "|---|---|---|---|",
     ...features,
     "",
-    "## Metrics (held-out rows)",
+    `## Metrics (${t.scoredOn ?? "held-out rows"})`,
     "",
+    ...(t.scoredOn === "training rows"
+      ? [
+        "Scored on the rows it was trained on, so optimistic: score it on other data with `deno task evaluate --data`.",
+        "",
+      ]
+      : []),
     `- Accuracy: ${fmt(file.metrics.accuracy)}`,
     `- Macro F1: ${fmt(file.metrics.f1)}`,
     "",

@@ -41,6 +41,8 @@ export const Training = z.object({
   seed: z.number().int(),
   testSize: z.number().min(0).max(1),
   solver: z.record(z.string(), z.union([z.string(), z.number()])),
+  /** Which rows `metrics` were computed on; held-out rows when absent. */
+  scoredOn: z.enum(["held-out rows", "training rows"]).optional(),
 });
 /** What was trained, on what, and how. */
 export type Training = z.infer<typeof Training>;

@@ -16,7 +16,7 @@ import { runtimeVersions } from "./versions.ts";
 export interface TrainOptions {
   /** Seed for the split (and anything random in the solver). */
   seed: number;
-  /** Fraction of rows held out for scoring, in (0, 1). */
+  /** Fraction of rows held out for scoring, in [0, 1); 0 trains and scores on every row. */
   testSize: number;
   /** Solver settings. */
   solver: SolverOptions;
@@ -24,17 +24,22 @@ export interface TrainOptions {
   name?: string;
   /** Creation time; now when absent. */
   createdAt?: Date;
+  /** Receives progress lines (solver iterations and loss). */
+  progress?: (message: string) => void;
 }
 
 /** A trained model and how it scored on the held-out rows. */
 export interface TrainResult {
   /** The model document, validated. */
   file: ModelFile;
-  /** Held-out accuracy and macro F1. */
+  /** Accuracy and macro F1 on the held-out rows (the training rows when testSize is 0). */
   metrics: Scores;
 }
 
-/** Splits `data`, fits the pipeline on the training rows, scores the rest. */
+/**
+ * Splits `data`, fits the pipeline on the training rows, scores the rest;
+ * with `testSize` 0 it trains on every row and scores those same rows.
+ */
 export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   const classes = distinctLabels(data.labels);
   if (classes.length < 2) {
@@ -45,19 +50,29 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     );
   }
   const y = classIndices(data.labels, classes);
-  const split = stratifiedSplit(y, classes.length, {
-    testSize: options.testSize,
-    seed: options.seed,
-    classNames: classes.map(String),
-  });
+  const split = options.testSize > 0
+    ? stratifiedSplit(y, classes.length, {
+      testSize: options.testSize,
+      seed: options.seed,
+      classNames: classes.map(String),
+    })
+    : { train: Uint32Array.from({ length: data.rows }, (_, i) => i), test: new Uint32Array(0) };
   const features = fitFeatures(data.columns, split.train);
   const width = encodedWidth(features);
+  const progress = options.progress;
   const fitted = fit(
     { x: encodeColumns(features, data.columns, split.train), rows: split.train.length, width },
     pick(y, split.train),
-    classes.length,
-    options.solver,
+    {
+      classCount: classes.length,
+      solver: options.solver,
+      seed: options.seed,
+      onIteration: progress &&
+        ((i, loss) => progress(`fitting: iteration ${i}, loss ${loss.toPrecision(6)}`)),
+    },
   );
+  // without held-out rows the scores are training-set scores, and say so
+  const scored = split.test.length > 0 ? split.test : split.train;
   const draft = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -76,17 +91,18 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
       testRows: split.test.length,
       seed: options.seed,
       testSize: options.testSize,
-      solver: { ...options.solver },
+      solver: fitted.record,
+      scoredOn: split.test.length > 0 ? "held-out rows" : "training rows",
     },
     metrics: { accuracy: 0, f1: 0 },
     runtime: runtimeVersions(),
   };
   const model = new Model(ModelFile.parse(draft));
   const predicted = model.predictEncoded(
-    encodeColumns(features, data.columns, split.test),
-    split.test.length,
+    encodeColumns(features, data.columns, scored),
+    scored.length,
   ).classes;
-  const metrics = scores(pick(y, split.test), predicted, classes.length);
+  const metrics = scores(pick(y, scored), predicted, classes.length);
   return { file: ModelFile.parse({ ...draft, metrics }), metrics };
 }
 
