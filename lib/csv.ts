@@ -306,7 +306,7 @@ async function scanPlain(
   const view = new ByteFields();
   let buffer = new Uint8Array(options.chunkSize ?? CHUNK);
   let filled = 0;
-  const scan: ScanState = { path, visitor, options, view, line: 1, width: -1, records: 0 };
+  const scan: ScanState = { path, visitor, options, view, line: 1, width: -1, records: 0, eol: 0 };
   let first = true;
   let eof = false;
   while (!eof) {
@@ -363,6 +363,8 @@ interface ScanState {
   /** Fields per record, -1 before the header. */
   width: number;
   records: number;
+  /** Line ending: 0 not seen yet, 1 LF, 2 CRLF. */
+  eol: 0 | 1 | 2;
 }
 
 /**
@@ -377,87 +379,105 @@ function scanLines(
 ): boolean {
   const { start, limit } = block;
   const { path, visitor, options, view } = state;
-  let line = state.line, width = state.width, records = state.records;
+  let line = state.line, width = state.width, records = state.records, eol = state.eol;
   let starts = view.starts, ends = view.ends, values = view.values, kinds = view.kinds;
-  let count = 0, fieldStart = start;
-  let mantissa = 0, significant = 0, decimals = 0, digits = 0;
-  let negative = false, dot = false, plain = true, cr = false;
-  for (let i = start; i < limit; i++) {
-    const c = buffer[i]!;
-    if (c >= ZERO && c <= NINE) {
-      const d = c - ZERO;
-      if (mantissa !== 0 || d !== 0) significant++;
-      mantissa = mantissa * 10 + d;
+  let count = 0;
+  let i = start;
+  while (i < limit) {
+    // one field per turn: a plain decimal is parsed in tight loops as it is scanned
+    const fieldStart = i;
+    let c = buffer[i]!;
+    let negative = false;
+    if (c === MINUS || c === PLUS) {
+      negative = c === MINUS;
+      c = buffer[++i]!;
+    }
+    let mantissa = 0, significant = 0, digits = 0, decimals = 0;
+    while (c >= ZERO && c <= NINE) {
+      if (mantissa !== 0 || c !== ZERO) significant++;
+      mantissa = mantissa * 10 + (c - ZERO);
       digits++;
-      if (dot) decimals++;
-      continue;
+      c = buffer[++i]!;
     }
-    if (c === COMMA || c === LF) {
-      const end = c === LF && cr ? i - 1 : i;
-      if (c === LF && count === 0 && end === fieldStart) {
-        // an empty line: skipped, but counted
-        line++;
-        fieldStart = i + 1;
-        cr = false;
-        continue;
+    if (c === DOT) {
+      c = buffer[++i]!;
+      while (c >= ZERO && c <= NINE) {
+        if (mantissa !== 0 || c !== ZERO) significant++;
+        mantissa = mantissa * 10 + (c - ZERO);
+        digits++;
+        decimals++;
+        c = buffer[++i]!;
       }
-      if (count === starts.length) {
-        const old = view;
-        const keep = { s: old.starts, e: old.ends, v: old.values, k: old.kinds };
-        view.reserve(count + 1);
-        view.starts.set(keep.s);
-        view.ends.set(keep.e);
-        view.values.set(keep.v);
-        view.kinds.set(keep.k);
-        ({ starts, ends, values, kinds } = view);
+    }
+    let plain = true;
+    // the rest of the field, if any, is not a plain decimal
+    while (c !== COMMA && c !== LF) {
+      if (c === QUOTE) return true;
+      if (c === CR) {
+        // only CRLF line ends are plain; a lone CR is left to csv-parse
+        if (buffer[i + 1] !== LF) return true;
+        break;
       }
-      starts[count] = fieldStart;
-      ends[count] = end;
-      if (end === fieldStart) kinds[count] = EMPTY;
-      else if (plain && digits > 0 && significant <= 15 && decimals <= 22) {
-        const v = decimals === 0 ? mantissa : mantissa / POW10[decimals]!;
-        values[count] = negative ? -v : v;
-        kinds[count] = PARSED;
-      } else kinds[count] = OTHER;
-      count++;
-      fieldStart = i + 1;
-      mantissa =
-        significant =
-        decimals =
-        digits =
-          0;
-      negative = dot = cr = false;
-      plain = true;
-      if (c === COMMA) continue;
-      if (width < 0) {
-        width = count;
-        visitor.header(Array.from({ length: count }, (_, f) => view.text(f)));
-      } else {
-        if (count !== width) {
-          throw new InputError(
-            `Cannot read CSV "${path}": line ${line} has ${count} fields, expected ${width}`,
-          );
-        }
-        view.line = line;
-        visitor.record(view);
-        if (++records % PROGRESS_EVERY === 0) options.progress?.(records);
-      }
-      count = 0;
+      plain = false;
+      c = buffer[++i]!;
+    }
+    const end = i;
+    if (c === LF || c === CR) {
+      // csv-parse takes the line ending of the first line for the whole file;
+      // a file that mixes LF and CRLF is left to it
+      const crlf = c === CR;
+      if (eol === 0) eol = crlf ? 2 : 1;
+      else if (eol !== (crlf ? 2 : 1)) return true;
+      if (crlf) c = buffer[++i]!;
+    }
+    // the field ends at `end`; `i` is on its comma or LF
+    if (c === LF && count === 0 && end === fieldStart) {
+      // an empty line: skipped, but counted
       line++;
+      i++;
       continue;
     }
-    if (c === DOT && !dot) dot = true;
-    else if ((c === MINUS || c === PLUS) && i === fieldStart) negative = c === MINUS;
-    else if (c === QUOTE) return true;
-    else if (c === CR) {
-      // only CRLF line ends are plain; a lone CR is left to csv-parse
-      if (i + 1 >= limit || buffer[i + 1] !== LF) return true;
-      cr = true;
-    } else plain = false;
+    if (count === starts.length) {
+      const keep = { s: starts, e: ends, v: values, k: kinds };
+      view.reserve(count + 1);
+      ({ starts, ends, values, kinds } = view);
+      starts.set(keep.s);
+      ends.set(keep.e);
+      values.set(keep.v);
+      kinds.set(keep.k);
+    }
+    starts[count] = fieldStart;
+    ends[count] = end;
+    if (end === fieldStart) kinds[count] = EMPTY;
+    else if (plain && digits > 0 && significant <= 15 && decimals <= 22) {
+      const v = decimals === 0 ? mantissa : mantissa / POW10[decimals]!;
+      values[count] = negative ? -v : v;
+      kinds[count] = PARSED;
+    } else kinds[count] = OTHER;
+    count++;
+    i++;
+    // after a comma comes another field, even an empty one right before the LF
+    if (c === COMMA) continue;
+    if (width < 0) {
+      width = count;
+      visitor.header(Array.from({ length: count }, (_, f) => view.text(f)));
+    } else {
+      if (count !== width) {
+        throw new InputError(
+          `Cannot read CSV "${path}": line ${line} has ${count} fields, expected ${width}`,
+        );
+      }
+      view.line = line;
+      visitor.record(view);
+      if (++records % PROGRESS_EVERY === 0) options.progress?.(records);
+    }
+    count = 0;
+    line++;
   }
   if (count > 0) throw new RangeError("Cannot scan CSV: a line was cut at a chunk boundary");
   state.line = line;
   state.width = width;
   state.records = records;
+  state.eol = eol;
   return false;
 }

@@ -65,9 +65,10 @@ export function fitFeatures(
 ): Feature[] {
   return columns.map((column): Feature => {
     if (column.type === "numeric") {
+      const values = column.values;
       let count = 0, sum = 0, min = Infinity, max = -Infinity;
       for (let i = 0; i < rows.length; i++) {
-        const v = column.values[rows[i]!]!;
+        const v = values[rows[i]!]!;
         if (Number.isNaN(v)) continue;
         count++;
         sum += v;
@@ -77,8 +78,8 @@ export function fitFeatures(
       const mean = count > 0 ? sum / count : 0;
       let squares = 0;
       for (let i = 0; i < rows.length; i++) {
-        const v = column.values[rows[i]!]!;
-        if (!Number.isNaN(v)) squares += (v - mean) ** 2;
+        const v = values[rows[i]!]!;
+        if (v === v) squares += (v - mean) * (v - mean);
       }
       const std = count > 0 ? Math.sqrt(squares / count) : 0;
       return {
@@ -123,10 +124,14 @@ export function encodeColumns(
   features.forEach((feature, f) => {
     const column = columns[f]!;
     if (feature.type === "numeric") {
-      const values = column.type === "numeric" ? column.values : null;
-      for (let i = 0; i < rows.length; i++) {
-        const raw = values ? values[rows[i]!]! : NaN;
-        out[i * width + slot] = Number.isNaN(raw) ? 0 : (raw - feature.mean) / feature.scale;
+      if (column.type === "numeric") {
+        const values = column.values;
+        const { mean, scale } = feature;
+        for (let i = 0, o = slot; i < rows.length; i++, o += width) {
+          const raw = values[rows[i]!]!;
+          // NaN (a missing cell) imputes the mean, which standardises to 0
+          out[o] = raw === raw ? (raw - mean) / scale : 0;
+        }
       }
       slot += 1;
     } else {

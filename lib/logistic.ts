@@ -109,11 +109,14 @@ function binaryLoss(design: Design, y: Int32Array, b: Float64Array, gradient: Fl
   for (let i = 0, o = 0; i < rows; i++, o += width) {
     let z = 0;
     for (let j = 0; j < width; j++) z += x[o + j]! * b[j]!;
-    // log(1 + e^v) computed without overflow, with v = -z for class 1, z for class 0
-    const v = y[i] === 1 ? -z : z;
-    loss += v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
-    const p = 1 / (1 + Math.exp(-z));
-    const r = p - (y[i] === 1 ? 1 : 0);
+    // one exp serves both the loss and the probability: e = exp(-|z|)
+    const e = Math.exp(z >= 0 ? -z : z);
+    const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+    // log(1 + exp(-z)) for class 1, log(1 + exp(z)) for class 0, without overflow
+    const softplus = Math.log1p(e);
+    const positive = y[i] === 1;
+    loss += positive ? (z >= 0 ? softplus : softplus - z) : (z >= 0 ? softplus + z : softplus);
+    const r = positive ? p - 1 : p;
     for (let j = 0; j < width; j++) gradient[j] = gradient[j]! + r * x[o + j]!;
   }
   for (let j = 0; j < width; j++) gradient[j] = gradient[j]! / rows;

@@ -74,7 +74,7 @@ export const C_GRID = [0.01, 0.1, 1, 10, 100] as const;
  * `c: "auto"` cross-validates only up to this many design cells (rows × width):
  * beyond it regularisation barely matters and C = 1, scikit-learn's default, is used.
  */
-export const AUTO_C_CELLS = 500_000;
+export const AUTO_C_CELLS = 100_000;
 
 /** A design matrix: `rows × width` values, row-major, intercept column first. */
 export interface Design {
