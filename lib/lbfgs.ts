@@ -112,6 +112,9 @@ export function minimize(f: Objective, x: Float64Array, options: LbfgsOptions): 
     g.set(gNext);
     value = next;
     options.onIteration?.(iteration + 1, value);
+    if (maxAbs(g) <= options.tol) {
+      return { x, value, iterations: iteration + 1, reason: "gradient" };
+    }
     if (decrease <= FTOL * Math.max(Math.abs(value), Math.abs(value + decrease), 1)) {
       return { x, value, iterations: iteration + 1, reason: "no-progress" };
     }
