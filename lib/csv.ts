@@ -146,6 +146,8 @@ export interface CsvVisitor {
   record(fields: FieldView): void;
   /** Forget everything received so far: the file is read again from the start. */
   restart(): void;
+  /** A guess at the number of records to come, to size storage once (optional). */
+  expect?(records: number): void;
 }
 
 /** Options for {@link scanCsv}. */
@@ -291,12 +293,15 @@ async function scanPlain(
   options: ScanOptions,
 ): Promise<ScanResult | null> {
   let file: Deno.FsFile;
+  let size = 0;
   try {
     file = await Deno.open(path, { read: true });
-    if ((await file.stat()).isDirectory) {
+    const info = await file.stat();
+    if (info.isDirectory) {
       file.close();
       throw new InputError(`Cannot read CSV "${path}": it is a directory`);
     }
+    size = info.size;
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError(`Cannot read CSV "${path}": ${fileProblem(err)}`);
@@ -344,7 +349,12 @@ async function scanPlain(
     const limit = filled > 0 ? buffer.lastIndexOf(LF, filled - 1) + 1 : 0;
     if (limit === 0) continue;
     view.bytes = buffer;
+    const before = scan.records;
     if (scanLines(buffer, { start: 0, limit }, scan)) return null;
+    if (before === 0 && scan.records > 0 && size > 0) {
+      // bytes per record so far, times the file size, plus a margin for longer lines
+      visitor.expect?.(Math.ceil((size / limit) * scan.records * 1.05) + 16);
+    }
     buffer.copyWithin(0, limit, filled);
     filled -= limit;
   }

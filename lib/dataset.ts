@@ -143,6 +143,15 @@ class TableBuilder {
     this.#rows++;
   }
 
+  expect(records: number): void {
+    for (const builder of this.#builders) builder?.reserve(records);
+    if (records > this.#labelIds.length) {
+      const ids = new Int32Array(records);
+      ids.set(this.#labelIds.subarray(0, this.#rows));
+      this.#labelIds = ids;
+    }
+  }
+
   restart(): void {
     this.#header = [];
     this.#builders = [];
@@ -225,21 +234,28 @@ class ColumnBuilder {
     this.#length++;
   }
 
+  /** Makes room for `rows` values in all, so a good guess saves every regrowth. */
+  reserve(rows: number): void {
+    if (this.#strings || rows <= this.#numbers.length) return;
+    const bigger = new Float64Array(rows);
+    bigger.set(this.#numbers.subarray(0, this.#length));
+    this.#numbers = bigger;
+  }
+
   build(): Column {
     if (this.#strings) {
       return { name: this.name, type: "categorical", values: this.#strings };
     }
-    return {
-      name: this.name,
-      type: "numeric",
-      values: this.#numbers.slice(0, this.#length),
-    };
+    const numbers = this.#numbers;
+    // a guess within 10 % is kept as is (a view), rather than copied once more
+    const values = numbers.length - this.#length <= this.#length / 10
+      ? numbers.subarray(0, this.#length)
+      : numbers.slice(0, this.#length);
+    return { name: this.name, type: "numeric", values };
   }
 
   #grow(): void {
-    const bigger = new Float64Array(this.#numbers.length * 2);
-    bigger.set(this.#numbers);
-    this.#numbers = bigger;
+    this.reserve(this.#numbers.length * 2);
   }
 
   #toCategorical(): void {

@@ -112,8 +112,9 @@ function binaryLoss(design: Design, y: Int32Array, b: Float64Array, gradient: Fl
     // one exp serves both the loss and the probability: e = exp(-|z|)
     const e = Math.exp(z >= 0 ? -z : z);
     const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
-    // log(1 + exp(-z)) for class 1, log(1 + exp(z)) for class 0, without overflow
-    const softplus = Math.log1p(e);
+    // log(1 + exp(-z)) for class 1, log(1 + exp(z)) for class 0, without overflow;
+    // log(1 + e) rather than log1p(e): e ≤ 1, so the difference is below 1e-16, and faster
+    const softplus = Math.log(1 + e);
     const positive = y[i] === 1;
     loss += positive ? (z >= 0 ? softplus : softplus - z) : (z >= 0 ? softplus + z : softplus);
     const r = positive ? p - 1 : p;
