@@ -141,3 +141,39 @@ Deno.test("train --solver gd still runs the library's own gradient descent", asy
   assertEquals(model.probability, "one-vs-rest");
   assertEquals(model.estimator.numSteps, 50);
 });
+
+Deno.test("train one-hot encodes string columns and imputes empty cells, and infer accepts both", async () => {
+  await using project = await makeProject();
+  const lines = ["size,color,weight,label"];
+  for (let i = 0; i < 60; i++) {
+    const color = ["red", "green", "blue"][i % 3];
+    const weight = i % 7 === 0 ? "" : String((i % 10) + (i < 30 ? 0 : 5));
+    lines.push(
+      `${i < 30 ? 1 + (i % 4) : 6 + (i % 4)},${color},${weight},${i < 30 ? "small" : "big"}`,
+    );
+  }
+  await Deno.writeTextFile(`${project.dir}/mixed.csv`, lines.join("\n") + "\n");
+  const out = await project.deno(["task", "-q", "train", "--data", "mixed.csv"]);
+  assertEquals(out.code, 0, out.stderr);
+  const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/latest/model.json`));
+  const [size, color, weight] = model.features;
+  assertEquals(size.type, "numeric");
+  assertEquals(color, {
+    name: "color",
+    type: "categorical",
+    categories: ["blue", "green", "red"],
+    missing: 0,
+  });
+  assertEquals(weight.type, "numeric");
+  assert(weight.missing > 0, JSON.stringify(weight));
+  const card = await Deno.readTextFile(`${project.dir}/models/latest/model_card.md`);
+  assertStringIncludes(card, '| color | categorical | "blue", "green", "red" | 0 |');
+  assertStringIncludes(card, `| weight | numeric | mean `);
+  // an unseen category and a missing (imputed) weight are both accepted
+  const predicted = await project.deno(
+    ["run", "infer.ts"],
+    '[{"size":8,"color":"purple"},{"size":2,"color":"red","weight":null}]',
+  );
+  assertEquals(predicted.code, 0, predicted.stderr);
+  assertEquals(predicted.stdout, '["big","small"]\n');
+});
