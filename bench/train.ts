@@ -67,7 +67,8 @@ async function evaluate(model: string, data: string): Promise<{ accuracy: number
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f3 = (x: number) => x.toFixed(3);
-const f4 = (x: number) => x.toFixed(4);
+// no "-0.0000" for a difference of -1e-17
+const f4 = (x: number) => (Math.abs(x) < 5e-5 ? 0 : x).toFixed(4);
 
 async function accuracyTables(): Promise<string[]> {
   await Deno.mkdir(`${OUT}/folds`, { recursive: true });
