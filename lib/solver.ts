@@ -71,10 +71,11 @@ export type SolverOptions = z.infer<typeof SolverOptions>;
 export const C_GRID = [0.01, 0.1, 1, 10, 100] as const;
 
 /**
- * `c: "auto"` cross-validates only up to this many design cells (rows × width):
+ * `c: "auto"` cross-validates only up to this many coefficient updates per pass
+ * (training rows × encoded width × logits, about 25 fits' worth of work each):
  * beyond it regularisation barely matters and C = 1, scikit-learn's default, is used.
  */
-export const AUTO_C_CELLS = 100_000;
+export const AUTO_C_WORK = 100_000;
 
 /** A design matrix: `rows × width` values, row-major, intercept column first. */
 export interface Design {
@@ -146,7 +147,7 @@ function fitLbfgs(
 /**
  * Picks C from {@link C_GRID} by stratified k-fold cross-validated log-loss
  * on the training rows, as `LogisticRegressionCV(scoring="neg_log_loss")`
- * would; small data only (see {@link AUTO_C_CELLS}).
+ * would; small data only (see {@link AUTO_C_WORK}).
  */
 function chooseC(
   design: Design,
@@ -156,8 +157,11 @@ function chooseC(
   const counts = new Array<number>(options.classCount).fill(0);
   for (let i = 0; i < y.length; i++) counts[y[i]!]! += 1;
   const folds = Math.min(5, ...counts);
-  if (design.rows * design.width > AUTO_C_CELLS) {
-    return { c: 1, how: `auto: default for more than ${AUTO_C_CELLS} design cells` };
+  if (design.rows * design.width * logitCount(options.classCount) > AUTO_C_WORK) {
+    return {
+      c: 1,
+      how: `auto: default above ${AUTO_C_WORK} rows × width × logits`,
+    };
   }
   if (folds < 2) return { c: 1, how: "auto: default, a class is too small to cross-validate" };
   const fold = stratifiedFolds(y, options.classCount, { folds, seed: options.seed });
