@@ -70,12 +70,36 @@ const f3 = (x: number) => x.toFixed(3);
 // no "-0.0000" for a difference of -1e-17
 const f4 = (x: number) => (Math.abs(x) < 5e-5 ? 0 : x).toFixed(4);
 
+interface Score {
+  accuracy: number;
+  f1: number;
+}
+
+/** What bench/sklearn_accuracy.py prints per dataset. */
+interface SklearnScores {
+  split: { seed: Score; scaled: Score };
+  cv: { seed: number; scaled: number };
+  folds: [string, string][];
+}
+
 async function accuracyTables(): Promise<string[]> {
   await Deno.mkdir(`${OUT}/folds`, { recursive: true });
-  const names = ["iris", "breast_cancer"];
-  const sk = JSON.parse(
-    await run([PYTHON, "bench/sklearn_accuracy.py", DATASETS, `${OUT}/folds`, ...names]),
-  );
+  await Deno.mkdir(`${OUT}/extra`, { recursive: true });
+  // the shared datasets, then more of the same kind bundled with scikit-learn
+  await run([PYTHON, "bench/make_extra.py", `${OUT}/extra`]);
+  const sets: [string, string][] = [
+    [DATASETS, "iris"],
+    [DATASETS, "breast_cancer"],
+    [`${OUT}/extra`, "wine"],
+    [`${OUT}/extra`, "digits"],
+  ];
+  const sk: Record<string, SklearnScores> = {};
+  for (const [dir, name] of sets) {
+    Object.assign(
+      sk,
+      JSON.parse(await run([PYTHON, "bench/sklearn_accuracy.py", dir, `${OUT}/folds`, name])),
+    );
+  }
   const lines = [
     "Same rows on both sides: trained on `NAME.train.csv` (ours with `--test-size 0`), scored on `NAME.test.csv`.",
     "",
@@ -89,11 +113,11 @@ async function accuracyTables(): Promise<string[]> {
     "| dataset | ours | sklearn seed | sklearn scaled | ours − better |",
     "|---|---|---|---|---|",
   ];
-  for (const name of names) {
+  for (const [dir, name] of sets) {
     const model = `${MODELS}/${name}`;
-    await run(ours(`${DATASETS}/${name}.train.csv`, model, ["--test-size", "0"]));
-    const mine = await evaluate(model, `${DATASETS}/${name}.test.csv`);
-    const { seed, scaled } = sk[name].split;
+    await run(ours(`${dir}/${name}.train.csv`, model, ["--test-size", "0"]));
+    const mine = await evaluate(model, `${dir}/${name}.test.csv`);
+    const { seed, scaled } = sk[name]!.split;
     const best = seed.accuracy >= scaled.accuracy ? seed : scaled;
     lines.push(
       `| ${name} | ${f4(mine.accuracy)} | ${f4(mine.f1)} | ${f4(seed.accuracy)} / ${
@@ -102,16 +126,16 @@ async function accuracyTables(): Promise<string[]> {
         f4(mine.f1 - Math.max(seed.f1, scaled.f1))
       } |`,
     );
-    const folds: [string, string][] = sk[name].folds;
+    const folds = sk[name]!.folds;
     let sum = 0;
     for (const [k, [train, test]] of folds.entries()) {
       await run(ours(train, `${model}-fold${k}`, ["--test-size", "0"]));
       sum += (await evaluate(`${model}-fold${k}`, test)).accuracy;
     }
     const cv = sum / folds.length;
-    const cvBest = Math.max(sk[name].cv.seed, sk[name].cv.scaled);
+    const cvBest = Math.max(sk[name]!.cv.seed, sk[name]!.cv.scaled);
     cvLines.push(
-      `| ${name} | ${f4(cv)} | ${f4(sk[name].cv.seed)} | ${f4(sk[name].cv.scaled)} | ${
+      `| ${name} | ${f4(cv)} | ${f4(sk[name]!.cv.seed)} | ${f4(sk[name]!.cv.scaled)} | ${
         f4(cv - cvBest)
       } |`,
     );
@@ -123,6 +147,8 @@ async function speedTable(repeat: number, maxRows: number): Promise<string[]> {
   const cases: { name: string; path: string; rows: number }[] = [
     { name: "iris", path: `${DATASETS}/iris.csv`, rows: 150 },
     { name: "breast_cancer", path: `${DATASETS}/breast_cancer.csv`, rows: 569 },
+    { name: "wine", path: `${OUT}/extra/wine.csv`, rows: 178 },
+    { name: "digits", path: `${OUT}/extra/digits.csv`, rows: 1797 },
   ];
   for (const rows of SIZES.filter((n) => n <= maxRows)) {
     const path = `${OUT}/synthetic_${rows}.csv`;
