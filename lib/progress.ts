@@ -33,17 +33,25 @@ export function progressTo(write: (text: string) => void, options: ProgressOptio
   const now = options.now ?? (() => performance.now());
   let last = -Infinity;
   let shown = false;
+  let pending: string | undefined;
   const progress = (message: string) => {
     const t = now();
-    if (t - last < interval) return;
+    if (t - last < interval) {
+      pending = message;
+      return;
+    }
     last = t;
     shown = true;
+    pending = undefined;
     // carriage return and erase-line: the status rewrites itself
     write(`\r\x1b[2K${message}`);
   };
   progress.done = () => {
-    if (shown) write("\n");
+    // the last word (say, the final iteration) is shown even if it came too soon
+    if (pending !== undefined) write(`\r\x1b[2K${pending}`);
+    if (shown || pending !== undefined) write("\n");
     shown = false;
+    pending = undefined;
   };
   return progress;
 }
