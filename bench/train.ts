@@ -22,21 +22,28 @@ interface Run {
   wall: number;
   /** Peak resident set, MB. */
   rssMb: number;
+  /** User + system CPU seconds, steadier than wall time on a shared machine. */
+  cpu: number;
   stdout: string;
 }
 
 /** Runs `cmd` under GNU time; returns wall time, peak RSS and stdout. */
 async function timed(cmd: string[]): Promise<Run> {
   const out = await new Deno.Command(TIME, {
-    args: ["-f", "TIME %e %M", ...cmd],
+    args: ["-f", "TIME %e %M %U %S", ...cmd],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const stderr = new TextDecoder().decode(out.stderr);
   const stdout = new TextDecoder().decode(out.stdout);
-  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(stderr);
+  const m = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
   if (!out.success || !m) throw new Error(`${cmd.join(" ")} failed:\n${stderr}`);
-  return { wall: Number(m[1]), rssMb: Number(m[2]) / 1024, stdout };
+  return {
+    wall: Number(m[1]),
+    rssMb: Number(m[2]) / 1024,
+    cpu: Number(m[3]) + Number(m[4]),
+    stdout,
+  };
 }
 
 async function run(cmd: string[]): Promise<string> {
@@ -161,10 +168,10 @@ async function speedTable(repeat: number, maxRows: number): Promise<string[]> {
     cases.push({ name: `synthetic ${rows.toLocaleString("en")} × 20`, path, rows });
   }
   const lines = [
-    `Whole program, wall time median of ${repeat} alternating runs, peak RSS the largest; accuracy on the same held-out 20 %.`,
+    `Whole program, wall and CPU (user + system) time the median of ${repeat} alternating runs, peak RSS the largest; accuracy on each program's own held-out 20 %.`,
     "",
-    "| data | rows | ours wall (s) | sklearn wall (s) | sklearn ÷ ours | ours peak RSS (MB) | sklearn peak RSS (MB) | ours µs/row | ours acc | sklearn acc |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| data | rows | ours wall (s) | sklearn wall (s) | sklearn ÷ ours | ours CPU (s) | sklearn CPU (s) | ours peak RSS (MB) | sklearn peak RSS (MB) | ours µs/row | ours acc | sklearn acc |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const c of cases) {
     const a: Run[] = [], b: Run[] = [];
@@ -174,11 +181,14 @@ async function speedTable(repeat: number, maxRows: number): Promise<string[]> {
     }
     const wa = median(a.map((r) => r.wall)), wb = median(b.map((r) => r.wall));
     const ra = Math.max(...a.map((r) => r.rssMb)), rb = Math.max(...b.map((r) => r.rssMb));
+    const ca = median(a.map((r) => r.cpu)), cb = median(b.map((r) => r.cpu));
     const accA = JSON.parse(a[0]!.stdout).accuracy, accB = JSON.parse(b[0]!.stdout).accuracy;
     lines.push(
-      `| ${c.name} | ${c.rows} | ${f3(wa)} | ${f3(wb)} | ${(wb / wa).toFixed(2)}× | ${
-        ra.toFixed(0)
-      } | ${rb.toFixed(0)} | ${(wa / c.rows * 1e6).toFixed(2)} | ${f4(accA)} | ${f4(accB)} |`,
+      `| ${c.name} | ${c.rows} | ${f3(wa)} | ${f3(wb)} | ${(wb / wa).toFixed(2)}× | ${f3(ca)} | ${
+        f3(cb)
+      } | ${ra.toFixed(0)} | ${rb.toFixed(0)} | ${(wa / c.rows * 1e6).toFixed(2)} | ${f4(accA)} | ${
+        f4(accB)
+      } |`,
     );
     console.error(lines.at(-1));
   }

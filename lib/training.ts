@@ -109,9 +109,22 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
 /** Maps each label to its index in `classes` (-1 for an unknown one). */
 export function classIndices(labels: readonly Label[], classes: readonly Label[]): Int32Array {
   const index = new Map(classes.map((c, k) => [c, k]));
-  return Int32Array.from(labels, (l) => index.get(l) ?? -1);
+  const out = new Int32Array(labels.length);
+  // labels come in runs often enough that remembering the last one pays
+  let last: Label | undefined, lastIndex = -1;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (l !== last) {
+      last = l;
+      lastIndex = index.get(l) ?? -1;
+    }
+    out[i] = lastIndex;
+  }
+  return out;
 }
 
 function pick(y: Int32Array, rows: Uint32Array): Int32Array {
-  return Int32Array.from(rows, (r) => y[r]!);
+  const out = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = y[rows[i]!]!;
+  return out;
 }
