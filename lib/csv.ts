@@ -352,8 +352,11 @@ async function scanPlain(
     const before = scan.records;
     if (scanLines(buffer, { start: 0, limit }, scan)) return null;
     if (before === 0 && scan.records > 0 && size > 0) {
-      // bytes per record so far, times the file size, plus a margin for longer lines
-      visitor.expect?.(Math.ceil((size / limit) * scan.records * 1.05) + 16);
+      // bytes per record so far, times the file size, plus a margin for longer lines;
+      // a guess is only passed on while 8 bytes per field stays within twice the
+      // file's size, so short first lines cannot make it reserve a fortune
+      const guess = Math.ceil((size / limit) * scan.records * 1.05) + 16;
+      if (guess * scan.width * 8 <= 2 * size + 1_000_000) visitor.expect?.(guess);
     }
     buffer.copyWithin(0, limit, filled);
     filled -= limit;
