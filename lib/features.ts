@@ -121,17 +121,19 @@ export function encodeColumns(
   const out = new Float64Array(rows.length * width);
   for (let i = 0; i < rows.length; i++) out[i * width] = 1;
   let slot = 1;
+  // numeric features are written row by row below: one sequential pass over
+  // the output instead of one strided pass per feature
+  const numericSlots: number[] = [], means: number[] = [], scales: number[] = [];
+  const numericValues: Float64Array[] = [];
   features.forEach((feature, f) => {
     const column = columns[f]!;
     if (feature.type === "numeric") {
+      // a non-numeric column leaves zeros: the mean, standardised
       if (column.type === "numeric") {
-        const values = column.values;
-        const { mean, scale } = feature;
-        for (let i = 0, o = slot; i < rows.length; i++, o += width) {
-          const raw = values[rows[i]!]!;
-          // NaN (a missing cell) imputes the mean, which standardises to 0
-          out[o] = raw === raw ? (raw - mean) / scale : 0;
-        }
+        numericSlots.push(slot);
+        means.push(feature.mean);
+        scales.push(feature.scale);
+        numericValues.push(column.values);
       }
       slot += 1;
     } else {
@@ -146,6 +148,15 @@ export function encodeColumns(
       slot += feature.categories.length;
     }
   });
+  const count = numericSlots.length;
+  for (let i = 0, base = 0; i < rows.length; i++, base += width) {
+    const r = rows[i]!;
+    for (let k = 0; k < count; k++) {
+      const raw = numericValues[k]![r]!;
+      // NaN (a missing cell) imputes the mean, which standardises to 0
+      out[base + numericSlots[k]!] = raw === raw ? (raw - means[k]!) / scales[k]! : 0;
+    }
+  }
   return out;
 }
 
