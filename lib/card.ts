@@ -26,6 +26,7 @@ export function modelCard(file: ModelFile): string {
     `- Algorithm: multi-class logistic regression (ml-logistic-regression ${
       file.runtime["ml-logistic-regression"] ?? "?"
     }), features standardised, intercept added, categories one-hot encoded`,
+    "- Missing values: an empty numeric cell is imputed with the training mean (the `missing` column counts them in training); a category not seen in training encodes as none of the categories",
     `- Solver: ${solver}${
       t.solver.solver === "lbfgs"
         ? " (L-BFGS on the L2-regularised log-loss, as scikit-learn's LogisticRegression)"

@@ -169,6 +169,7 @@ Deno.test("train one-hot encodes string columns and imputes empty cells, and inf
   const card = await Deno.readTextFile(`${project.dir}/models/latest/model_card.md`);
   assertStringIncludes(card, '| color | categorical | "blue", "green", "red" | 0 |');
   assertStringIncludes(card, `| weight | numeric | mean `);
+  assertStringIncludes(card, "imputed with the training mean");
   // an unseen category and a missing (imputed) weight are both accepted
   const predicted = await project.deno(
     ["run", "infer.ts"],
