@@ -10,6 +10,7 @@ import { type Command, numberFlag, parseFlags } from "./lib/cli.ts";
 import { readDataset } from "./lib/dataset.ts";
 import { fail } from "./lib/errors.ts";
 import { writeRun } from "./lib/registry.ts";
+import { terminalProgress } from "./lib/progress.ts";
 import { trainModel } from "./lib/training.ts";
 
 const command: Command = {
@@ -38,19 +39,50 @@ const command: Command = {
       type: "string",
       value: "F",
       default: "0.2",
-      description: "Fraction of rows held out for scoring, in (0, 1)",
+      description:
+        "Fraction of rows held out for scoring, in [0, 1); 0 trains on every row and reports training-set scores",
+    },
+    solver: {
+      type: "string",
+      value: "NAME",
+      default: "lbfgs",
+      description:
+        "lbfgs (L2-regularised logistic regression, as scikit-learn's) or gd (the library's gradient descent)",
+    },
+    C: {
+      type: "string",
+      value: "F|auto",
+      default: "auto",
+      description:
+        "lbfgs: inverse L2 strength as scikit-learn's C; auto picks it by 5-fold CV on small data, else 1",
+    },
+    "max-iter": {
+      type: "string",
+      value: "N",
+      default: "500",
+      description: "lbfgs: iterations at most",
+    },
+    tol: {
+      type: "string",
+      value: "F",
+      default: "0.0001",
+      description: "lbfgs: stop when no gradient component exceeds this",
     },
     iterations: {
       type: "string",
       value: "N",
       default: "1000",
-      description: "Gradient-descent steps per class",
+      description: "gd: gradient-descent steps per class",
     },
     "learning-rate": {
       type: "string",
       value: "F",
       default: "0.0005",
-      description: "Gradient-descent step size",
+      description: "gd: gradient-descent step size",
+    },
+    quiet: {
+      type: "boolean",
+      description: "No progress on stderr (it is shown only when stderr is a terminal)",
     },
   },
 };
@@ -60,9 +92,14 @@ const Options = z.object({
   target: z.string().min(1).optional(),
   out: z.string().min(1).optional(),
   seed: numberFlag.pipe(z.number().int("expected a whole number")),
-  "test-size": numberFlag.pipe(z.number().gt(0).lt(1)),
+  "test-size": numberFlag.pipe(z.number().min(0).lt(1)),
+  solver: z.enum(["lbfgs", "gd"]),
+  C: z.literal("auto").or(numberFlag.pipe(z.number().positive())),
+  "max-iter": numberFlag.pipe(z.number().int().positive()),
+  tol: numberFlag.pipe(z.number().positive()),
   iterations: numberFlag.pipe(z.number().int().positive()),
   "learning-rate": numberFlag.pipe(z.number().positive()),
+  quiet: z.boolean().optional(),
 });
 
 /** Runs the trainer with command-line `args`. */
@@ -70,12 +107,17 @@ export async function main(args: string[]): Promise<void> {
   const parsed = parseFlags(args, command, Options);
   if (parsed.help) return console.log(parsed.text);
   const o = parsed.options;
-  const data = await readDataset(o.data, { target: o.target });
+  const progress = o.quiet ? undefined : terminalProgress();
+  const data = await readDataset(o.data, { target: o.target, progress });
   const { file, metrics } = trainModel(data, {
     seed: o.seed,
     testSize: o["test-size"],
-    solver: { solver: "gd", iterations: o.iterations, learningRate: o["learning-rate"] },
+    solver: o.solver === "gd"
+      ? { solver: "gd", iterations: o.iterations, learningRate: o["learning-rate"] }
+      : { solver: "lbfgs", c: o.C, maxIter: o["max-iter"], tol: o.tol },
+    progress,
   });
+  progress?.done();
   const dir = await writeRun(file, { out: o.out });
   console.error(`wrote run ${dir}`);
   console.log(JSON.stringify(metrics));

@@ -4,7 +4,11 @@
  */
 import { type Dataset, readDataset } from "./dataset.ts";
 import { Model } from "./model.ts";
+import type { SolverOptions } from "./solver.ts";
 import { trainModel, type TrainResult } from "./training.ts";
+
+/** The default solver settings, as `deno task train` uses them. */
+export const LBFGS: SolverOptions = { solver: "lbfgs", c: "auto", maxIter: 500, tol: 1e-4 };
 
 /** The seed's toy data. */
 export const TOY_CSV = new URL("../data/toy.csv", import.meta.url).pathname;
@@ -12,15 +16,15 @@ export const TOY_CSV = new URL("../data/toy.csv", import.meta.url).pathname;
 /** Trains on a CSV file with fixed settings. */
 export async function trainOn(
   path: string,
-  options: { target?: string; seed?: number } = {},
+  options: { target?: string; seed?: number; solver?: SolverOptions; testSize?: number } = {},
 ): Promise<
   TrainResult & { data: Dataset; model: Model }
 > {
   const data = await readDataset(path, { target: options.target });
   const result = trainModel(data, {
     seed: options.seed ?? 42,
-    testSize: 0.2,
-    solver: { solver: "gd", iterations: 300, learningRate: 0.005 },
+    testSize: options.testSize ?? 0.2,
+    solver: options.solver ?? LBFGS,
     createdAt: new Date("2026-01-01T00:00:00Z"),
   });
   return { ...result, data, model: new Model(result.file) };

@@ -47,7 +47,12 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
     `- Algorithm: multi-class logistic regression (ml-logistic-regression ${
       file.runtime["ml-logistic-regression"] ?? "?"
     }), features standardised, intercept added, categories one-hot encoded`,
-    `- Solver: ${solver}`,
+    `- Solver: ${solver}${
+      t.solver.solver === "lbfgs"
+        ? " (L-BFGS on the L2-regularised log-loss, as scikit-learn's LogisticRegression)"
+        : ""
+    }`,
+    "- Missing values: an empty numeric cell is imputed with the training mean (the `missing` column counts them in training); a category not seen in training encodes as none of the categories",
     `- Seed: ${t.seed}; held-out fraction: ${t.testSize}`,
     `- Created: ${file.createdAt}, with Deno ${file.runtime.deno ?? "?"} (V8 ${
       file.runtime.v8 ?? "?"
@@ -73,7 +78,9 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
     "",
     `- File: \`${t.data}\``,
     `- SHA-256: \`${t.sha256}\``,
-    `- Rows: ${t.rows} (${t.trainRows} to train, ${t.testRows} held out; stratified split, seed ${t.seed})`,
+    t.testRows > 0
+      ? `- Rows: ${t.rows} (${t.trainRows} to train, ${t.testRows} held out; stratified split, seed ${t.seed})`
+      : `- Rows: ${t.rows}, all used to train (test size 0, seed ${t.seed}); no rows held out`,
     `- Class balance: ${balance}`,
     "",
     "Feature statistics over the training rows:",
@@ -84,7 +91,15 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
     "",
     "## Evaluation",
     "",
-    "### Held-out rows (at training)",
+    t.scoredOn === "training rows"
+      ? "### Training rows (no rows held out)"
+      : "### Held-out rows (at training)",
+    ...(t.scoredOn === "training rows"
+      ? [
+        "",
+        "Scored on the rows it was trained on, so optimistic: score it on other data with `deno task evaluate --data`.",
+      ]
+      : []),
     "",
     `- Accuracy ${fmt(file.metrics.accuracy)}, macro F1 ${fmt(file.metrics.f1)}${
       h

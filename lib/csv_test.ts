@@ -1,5 +1,5 @@
-import { assertEquals, assertRejects } from "./assert.ts";
-import { csvFromString, type CsvReader, openCsv } from "./csv.ts";
+import { assertEquals, assertRejects, assertStringIncludes } from "./assert.ts";
+import { csvFromString, type CsvReader, openCsv, scanCsv } from "./csv.ts";
 import { InputError } from "./errors.ts";
 
 async function all(reader: CsvReader) {
@@ -62,4 +62,78 @@ Deno.test("csvFromString() names the line an unclosed quote opens on, not the la
     InputError,
     'Cannot read CSV "h.csv": line 1: quoted field is never closed',
   );
+});
+
+/** Everything scanCsv() reports, so that the two parsers can be compared. */
+async function scanAll(text: string, general: boolean, chunkSize?: number) {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/data.csv`;
+  await Deno.writeTextFile(path, text);
+  const seen: unknown[] = [];
+  try {
+    const result = await scanCsv(path, {
+      header: (names) => seen.push(["header", ...names]),
+      record: (f) => {
+        const row: unknown[] = [f.line];
+        for (let i = 0; i < (seen[0] as unknown[]).length - 1; i++) {
+          row.push(f.text(i), f.number(i));
+        }
+        seen.push(row);
+      },
+      restart: () => seen.splice(0),
+    }, { general, chunkSize });
+    seen.push(["records", result.records, result.sha256]);
+  } catch (err) {
+    // csv-parse may fail before it delivers the records buffered ahead of the error
+    seen.splice(0);
+    seen.push(["error", (err as Error).constructor.name, (err as Error).message]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  return JSON.stringify(seen, (_, v) => Object.is(v, -0) ? "-0" : Number.isNaN(v) ? "NaN" : v)
+    .replaceAll(dir, "DIR");
+}
+
+Deno.test("scanCsv() reads plain files exactly as csv-parse does", async () => {
+  const inputs = [
+    "a,b\n1,2\n\n3,4\n",
+    "a,b\r\n1.5,-2\r\n\r\n+3,.5\r\n",
+    "\ufeffx,y\n-0,007\n1e5,1E-3\n",
+    "x,y\n0.1,0.30000000000000004\n123456789012345678,1.7976931348623157e308\n",
+    "x,y\n5.,-.25\n1.2.3,--1\n-,.\n",
+    "x,y\n 4 ,\t5\nNaN,inf\n1e999,abc\n",
+    "x,y\né,ü\n,\n",
+    "x,y\n1,2",
+    "x,y\n1,\n,2\r\n",
+    "x,y,\n1,2,\n",
+    "x,y\n\r\n1,2\r",
+    "x,y\n1\r2,3\n",
+    "x,y\n1,2\n3\n",
+    "x,y\n1,2,3\n",
+    "x,y\n",
+    "",
+    "\n\n",
+    "only\n1\n2\n",
+  ];
+  for (const text of inputs) {
+    assertEquals(await scanAll(text, false), await scanAll(text, true), JSON.stringify(text));
+  }
+});
+
+Deno.test("scanCsv() hands files with quotes to csv-parse, from the start", async () => {
+  const text = 'a,b\n1,2\n3,"x,y"\n';
+  const fast = await scanAll(text, false);
+  assertEquals(fast, await scanAll(text, true));
+  assertStringIncludes(fast, '"x,y"');
+});
+
+Deno.test("scanCsv() reads lines and numbers cut across reads", async () => {
+  const lines = ["a,b,label"];
+  for (let i = 0; i < 3000; i++) lines.push(`${i / 7},${-i},${i % 3}`);
+  lines.push(`${"9".repeat(300)},1,x`);
+  const text = "\ufeff" + lines.join("\r\n") + "\r\n";
+  const expected = await scanAll(text, true);
+  for (const chunkSize of [7, 64, 4096]) {
+    assertEquals(await scanAll(text, false, chunkSize), expected, `chunk ${chunkSize}`);
+  }
 });

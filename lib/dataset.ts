@@ -7,8 +7,10 @@
  * sorted order as the class list.
  * @module
  */
-import { openCsv } from "./csv.ts";
+import { type FieldView, parseNumber, scanCsv, sha256File } from "./csv.ts";
 import { InputError } from "./errors.ts";
+
+export { parseNumber, sha256File };
 
 /** A numeric column: one value per row, `NaN` where the cell was empty. */
 export interface NumericColumn {
@@ -56,6 +58,8 @@ export interface Dataset {
 export interface ReadOptions {
   /** Target column name; the last column when absent. */
   target?: string;
+  /** Receives progress lines (rows read). */
+  progress?: (message: string) => void;
 }
 
 /** Reads the CSV file at `path` into a {@link Dataset}. */
@@ -63,51 +67,12 @@ export async function readDataset(
   path: string,
   options: ReadOptions = {},
 ): Promise<Dataset> {
-  const csv = await openCsv(path);
-  const header = csv.header.map((h) => h.trim());
-  checkHeader(header, path);
-  const targetName = options.target ?? header[header.length - 1]!;
-  const targetIndex = header.indexOf(targetName);
-  if (targetIndex < 0) {
-    throw new InputError(
-      `Cannot use "${path}": target column "${targetName}" is not in the header (${
-        header.join(", ")
-      })`,
-    );
-  }
-  if (header.length < 2) {
-    throw new InputError(
-      `Cannot use "${path}": it needs at least one feature column besides the target`,
-    );
-  }
-  const builders = header.map((name) => new ColumnBuilder(name));
-  const rawLabels: string[] = [];
-  for await (const { line, fields } of csv.records) {
-    for (let c = 0; c < fields.length; c++) {
-      if (c === targetIndex) {
-        const label = fields[c]!.trim();
-        if (label === "") {
-          throw new InputError(
-            `Cannot use "${path}": line ${line}: target "${targetName}" is empty`,
-          );
-        }
-        rawLabels.push(label);
-      } else {
-        builders[c]!.push(fields[c]!, line, path);
-      }
-    }
-  }
-  if (rawLabels.length === 0) {
-    throw new InputError(`Cannot use "${path}": it has a header but no data rows`);
-  }
-  return {
-    source: path,
-    rows: rawLabels.length,
-    columns: builders.filter((_, c) => c !== targetIndex).map((b) => b.build()),
-    target: targetName,
-    labels: parseLabels(rawLabels),
-    sha256: await sha256File(path),
-  };
+  const table = new TableBuilder(path, options.target);
+  const progress = options.progress;
+  const { sha256 } = await scanCsv(path, table, {
+    progress: progress && ((n) => progress(`reading: ${n} rows`)),
+  });
+  return table.build(sha256);
 }
 
 /** Sorted distinct labels, numerically when they are numbers. */
@@ -117,27 +82,6 @@ export function distinctLabels(labels: readonly Label[]): Label[] {
     ? (distinct as number[]).sort((a, b) => a - b)
     : (distinct as string[]).map(String).sort();
 }
-
-/** Parses a cell as a number: `undefined` when empty, `null` if not numeric. */
-export function parseNumber(cell: string): number | null | undefined {
-  const text = cell.trim();
-  if (text === "") return undefined;
-  const value = Number(text);
-  if (Number.isFinite(value)) return value;
-  if (NON_FINITE.test(text) || !Number.isNaN(value)) return NaN;
-  return null;
-}
-
-/** SHA-256 of a file, hex. */
-export async function sha256File(path: string): Promise<string> {
-  const bytes = await Deno.readFile(path);
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)]
-    .map((b) => b.toString(16).padStart(2, "0"))
-    .join("");
-}
-
-const NON_FINITE = /^[+-]?(nan|inf|infinity)$/i;
 
 function checkHeader(header: string[], path: string): void {
   const seen = new Set<string>();
@@ -156,9 +100,106 @@ function checkHeader(header: string[], path: string): void {
   });
 }
 
-function parseLabels(raw: string[]): Label[] {
-  const numbers = raw.map(Number);
-  return numbers.every(Number.isFinite) ? numbers : raw;
+/** Builds a {@link Dataset} from the header and records of a CSV scan. */
+class TableBuilder {
+  #header: string[] = [];
+  #targetIndex = -1;
+  #builders: (ColumnBuilder | null)[] = [];
+  #labelIds = new Int32Array(1024);
+  #labelText = new Map<string, number>();
+  #rows = 0;
+
+  constructor(readonly path: string, readonly target: string | undefined) {}
+
+  header(names: string[]): void {
+    const header = names.map((h) => h.trim());
+    checkHeader(header, this.path);
+    const targetName = this.target ?? header[header.length - 1]!;
+    const targetIndex = header.indexOf(targetName);
+    if (targetIndex < 0) {
+      throw new InputError(
+        `Cannot use "${this.path}": target column "${targetName}" is not in the header (${
+          header.join(", ")
+        })`,
+      );
+    }
+    if (header.length < 2) {
+      throw new InputError(
+        `Cannot use "${this.path}": it needs at least one feature column besides the target`,
+      );
+    }
+    this.#header = header;
+    this.#targetIndex = targetIndex;
+    this.#builders = header.map((name, c) => c === targetIndex ? null : new ColumnBuilder(name));
+  }
+
+  record(fields: FieldView): void {
+    const builders = this.#builders;
+    for (let c = 0; c < builders.length; c++) {
+      const builder = builders[c];
+      if (builder) builder.push(fields, c, this.path);
+      else this.#pushLabel(fields.text(c).trim(), fields.line);
+    }
+    this.#rows++;
+  }
+
+  expect(records: number): void {
+    for (const builder of this.#builders) builder?.reserve(records);
+    if (records > this.#labelIds.length) {
+      const ids = new Int32Array(records);
+      ids.set(this.#labelIds.subarray(0, this.#rows));
+      this.#labelIds = ids;
+    }
+  }
+
+  restart(): void {
+    this.#header = [];
+    this.#builders = [];
+    this.#labelText.clear();
+    this.#rows = 0;
+  }
+
+  build(sha256: string): Dataset {
+    if (this.#rows === 0) {
+      throw new InputError(`Cannot use "${this.path}": it has a header but no data rows`);
+    }
+    // labels are numbers when every distinct label reads as one
+    const texts = [...this.#labelText.keys()];
+    const numbers = texts.map(Number);
+    const values: Label[] = numbers.every(Number.isFinite) ? numbers : texts;
+    const ids = this.#labelIds;
+    const labels = new Array<Label>(this.#rows);
+    for (let i = 0; i < this.#rows; i++) labels[i] = values[ids[i]!]!;
+    return {
+      source: this.path,
+      rows: this.#rows,
+      columns: this.#builders.filter((b) => b !== null).map((b) => b.build()),
+      target: this.#header[this.#targetIndex]!,
+      labels,
+      sha256,
+    };
+  }
+
+  #pushLabel(label: string, line: number): void {
+    if (label === "") {
+      throw new InputError(
+        `Cannot use "${this.path}": line ${line}: target "${
+          this.#header[this.#targetIndex]
+        }" is empty`,
+      );
+    }
+    let id = this.#labelText.get(label);
+    if (id === undefined) {
+      id = this.#labelText.size;
+      this.#labelText.set(label, id);
+    }
+    if (this.#rows === this.#labelIds.length) {
+      const bigger = new Int32Array(this.#labelIds.length * 2);
+      bigger.set(this.#labelIds);
+      this.#labelIds = bigger;
+    }
+    this.#labelIds[this.#rows] = id;
+  }
 }
 
 /** Grows a column, numeric until a cell proves it categorical. */
@@ -169,16 +210,22 @@ class ColumnBuilder {
 
   constructor(readonly name: string) {}
 
-  push(cell: string, line: number, path: string): void {
-    const value = parseNumber(cell);
+  push(fields: FieldView, c: number, path: string): void {
     if (this.#strings) {
-      this.#strings.push(value === undefined ? null : cell.trim());
-    } else if (value === null) {
+      const text = fields.text(c).trim();
+      this.#strings.push(text === "" ? null : text);
+      this.#length++;
+      return;
+    }
+    const value = fields.number(c);
+    if (value === null) {
       this.#toCategorical();
-      this.#strings!.push(cell.trim());
-    } else if (Number.isNaN(value)) {
+      this.#strings!.push(fields.text(c).trim());
+    } else if (value !== value) {
       throw new InputError(
-        `Cannot use "${path}": line ${line}: column "${this.name}" holds the non-finite number "${cell.trim()}"`,
+        `Cannot use "${path}": line ${fields.line}: column "${this.name}" holds the non-finite number "${
+          fields.text(c).trim()
+        }"`,
       );
     } else {
       if (this.#length === this.#numbers.length) this.#grow();
@@ -187,21 +234,28 @@ class ColumnBuilder {
     this.#length++;
   }
 
+  /** Makes room for `rows` values in all, so a good guess saves every regrowth. */
+  reserve(rows: number): void {
+    if (this.#strings || rows <= this.#numbers.length) return;
+    const bigger = new Float64Array(rows);
+    bigger.set(this.#numbers.subarray(0, this.#length));
+    this.#numbers = bigger;
+  }
+
   build(): Column {
     if (this.#strings) {
       return { name: this.name, type: "categorical", values: this.#strings };
     }
-    return {
-      name: this.name,
-      type: "numeric",
-      values: this.#numbers.slice(0, this.#length),
-    };
+    const numbers = this.#numbers;
+    // a guess within 10 % is kept as is (a view), rather than copied once more
+    const values = numbers.length - this.#length <= this.#length / 10
+      ? numbers.subarray(0, this.#length)
+      : numbers.slice(0, this.#length);
+    return { name: this.name, type: "numeric", values };
   }
 
   #grow(): void {
-    const bigger = new Float64Array(this.#numbers.length * 2);
-    bigger.set(this.#numbers);
-    this.#numbers = bigger;
+    this.reserve(this.#numbers.length * 2);
   }
 
   #toCategorical(): void {

@@ -65,9 +65,10 @@ export function fitFeatures(
 ): Feature[] {
   return columns.map((column): Feature => {
     if (column.type === "numeric") {
+      const values = column.values;
       let count = 0, sum = 0, min = Infinity, max = -Infinity;
       for (let i = 0; i < rows.length; i++) {
-        const v = column.values[rows[i]!]!;
+        const v = values[rows[i]!]!;
         if (Number.isNaN(v)) continue;
         count++;
         sum += v;
@@ -77,8 +78,8 @@ export function fitFeatures(
       let mean = count > 0 ? sum / count : 0;
       let squares = 0;
       for (let i = 0; i < rows.length; i++) {
-        const v = column.values[rows[i]!]!;
-        if (!Number.isNaN(v)) squares += (v - mean) ** 2;
+        const v = values[rows[i]!]!;
+        if (v === v) squares += (v - mean) * (v - mean);
       }
       let std = count > 0 ? Math.sqrt(squares / count) : 0;
       if (!Number.isFinite(sum) || !Number.isFinite(squares)) {
@@ -124,13 +125,19 @@ export function encodeColumns(
   const out = new Float64Array(rows.length * width);
   for (let i = 0; i < rows.length; i++) out[i * width] = 1;
   let slot = 1;
+  // numeric features are written row by row below: one sequential pass over
+  // the output instead of one strided pass per feature
+  const numericSlots: number[] = [], means: number[] = [], scales: number[] = [];
+  const numericValues: Float64Array[] = [];
   features.forEach((feature, f) => {
     const column = columns[f]!;
     if (feature.type === "numeric") {
-      const values = column.type === "numeric" ? column.values : null;
-      for (let i = 0; i < rows.length; i++) {
-        const raw = values ? values[rows[i]!]! : NaN;
-        out[i * width + slot] = Number.isNaN(raw) ? 0 : (raw - feature.mean) / feature.scale;
+      // a non-numeric column leaves zeros: the mean, standardised
+      if (column.type === "numeric") {
+        numericSlots.push(slot);
+        means.push(feature.mean);
+        scales.push(feature.scale);
+        numericValues.push(column.values);
       }
       slot += 1;
     } else {
@@ -145,6 +152,15 @@ export function encodeColumns(
       slot += feature.categories.length;
     }
   });
+  const count = numericSlots.length;
+  for (let i = 0, base = 0; i < rows.length; i++, base += width) {
+    const r = rows[i]!;
+    for (let k = 0; k < count; k++) {
+      const raw = numericValues[k]![r]!;
+      // NaN (a missing cell) imputes the mean, which standardises to 0
+      out[base + numericSlots[k]!] = raw === raw ? (raw - means[k]!) / scales[k]! : 0;
+    }
+  }
   return out;
 }
 

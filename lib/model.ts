@@ -77,6 +77,8 @@ export const Training = z.object({
   solver: z.record(z.string(), z.union([z.string(), z.number()])),
   /** Rows per class label in the whole file (absent in files made before the registry). */
   classBalance: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  /** Which rows `metrics` were computed on; held-out rows when absent. */
+  scoredOn: z.enum(["held-out rows", "training rows"]).optional(),
 });
 /** What was trained, on what, and how. */
 export type Training = z.infer<typeof Training>;

@@ -63,8 +63,9 @@ export function stratifiedSplit(
     shuffle(rows, random);
     // every class keeps at least one row on each side
     const t = Math.min(Math.max(testCounts[k]!, 1), rows.length - 1);
-    test.push(...rows.slice(0, t));
-    train.push(...rows.slice(t));
+    // loops, not push(...spread): a spread of a million rows overflows the stack
+    for (let i = 0; i < t; i++) test.push(rows[i]!);
+    for (let i = t; i < rows.length; i++) train.push(rows[i]!);
   });
   return {
     train: Uint32Array.from(train).sort(),
@@ -86,4 +87,29 @@ function allocate(sizes: number[], total: number): number[] {
     counts[k]! += 1;
   }
   return counts;
+}
+
+/**
+ * Assigns each row to one of `folds` cross-validation folds, each class
+ * spread evenly over them after a seeded shuffle. Returns the fold per row.
+ */
+export function stratifiedFolds(
+  y: Int32Array,
+  classCount: number,
+  options: { folds: number; seed: number },
+): Uint8Array {
+  const byClass: number[][] = Array.from({ length: classCount }, () => []);
+  for (let i = 0; i < y.length; i++) byClass[y[i]!]!.push(i);
+  const random = seededRandom(options.seed);
+  const fold = new Uint8Array(y.length);
+  // continue the round-robin across classes so fold sizes stay within one row
+  let next = 0;
+  for (const rows of byClass) {
+    shuffle(rows, random);
+    for (const r of rows) {
+      fold[r] = next;
+      next = (next + 1) % options.folds;
+    }
+  }
+  return fold;
 }

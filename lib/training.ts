@@ -16,7 +16,7 @@ import { runtimeVersions } from "./versions.ts";
 export interface TrainOptions {
   /** Seed for the split (and anything random in the solver). */
   seed: number;
-  /** Fraction of rows held out for scoring, in (0, 1). */
+  /** Fraction of rows held out for scoring, in [0, 1); 0 trains and scores on every row. */
   testSize: number;
   /** Solver settings. */
   solver: SolverOptions;
@@ -24,17 +24,22 @@ export interface TrainOptions {
   name?: string;
   /** Creation time; now when absent. */
   createdAt?: Date;
+  /** Receives progress lines (solver iterations and loss). */
+  progress?: (message: string) => void;
 }
 
 /** A trained model and how it scored on the held-out rows. */
 export interface TrainResult {
   /** The model document, validated. */
   file: ModelFile;
-  /** Held-out accuracy and macro F1. */
+  /** Accuracy and macro F1 on the held-out rows (the training rows when testSize is 0). */
   metrics: Scores;
 }
 
-/** Splits `data`, fits the pipeline on the training rows, scores the rest. */
+/**
+ * Splits `data`, fits the pipeline on the training rows, scores the rest;
+ * with `testSize` 0 it trains on every row and scores those same rows.
+ */
 export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   const classes = distinctLabels(data.labels);
   if (classes.length < 2) {
@@ -45,19 +50,29 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     );
   }
   const y = classIndices(data.labels, classes);
-  const split = stratifiedSplit(y, classes.length, {
-    testSize: options.testSize,
-    seed: options.seed,
-    classNames: classes.map(String),
-  });
+  const split = options.testSize > 0
+    ? stratifiedSplit(y, classes.length, {
+      testSize: options.testSize,
+      seed: options.seed,
+      classNames: classes.map(String),
+    })
+    : { train: Uint32Array.from({ length: data.rows }, (_, i) => i), test: new Uint32Array(0) };
   const features = fitFeatures(data.columns, split.train);
   const width = encodedWidth(features);
+  const progress = options.progress;
   const fitted = fit(
     { x: encodeColumns(features, data.columns, split.train), rows: split.train.length, width },
     pick(y, split.train),
-    classes.length,
-    options.solver,
+    {
+      classCount: classes.length,
+      solver: options.solver,
+      seed: options.seed,
+      onIteration: progress &&
+        ((i, loss) => progress(`fitting: iteration ${i}, loss ${loss.toPrecision(6)}`)),
+    },
   );
+  // without held-out rows the scores are training-set scores, and say so
+  const scored = split.test.length > 0 ? split.test : split.train;
   const draft = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -76,8 +91,9 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
       testRows: split.test.length,
       seed: options.seed,
       testSize: options.testSize,
-      solver: { ...options.solver },
       classBalance: classBalance(y, classes),
+      solver: fitted.record,
+      scoredOn: split.test.length > 0 ? "held-out rows" : "training rows",
     },
     metrics: { accuracy: 0, f1: 0 },
     runtime: runtimeVersions(),
@@ -85,10 +101,10 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   };
   const model = new Model(validDocument(draft, data));
   const predictions = model.predictEncoded(
-    encodeColumns(features, data.columns, split.test),
-    split.test.length,
+    encodeColumns(features, data.columns, scored),
+    scored.length,
   );
-  const report = classificationReport(pick(y, split.test), predictions.classes, {
+  const report = classificationReport(pick(y, scored), predictions.classes, {
     classCount: classes.length,
     probabilities: { values: predictions.probabilities, width: classes.length },
   });
@@ -139,9 +155,22 @@ function validDocument(draft: unknown, data: Dataset): ModelFile {
 /** Maps each label to its index in `classes` (-1 for an unknown one). */
 export function classIndices(labels: readonly Label[], classes: readonly Label[]): Int32Array {
   const index = new Map(classes.map((c, k) => [c, k]));
-  return Int32Array.from(labels, (l) => index.get(l) ?? -1);
+  const out = new Int32Array(labels.length);
+  // labels come in runs often enough that remembering the last one pays
+  let last: Label | undefined, lastIndex = -1;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (l !== last) {
+      last = l;
+      lastIndex = index.get(l) ?? -1;
+    }
+    out[i] = lastIndex;
+  }
+  return out;
 }
 
 function pick(y: Int32Array, rows: Uint32Array): Int32Array {
-  return Int32Array.from(rows, (r) => y[r]!);
+  const out = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = y[rows[i]!]!;
+  return out;
 }

@@ -1,0 +1,180 @@
+// `deno task train` as users run it: bad CSVs fail cleanly, good ones train quietly.
+import { assert, assertEquals, assertStringIncludes } from "../lib/assert.ts";
+import { makeProject } from "./_project.ts";
+
+const BAD_CSVS: Array<[string, string, string]> = [
+  ["empty.csv", "", 'Cannot read CSV "empty.csv": file is empty'],
+  ["header.csv", "a,b,label\n", 'Cannot use "header.csv": it has a header but no data rows'],
+  [
+    "ragged.csv",
+    "a,label\n1,x\n2,y,3\n",
+    'Cannot read CSV "ragged.csv": line 3 has 3 fields, expected 2',
+  ],
+  [
+    "ragged_quoted.csv",
+    'a,label\n"1",x\n2,y\n3\n',
+    'Cannot read CSV "ragged_quoted.csv": line 4 has 1 fields, expected 2',
+  ],
+  [
+    "single.csv",
+    "a,label\n1,x\n2,x\n3,x\n",
+    'Cannot train on "single.csv": target "label" has a single class (x), at least two are needed',
+  ],
+  [
+    "small.csv",
+    "a,label\n1,x\n2,x\n3,x\n4,y\n",
+    'Cannot split the data: class "y" has 1 row, at least 2 are needed to stratify',
+  ],
+  [
+    "infinite.csv",
+    "a,label\n1,x\n-inf,y\n",
+    'Cannot use "infinite.csv": line 3: column "a" holds the non-finite number "-inf"',
+  ],
+  [
+    "overflow.csv",
+    "a,label\n1,x\n2,y\n1e999,x\n",
+    'Cannot use "overflow.csv": line 4: column "a" holds the non-finite number "1e999"',
+  ],
+  [
+    "notarget.csv",
+    "a,b\n1,2\n",
+    'Cannot use "notarget.csv": target column "label" is not in the header (a, b)',
+  ],
+];
+
+Deno.test("train refuses each kind of bad CSV with one line, exit 2 and no model", async () => {
+  await using project = await makeProject();
+  for (const [name, text, message] of BAD_CSVS) {
+    await Deno.writeTextFile(`${project.dir}/${name}`, text);
+    const target = name === "notarget.csv" ? ["--target", "label"] : [];
+    const out = await project.deno([
+      "task",
+      "-q",
+      "train",
+      "--data",
+      name,
+      "--out",
+      "models/fresh",
+      ...target,
+    ]);
+    assertEquals(out.code, 2, `${name}: ${out.stderr}`);
+    assertEquals(out.stderr, `error: ${message}\n`, name);
+    assertEquals(out.stdout, "", name);
+  }
+  const missing = await project.deno(["task", "-q", "train", "--data", "nope.csv"]);
+  assertEquals(missing.code, 2);
+  assertEquals(missing.stderr, 'error: Cannot read CSV "nope.csv": file not found\n');
+  const entries = [...Deno.readDirSync(`${project.dir}/models`)].map((e) => e.name);
+  assertEquals(entries, ["latest"]);
+  assertEquals([...Deno.readDirSync(`${project.dir}/models/latest`)], []);
+});
+
+Deno.test("train rejects bad solver flags with the flag's name", async () => {
+  await using project = await makeProject();
+  const cases: Array<[string[], string]> = [
+    [["--solver", "sgd"], "Invalid --solver"],
+    [["--C", "0"], "Invalid --C"],
+    [["--C", "lots"], "Invalid --C"],
+    [["--max-iter", "1.5"], "Invalid --max-iter"],
+    [["--tol=-1"], "Invalid --tol"],
+    [["--test-size", "1"], "Invalid --test-size"],
+  ];
+  for (const [args, message] of cases) {
+    const out = await project.deno(["task", "-q", "train", ...args]);
+    assertEquals(out.code, 2, args.join(" "));
+    assertStringIncludes(out.stderr, message);
+    assertEquals(out.stderr.trim().split("\n").length, 1, out.stderr);
+  }
+});
+
+Deno.test("train with --test-size 0 trains on every row and says its scores are training scores", async () => {
+  await using project = await makeProject();
+  const out = await project.deno([
+    "task",
+    "-q",
+    "train",
+    "--data",
+    "data/iris.csv",
+    "--test-size",
+    "0",
+    "--C",
+    "1",
+    "--max-iter",
+    "300",
+    "--tol",
+    "0.00001",
+  ]);
+  assertEquals(out.code, 0, out.stderr);
+  // piped stderr: no progress lines at all
+  assertEquals(out.stderr, "");
+  const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/latest/model.json`));
+  assertEquals(model.training.trainRows, 150);
+  assertEquals(model.training.testRows, 0);
+  assertEquals(model.training.scoredOn, "training rows");
+  assertEquals(model.training.solver.solver, "lbfgs");
+  assertEquals(model.training.solver.C, 1);
+  assertEquals(model.training.solver.maxIter, 300);
+  assertEquals(model.training.solver.tol, 0.00001);
+  assert(JSON.parse(out.stdout).accuracy >= 0.95, out.stdout);
+  const card = await Deno.readTextFile(`${project.dir}/models/latest/model_card.md`);
+  assertStringIncludes(card, "## Metrics (training rows)");
+  assertStringIncludes(card, "Scored on the rows it was trained on");
+  assertStringIncludes(card, "- Solver: solver=lbfgs, C=1, cSelection=given, maxIter=300");
+});
+
+Deno.test("train --solver gd still runs the library's own gradient descent", async () => {
+  await using project = await makeProject();
+  const out = await project.deno([
+    "task",
+    "-q",
+    "train",
+    "--solver",
+    "gd",
+    "--iterations",
+    "50",
+    "--learning-rate",
+    "0.01",
+  ]);
+  assertEquals(out.code, 0, out.stderr);
+  const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/latest/model.json`));
+  assertEquals(model.training.solver, { solver: "gd", iterations: 50, learningRate: 0.01 });
+  assertEquals(model.probability, "one-vs-rest");
+  assertEquals(model.estimator.numSteps, 50);
+});
+
+Deno.test("train one-hot encodes string columns and imputes empty cells, and infer accepts both", async () => {
+  await using project = await makeProject();
+  const lines = ["size,color,weight,label"];
+  for (let i = 0; i < 60; i++) {
+    const color = ["red", "green", "blue"][i % 3];
+    const weight = i % 7 === 0 ? "" : String((i % 10) + (i < 30 ? 0 : 5));
+    lines.push(
+      `${i < 30 ? 1 + (i % 4) : 6 + (i % 4)},${color},${weight},${i < 30 ? "small" : "big"}`,
+    );
+  }
+  await Deno.writeTextFile(`${project.dir}/mixed.csv`, lines.join("\n") + "\n");
+  const out = await project.deno(["task", "-q", "train", "--data", "mixed.csv"]);
+  assertEquals(out.code, 0, out.stderr);
+  const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/latest/model.json`));
+  const [size, color, weight] = model.features;
+  assertEquals(size.type, "numeric");
+  assertEquals(color, {
+    name: "color",
+    type: "categorical",
+    categories: ["blue", "green", "red"],
+    missing: 0,
+  });
+  assertEquals(weight.type, "numeric");
+  assert(weight.missing > 0, JSON.stringify(weight));
+  const card = await Deno.readTextFile(`${project.dir}/models/latest/model_card.md`);
+  assertStringIncludes(card, '| color | categorical | "blue", "green", "red" | 0 |');
+  assertStringIncludes(card, `| weight | numeric | mean `);
+  assertStringIncludes(card, "imputed with the training mean");
+  // an unseen category and a missing (imputed) weight are both accepted
+  const predicted = await project.deno(
+    ["run", "infer.ts"],
+    '[{"size":8,"color":"purple"},{"size":2,"color":"red","weight":null}]',
+  );
+  assertEquals(predicted.code, 0, predicted.stderr);
+  assertEquals(predicted.stdout, '["big","small"]\n');
+});
