@@ -169,12 +169,14 @@ function gateLines(e: Evaluation): string[] {
 
 function retrainCommand(file: ModelFile): string {
   const t = file.training;
+  const s = t.solver;
   const flags = [`--data ${t.data}`, `--target ${file.target}`, `--seed ${t.seed}`];
   flags.push(`--test-size ${t.testSize}`);
-  for (const [key, value] of Object.entries(t.solver)) {
-    // the solver's name is implied by its settings while there is only one
-    if (key === "solver") continue;
-    flags.push(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${value}`);
+  if (s.solver === "gd") {
+    flags.push(`--solver gd --iterations ${s.iterations} --learning-rate ${s.learningRate}`);
+  } else if (s.solver === "lbfgs") {
+    // the C that was used (chosen or given) gives the same weights without the search
+    flags.push(`--solver lbfgs --C ${s.C} --max-iter ${s.maxIter} --tol ${s.tol}`);
   }
   return `deno task train ${flags.join(" ")}`;
 }

@@ -65,8 +65,7 @@ Deno.test("train refuses each kind of bad CSV with one line, exit 2 and no model
   assertEquals(missing.code, 2);
   assertEquals(missing.stderr, 'error: Cannot read CSV "nope.csv": file not found\n');
   const entries = [...Deno.readDirSync(`${project.dir}/models`)].map((e) => e.name);
-  assertEquals(entries, ["latest"]);
-  assertEquals([...Deno.readDirSync(`${project.dir}/models/latest`)], []);
+  assertEquals(entries, []);
 });
 
 Deno.test("train rejects bad solver flags with the flag's name", async () => {
@@ -103,11 +102,13 @@ Deno.test("train with --test-size 0 trains on every row and says its scores are 
     "300",
     "--tol",
     "0.00001",
+    "--out",
+    "models/t",
   ]);
   assertEquals(out.code, 0, out.stderr);
-  // piped stderr: no progress lines at all
-  assertEquals(out.stderr, "");
-  const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/latest/model.json`));
+  // piped stderr: no progress lines, only where the run went
+  assertEquals(out.stderr, "wrote run models/t\n");
+  const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/t/model.json`));
   assertEquals(model.training.trainRows, 150);
   assertEquals(model.training.testRows, 0);
   assertEquals(model.training.scoredOn, "training rows");
@@ -116,8 +117,8 @@ Deno.test("train with --test-size 0 trains on every row and says its scores are 
   assertEquals(model.training.solver.maxIter, 300);
   assertEquals(model.training.solver.tol, 0.00001);
   assert(JSON.parse(out.stdout).accuracy >= 0.95, out.stdout);
-  const card = await Deno.readTextFile(`${project.dir}/models/latest/model_card.md`);
-  assertStringIncludes(card, "## Metrics (training rows)");
+  const card = await Deno.readTextFile(`${project.dir}/models/t/model_card.md`);
+  assertStringIncludes(card, "### Training rows (no rows held out)");
   assertStringIncludes(card, "Scored on the rows it was trained on");
   assertStringIncludes(card, "- Solver: solver=lbfgs, C=1, cSelection=given, maxIter=300");
 });
@@ -134,9 +135,11 @@ Deno.test("train --solver gd still runs the library's own gradient descent", asy
     "50",
     "--learning-rate",
     "0.01",
+    "--out",
+    "models/t",
   ]);
   assertEquals(out.code, 0, out.stderr);
-  const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/latest/model.json`));
+  const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/t/model.json`));
   assertEquals(model.training.solver, { solver: "gd", iterations: 50, learningRate: 0.01 });
   assertEquals(model.probability, "one-vs-rest");
   assertEquals(model.estimator.numSteps, 50);
@@ -153,9 +156,17 @@ Deno.test("train one-hot encodes string columns and imputes empty cells, and inf
     );
   }
   await Deno.writeTextFile(`${project.dir}/mixed.csv`, lines.join("\n") + "\n");
-  const out = await project.deno(["task", "-q", "train", "--data", "mixed.csv"]);
+  const out = await project.deno([
+    "task",
+    "-q",
+    "train",
+    "--data",
+    "mixed.csv",
+    "--out",
+    "models/t",
+  ]);
   assertEquals(out.code, 0, out.stderr);
-  const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/latest/model.json`));
+  const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/t/model.json`));
   const [size, color, weight] = model.features;
   assertEquals(size.type, "numeric");
   assertEquals(color, {
@@ -166,7 +177,7 @@ Deno.test("train one-hot encodes string columns and imputes empty cells, and inf
   });
   assertEquals(weight.type, "numeric");
   assert(weight.missing > 0, JSON.stringify(weight));
-  const card = await Deno.readTextFile(`${project.dir}/models/latest/model_card.md`);
+  const card = await Deno.readTextFile(`${project.dir}/models/t/model_card.md`);
   assertStringIncludes(card, '| color | categorical | "blue", "green", "red" | 0 |');
   assertStringIncludes(card, `| weight | numeric | mean `);
   assertStringIncludes(card, "imputed with the training mean");
