@@ -19,22 +19,52 @@ export type Checked =
   | { ok: true; rows: Row[]; batch: boolean }
   | { ok: false; issues: InputIssue[] };
 
+/** The rows of a payload before validation, and how to name and answer them. */
+export interface PayloadItems {
+  /** The candidate rows. */
+  items: unknown[];
+  /** True for an array or `{"instances": [...]}`: the answer is a list. */
+  batch: boolean;
+  /** Path prefix of the rows in issues: `""` or `"instances"`. */
+  prefix: string;
+}
+
 /**
- * Checks a parsed JSON payload: one row object, or an array of them.
+ * Splits a parsed JSON payload into candidate rows: one row object, an array
+ * of them, or `{"instances": [...]}` (the TensorFlow Serving / KServe V1 shape;
+ * unambiguous because no feature value is ever an array).
+ */
+export function payloadItems(payload: unknown): PayloadItems {
+  if (Array.isArray(payload)) return { items: payload, batch: true, prefix: "" };
+  if (payload !== null && typeof payload === "object") {
+    const instances = (payload as Record<string, unknown>).instances;
+    if (Array.isArray(instances) && Object.keys(payload).length === 1) {
+      return { items: instances, batch: true, prefix: "instances" };
+    }
+  }
+  return { items: [payload], batch: false, prefix: "" };
+}
+
+/**
+ * Checks a parsed JSON payload (see {@link payloadItems} for its shapes).
  * `batch` tells which, so answers keep the same shape.
  */
 export function checkPayload(payload: unknown, schema: z.ZodType<Row>): Checked {
-  const batch = Array.isArray(payload);
-  const items: unknown[] = batch ? payload : [payload];
+  return checkItems(payloadItems(payload), schema);
+}
+
+/** Checks rows already split by {@link payloadItems}. */
+export function checkItems(split: PayloadItems, schema: z.ZodType<Row>): Checked {
+  const { items, batch, prefix } = split;
   if (batch && items.length === 0) {
-    return { ok: false, issues: [{ path: "", message: "expected at least one row" }] };
+    return { ok: false, issues: [{ path: prefix, message: "expected at least one row" }] };
   }
   const rows: Row[] = [];
   const issues: InputIssue[] = [];
   items.forEach((item, i) => {
     if (item === null || typeof item !== "object" || Array.isArray(item)) {
       issues.push({
-        path: batch ? `[${i}]` : "",
+        path: batch ? `${prefix}[${i}]` : "",
         message: `expected an object of features, got ${describe(item)}`,
       });
       return;
@@ -49,7 +79,7 @@ export function checkPayload(payload: unknown, schema: z.ZodType<Row>): Checked 
       for (const key of keys) {
         const path = [...issue.path, ...(key === undefined ? [] : [key])];
         issues.push({
-          path: formatPath(batch ? [i, ...path] : path),
+          path: prefix + formatPath(batch ? [i, ...path] : path),
           message: key === undefined ? messageFor(issue) : "unknown feature",
         });
       }
@@ -77,6 +107,7 @@ function messageFor(issue: z.core.$ZodIssue): string {
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   return typeof value;
 }
 

@@ -226,3 +226,10 @@ export async function loadModel(dir: string): Promise<Model> {
 export function modelToJson(file: ModelFile): string {
   return JSON.stringify(file, null, 2) + "\n";
 }
+
+/** A short content hash of a model document: its version when served. */
+export async function modelVersion(file: ModelFile): Promise<string> {
+  const bytes = new TextEncoder().encode(modelToJson(file));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest.subarray(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
+}
