@@ -205,9 +205,8 @@ export function rowEncoder(features: readonly Feature[]): RowEncoder {
 export function rowSchema(features: readonly Feature[]): z.ZodType<Row> {
   const shape: Record<string, z.ZodType> = {};
   for (const feature of features) {
-    const base = feature.type === "numeric"
-      ? z.number().refine(Number.isFinite, "expected a finite number")
-      : z.string();
+    // zod v4's number() already refuses NaN and ±Infinity
+    const base = feature.type === "numeric" ? z.number() : z.string();
     shape[feature.name] = feature.missing > 0 ? base.nullable().optional() : base;
   }
   return z.strictObject(shape) as unknown as z.ZodType<Row>;

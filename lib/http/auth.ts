@@ -5,18 +5,19 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "./errors.ts";
 
+/** Checks an `Authorization` header value; throws a 401 {@link ApiError} when it fails. */
+export type BearerCheck = (header: string | null | undefined) => void;
+
 /**
- * Middleware that requires `Authorization: Bearer <token>`. The comparison
- * takes the same time wherever the first difference is, so timing does not
- * reveal the token.
+ * Builds the check for `token`. The comparison takes the same time wherever
+ * the first difference is, so timing does not reveal the token.
  */
-export function bearerAuth(token: string): MiddlewareHandler {
-  if (token.length === 0) throw new TypeError("bearerAuth() needs a non-empty token");
-  const expected = new TextEncoder().encode(token);
+export function bearerCheck(token: string): BearerCheck {
+  if (token.length === 0) throw new TypeError("bearerCheck() needs a non-empty token");
   const encoder = new TextEncoder();
-  return async function requireBearer(c, next) {
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer +(\S+)\s*$/i.exec(header);
+  const expected = encoder.encode(token);
+  return function checkBearer(header) {
+    const match = /^Bearer +(\S+)\s*$/i.exec(header ?? "");
     if (!match || !equal(encoder.encode(match[1]!), expected)) {
       const error = new ApiError(
         401,
@@ -26,6 +27,14 @@ export function bearerAuth(token: string): MiddlewareHandler {
       error.headers = { "www-authenticate": 'Bearer realm="predict"' };
       throw error;
     }
+  };
+}
+
+/** Middleware that requires `Authorization: Bearer <token>`. */
+export function bearerAuth(token: string): MiddlewareHandler {
+  const check = bearerCheck(token);
+  return async function requireBearer(c, next) {
+    check(c.req.header("authorization"));
     await next();
   };
 }

@@ -13,7 +13,7 @@ import { checkItems, type InputIssue, issuesLine } from "../inputs.ts";
 import type { Row } from "../features.ts";
 import { readJson } from "./body.ts";
 import { ApiError } from "./errors.ts";
-import type { HttpMetrics } from "./metrics.ts";
+import { type HttpMetrics, predictionCounters } from "./metrics.ts";
 
 /** Tensor element types of the protocol. */
 export const Datatype = z.enum([
@@ -143,10 +143,11 @@ export function kserveRoutes(app: Hono, deps: KserveDeps): void {
       if (!checked.ok) throw invalid(checked.issues);
       const p = served.model.predictRows(checked.rows);
       const classes = served.model.classes;
-      const counts = new Array<number>(classes.length).fill(0);
-      for (const k of p.classes) counts[k]!++;
-      counts.forEach((n, k) => n && deps.metrics.predictions.inc({ class: String(classes[k]) }, n));
-      deps.metrics.rows.observe(p.classes.length);
+      const counters = predictionCounters(deps.metrics, served);
+      const tally = new Array<number>(classes.length).fill(0);
+      for (const k of p.classes) tally[k]!++;
+      tally.forEach((n, k) => n && counters.byClass[k]!.inc(n));
+      counters.rows.observe(p.classes.length);
       const outputs = wanted.map((name) =>
         name === "label"
           ? {

@@ -4,21 +4,27 @@
  * route templates (never raw paths), known methods, the model's classes.
  * @module
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, type Registry } from "prom-client";
 import type { ServedModel } from "../holder.ts";
+import {
+  type CounterSeries,
+  type HistogramSeries,
+  LabelledCounter,
+  LabelledHistogram,
+} from "./series.ts";
 
 /** The metrics the HTTP app and the model reloader record. */
 export interface HttpMetrics {
   /** Requests by method, route template and status. */
-  requests: Counter<"method" | "route" | "status">;
+  requests: LabelledCounter<"method" | "route" | "status">;
   /** Request latency by method, route template and status. */
-  duration: Histogram<"method" | "route" | "status">;
+  duration: LabelledHistogram<"method" | "route" | "status">;
   /** Predicted rows by class label. */
-  predictions: Counter<"class">;
+  predictions: LabelledCounter<"class">;
   /** Rows per prediction request. */
-  rows: Histogram<never>;
-  /** Requests refused for their content (400, 413, 415, 422) by route. */
-  validationFailures: Counter<"route" | "code">;
+  rows: LabelledHistogram<never>;
+  /** Requests refused for their content (400, 413, 415, 422) by route and status. */
+  validationFailures: LabelledCounter<"route" | "code">;
   /** 1 for the model being served, labelled with its identity. */
   modelInfo: Gauge<"name" | "version" | "created_at">;
   /** Model loads by trigger and result. */
@@ -31,36 +37,37 @@ const LABELS = ["method", "route", "status"] as const;
 export function createHttpMetrics(registry: Registry): HttpMetrics {
   const registers = [registry];
   return {
-    requests: new Counter({
+    requests: new LabelledCounter({
       name: "mvd_http_requests_total",
       help: "HTTP requests handled, by method, route template and status",
       labelNames: LABELS,
-      registers,
+      registry,
     }),
-    duration: new Histogram({
+    duration: new LabelledHistogram({
       name: "mvd_http_request_duration_seconds",
       help: "HTTP request latency in seconds, by method, route template and status",
       labelNames: LABELS,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
+      registry,
     }),
-    predictions: new Counter({
+    predictions: new LabelledCounter({
       name: "mvd_predictions_total",
       help: "Rows predicted, by predicted class label",
       labelNames: ["class"] as const,
-      registers,
+      registry,
     }),
-    rows: new Histogram({
+    rows: new LabelledHistogram<never>({
       name: "mvd_prediction_rows",
       help: "Rows per prediction request",
+      labelNames: [],
       buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10000],
-      registers,
+      registry,
     }),
-    validationFailures: new Counter({
+    validationFailures: new LabelledCounter({
       name: "mvd_validation_failures_total",
-      help: "Requests refused for their content, by route template and error code",
+      help: "Requests refused for their content, by route template and status code",
       labelNames: ["route", "code"] as const,
-      registers,
+      registry,
     }),
     modelInfo: new Gauge({
       name: "mvd_model_info",
@@ -114,3 +121,23 @@ export function collectProcessMetrics(registry: Registry): void {
     },
   });
 }
+
+/** The prediction counters of a model: a series per class, and rows per request. */
+export function predictionCounters(
+  metrics: HttpMetrics,
+  served: ServedModel,
+): { byClass: CounterSeries[]; rows: HistogramSeries } {
+  let counters = countersByModel.get(served);
+  if (!counters) {
+    counters = {
+      byClass: served.model.classes.map((c) => metrics.predictions.labels({ class: String(c) })),
+      rows: metrics.rows.labels({}),
+    };
+    countersByModel.set(served, counters);
+  }
+  return counters;
+}
+const countersByModel = new WeakMap<
+  ServedModel,
+  { byClass: CounterSeries[]; rows: HistogramSeries }
+>();

@@ -8,6 +8,10 @@ import type { Model, Predictions } from "../model.ts";
 
 /** Encodes predictions of one model as `/predict` response bodies. */
 export interface AnswerEncoder {
+  /** A reusable probabilities buffer for {@link Model.predictOne}. */
+  scratch: Float64Array;
+  /** The single-row answer for class `k` and its `probabilities`. */
+  one(k: number, probabilities: Float64Array): string;
   /** `{"prediction": label, "probabilities": {label: p, …}}` for row `i`. */
   row(p: Predictions, i: number): string;
   /** `{"predictions": [row, …]}` for every row. */
@@ -38,6 +42,12 @@ function buildEncoder(model: Model): AnswerEncoder {
     return out + "}}";
   };
   return {
+    scratch: new Float64Array(k),
+    one(c, probabilities) {
+      let out = heads[c]!;
+      for (let j = 0; j < k; j++) out += keys[j]! + finite(probabilities[j]!);
+      return out + "}}";
+    },
     row,
     batch(p) {
       const parts = new Array<string>(p.classes.length);
