@@ -49,12 +49,33 @@ export function payloadItems(payload: unknown): PayloadItems {
  * Checks a parsed JSON payload (see {@link payloadItems} for its shapes).
  * `batch` tells which, so answers keep the same shape.
  */
-export function checkPayload(payload: unknown, schema: z.ZodType<Row>): Checked {
-  return checkItems(payloadItems(payload), schema);
+export function checkPayload(
+  payload: unknown,
+  schema: z.ZodType<Row>,
+  options: CheckOptions = {},
+): Checked {
+  return checkItems(payloadItems(payload), schema, options);
+}
+
+/** How to check rows. */
+export interface CheckOptions {
+  /**
+   * A fast predicate that accepts only rows `schema` accepts (such as
+   * `Model.rowAccepts`); rows it refuses go through `schema` for their issues.
+   */
+  accepts?: (value: unknown) => value is Row;
 }
 
 /** Checks rows already split by {@link payloadItems}. */
-export function checkItems(split: PayloadItems, schema: z.ZodType<Row>): Checked {
+export function checkItems(
+  split: PayloadItems,
+  schema: z.ZodType<Row>,
+  options: CheckOptions = {},
+): Checked {
+  const { accepts } = options;
+  if (accepts && split.items.length > 0 && split.items.every(accepts)) {
+    return { ok: true, rows: split.items as Row[], batch: split.batch };
+  }
   const { items, batch, prefix } = split;
   if (batch && items.length === 0) {
     return { ok: false, issues: [{ path: prefix, message: "expected at least one row" }] };

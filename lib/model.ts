@@ -14,6 +14,7 @@ import {
   encodedWidth,
   Feature,
   type Row,
+  rowAccepts,
   type RowEncoder,
   rowEncoder,
   rowSchema,
@@ -111,6 +112,8 @@ export class Model {
   readonly classes: readonly Label[];
   /** The zod schema one input row must satisfy. */
   readonly rowSchema: z.ZodType<Row>;
+  /** A fast predicate accepting only rows `rowSchema` accepts, see {@link rowAccepts}. */
+  readonly rowAccepts: (value: unknown) => value is Row;
   readonly #encoder: RowEncoder;
   readonly #weights: Float64Array;
   readonly #scratch: Float64Array;
@@ -120,6 +123,7 @@ export class Model {
     this.file = file;
     this.classes = file.classes;
     this.rowSchema = rowSchema(file.features);
+    this.rowAccepts = rowAccepts(file.features);
     this.#encoder = rowEncoder(file.features);
     const width = this.#encoder.width;
     this.#weights = new Float64Array(file.classes.length * width);

@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps): Hono {
       );
     }
     const model = served.model;
-    const checked = checkItems(split, model.rowSchema);
+    const checked = checkItems(split, model.rowSchema, { accepts: model.rowAccepts });
     if (!checked.ok) {
       throw new ApiError(
         422,

@@ -139,7 +139,9 @@ export function kserveRoutes(app: Hono, deps: KserveDeps): void {
       if (unknown.length) {
         throw invalid(unknown.map((n) => ({ path: "outputs", message: `unknown output "${n}"` })));
       }
-      const checked = checkItems({ items: rows, batch: true, prefix: "" }, served.model.rowSchema);
+      const checked = checkItems({ items: rows, batch: true, prefix: "" }, served.model.rowSchema, {
+        accepts: served.model.rowAccepts,
+      });
       if (!checked.ok) throw invalid(checked.issues);
       const p = served.model.predictRows(checked.rows);
       const classes = served.model.classes;
