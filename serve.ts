@@ -64,13 +64,21 @@ export async function main(args: string[]): Promise<void> {
     // readiness fails first, so load balancers stop sending new requests
     holder.drain();
     unwatch();
-    logger.log("info", "shutting down", { signal, timeout_s: config.shutdownTimeout });
-    const finished = await Promise.race([
-      server.shutdown().then(() => true),
-      new Promise<false>((resolve) =>
-        setTimeout(() => resolve(false), config.shutdownTimeout * 1000)
-      ),
-    ]);
+    logger.log("info", "shutting down", {
+      signal,
+      active: holder.active,
+      timeout_s: config.shutdownTimeout,
+    });
+    // keep the listener open until running requests finish: Deno's
+    // server.shutdown() cuts off request bodies still being received
+    const deadline = Date.now() + config.shutdownTimeout * 1000;
+    let finished = await holder.idle(config.shutdownTimeout * 1000);
+    if (finished) {
+      finished = await Promise.race([
+        server.shutdown().then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), deadline - Date.now())),
+      ]);
+    }
     logger.log(
       finished ? "info" : "warn",
       finished ? "stopped" : "stopped with requests still running",

@@ -78,7 +78,7 @@ async function wrk(
 }
 
 async function waitUp(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 900; i++) {
     try {
       const res = await fetch(url);
       await res.body?.cancel();
@@ -112,9 +112,10 @@ function ours(port: number, level: string): Deno.ChildProcess {
   });
 }
 
-function rss(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024;
+/** Resident memory as the server itself reports it (Deno refuses /proc/PID without -A). */
+async function rss(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -135,9 +136,9 @@ try {
     await waitUp("http://127.0.0.1:8201/healthz");
     const url = "http://127.0.0.1:8201/predict";
     await wrk(url, `${REFERENCE}/predict.lua`, { connections: 64, seconds: 10 });
-    const before = rss(server.pid);
+    const before = await rss("http://127.0.0.1:8201");
     const r = await wrk(url, `${REFERENCE}/predict.lua`, { connections: 64, seconds });
-    const after = rss(server.pid);
+    const after = await rss("http://127.0.0.1:8201");
     const mib = (b: number) => (b / 2 ** 20).toFixed(1);
     console.log(
       `| soak | seconds | connections | requests | errors | req/s | p99 | RSS start | RSS end | growth |

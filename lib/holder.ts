@@ -36,6 +36,8 @@ export class ModelHolder {
   #current: ServedModel | null;
   #draining = false;
   #listeners: Array<(served: ServedModel) => void> = [];
+  /** Requests being handled right now; shutdown waits for it to reach 0. */
+  active = 0;
 
   /** Starts with `initial`, or with nothing to serve. */
   constructor(initial: ServedModel | null = null) {
@@ -71,5 +73,15 @@ export class ModelHolder {
   /** Marks the server as draining. */
   drain(): void {
     this.#draining = true;
+  }
+
+  /** Resolves once no request is active, or after `ms` (false then). */
+  async idle(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (this.active > 0) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return true;
   }
 }

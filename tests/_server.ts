@@ -23,13 +23,21 @@ export interface Server extends AsyncDisposable {
   stderr(): string;
 }
 
-/** Starts `deno task -q serve` in `dir` with `args` and `env`; resolves once it listens. */
+/**
+ * Starts the `serve` task's command (read from `deno.json`, so the test runs
+ * with exactly its permissions) in `dir`; resolves once it listens. It runs
+ * `deno run` directly rather than `deno task`, so signals reach the server
+ * itself.
+ */
 export async function startServer(
   dir: string,
   options: { args?: string[]; env?: Record<string, string> } = {},
 ): Promise<Server> {
+  const config = JSON.parse(await Deno.readTextFile(`${dir}/deno.json`));
+  const [program, ...task] = String(config.tasks.serve.command).split(/\s+/);
+  if (program !== "deno") throw new Error(`unexpected serve task: ${config.tasks.serve.command}`);
   const child = new Deno.Command("deno", {
-    args: ["task", "-q", "serve", "--port", "0", "--host", "127.0.0.1", ...(options.args ?? [])],
+    args: [...task, "--port", "0", "--host", "127.0.0.1", ...(options.args ?? [])],
     cwd: dir,
     env: { NO_COLOR: "1", ...options.env },
     stdout: "piped",
@@ -97,7 +105,7 @@ export async function startServer(
     return s;
   };
   try {
-    const listening = await waitFor((l) => l.msg === "listening");
+    const listening = await waitFor((l) => l.msg === "listening", 60_000);
     return {
       base: `http://127.0.0.1:${listening.port}`,
       child,

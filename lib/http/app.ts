@@ -81,7 +81,12 @@ export function createApp(deps: AppDeps): Hono {
     const id = ids(given);
     // echoing costs a header on every response, so only for callers that trace
     if (given !== undefined) c.header("x-request-id", id);
-    await next();
+    holder.active++;
+    try {
+      await next();
+    } finally {
+      holder.active--;
+    }
     // route templates, never raw paths, keep label cardinality bounded
     const template = routePath(c, -1);
     record(c.req.method, template === "/*" ? "unmatched" : template, c.res.status, start, id);
@@ -148,10 +153,13 @@ export function createApp(deps: AppDeps): Hono {
     const given = req.headers.get("x-request-id") ?? undefined;
     const id = ids(given);
     let res: Response;
+    holder.active++;
     try {
       res = await predict(req);
     } catch (err) {
       res = errorResponse(err, logger);
+    } finally {
+      holder.active--;
     }
     if (given !== undefined) res.headers.set("x-request-id", id);
     recordPredict(res.status, start, id);

@@ -20,9 +20,13 @@ export async function readJson(req: Request, maxBytes: number): Promise<unknown>
   if (declared !== null) {
     // the server enforces content-length framing, so the body is exactly this long
     if (Number(declared) > maxBytes) throw tooLarge(maxBytes);
-    text = await req.text();
-  } else {
-    text = await readCapped(req, maxBytes);
+  }
+  try {
+    text = declared !== null ? await req.text() : await readCapped(req, maxBytes);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    // the client went away or broke off the body: its fault, not a 500
+    throw new ApiError(400, "body_unreadable", "Cannot read the request body: it ended early");
   }
   try {
     return JSON.parse(text);
