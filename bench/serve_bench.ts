@@ -70,8 +70,8 @@ async function wrk(
   const socketErrors = socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
   return {
     rps: Number(grab(/Requests\/sec:\s+([\d.]+)/)),
-    p50: ms(grab(/50%\s+(\S+)/)),
-    p99: ms(grab(/99%\s+(\S+)/)),
+    p50: ms(grab(/^\s+50%\s+(\S+)/m)),
+    p99: ms(grab(/^\s+99%\s+(\S+)/m)),
     errors: non2xx + socketErrors,
     requests: Number(grab(/(\d+) requests in/)),
   };

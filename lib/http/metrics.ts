@@ -94,24 +94,28 @@ export function setModelInfo(metrics: HttpMetrics, served: ServedModel): void {
   }, 1);
 }
 
-// prom-client reads these from /proc/self, which Deno opens only under
-// --allow-all; without it they would report a misleading 0
-const PROC_METRICS = [
+// prom-client reads the process_* ones from /proc/self, which Deno opens only
+// under --allow-all (without it they report a misleading 0); the nodejs_active_*
+// gauges end in _total, which `promtool check metrics` rejects for non-counters
+const DROPPED = [
   "process_resident_memory_bytes",
   "process_virtual_memory_bytes",
   "process_heap_bytes",
   "process_open_fds",
   "process_max_fds",
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
 ];
 
 /**
  * Registers prom-client's default process metrics on `registry`, with
  * resident memory taken from `Deno.memoryUsage()` (no permission needed)
- * instead of `/proc/self`.
+ * instead of `/proc/self`, and without the few that cannot be right here.
  */
 export function collectProcessMetrics(registry: Registry): void {
   collectDefaultMetrics({ register: registry });
-  for (const name of PROC_METRICS) registry.removeSingleMetric(name);
+  for (const name of DROPPED) registry.removeSingleMetric(name);
   new Gauge({
     name: "process_resident_memory_bytes",
     help: "Resident memory size in bytes.",
