@@ -137,8 +137,15 @@ try {
     const url = "http://127.0.0.1:8201/predict";
     await wrk(url, `${REFERENCE}/predict.lua`, { connections: 64, seconds: 10 });
     const before = await rss("http://127.0.0.1:8201");
+    // sample resident memory while the load runs, to tell a leak from warm-up
+    const samples: number[] = [before];
+    const sampler = setInterval(async () => {
+      samples.push(await rss("http://127.0.0.1:8201").catch(() => NaN));
+    }, Math.max(1000, (seconds * 1000) / 10));
     const r = await wrk(url, `${REFERENCE}/predict.lua`, { connections: 64, seconds });
+    clearInterval(sampler);
     const after = await rss("http://127.0.0.1:8201");
+    samples.push(after);
     const mib = (b: number) => (b / 2 ** 20).toFixed(1);
     console.log(
       `| soak | seconds | connections | requests | errors | req/s | p99 | RSS start | RSS end | growth |
@@ -149,6 +156,7 @@ try {
         ((after / before - 1) * 100).toFixed(1)
       }% |`,
     );
+    console.log(`\nRSS samples (MiB, every ${seconds / 10} s): ${samples.map(mib).join(", ")}`);
   } else {
     const servers = [
       { name: "bare `Deno.serve` (reference ceiling)", port: 8200, rows: 1 },
