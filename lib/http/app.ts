@@ -57,9 +57,9 @@ const JSON_INIT: ResponseInit = { headers: { "content-type": "application/json" 
  * Builds the Hono app for `deps`.
  *
  * `POST /predict`, the hot route, is dispatched before Hono's router and
- * context (which cost about a sixth of bare `Deno.serve`'s throughput); it
- * shares the metrics, log line, auth and error shape with every other route,
- * and `app.request()` goes through it like a socket does.
+ * context, which cost throughput measurably (see BENCHMARKS.md); it shares
+ * the metrics, log line, auth and error shape with every other route, and
+ * `app.request()` goes through it like a socket does.
  */
 export function createApp(deps: AppDeps): Hono {
   const { holder, registry } = deps;
@@ -166,7 +166,8 @@ export function createApp(deps: AppDeps): Hono {
     return res;
   }
 
-  // registered for the router's 405/OpenAPI listing; the fast path answers first
+  // also routed, so a request reaching Hono (e.g. a sub-app mount) still works;
+  // the fast path answers first
   app.post("/predict", (c) => predict(c.req.raw));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
