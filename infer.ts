@@ -46,7 +46,7 @@ export async function main(args: string[], input: () => Promise<string>): Promis
       `Cannot read input: stdin is not valid JSON${text.trim() === "" ? " (it is empty)" : ""}`,
     );
   }
-  const checked = checkPayload(payload, model.rowSchema);
+  const checked = checkPayload(payload, model.rowSchema, { accepts: model.rowAccepts });
   if (!checked.ok) throw new InputError(`Invalid input: ${issuesLine(checked.issues)}`);
   const labels = Array.from(model.predictRows(checked.rows).classes, (k) => model.classes[k]);
   console.log(JSON.stringify(checked.batch ? labels : labels[0]));

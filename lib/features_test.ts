@@ -1,10 +1,12 @@
-import { assertAlmostEquals, assertEquals } from "./assert.ts";
+import { assert, assertAlmostEquals, assertEquals } from "./assert.ts";
 import type { Column } from "./dataset.ts";
 import {
   encodeColumns,
   encodedWidth,
   exampleRow,
+  type Feature,
   fitFeatures,
+  rowAccepts,
   rowEncoder,
   rowSchema,
 } from "./features.ts";
@@ -77,4 +79,45 @@ Deno.test("fitFeatures() keeps mean and scale finite for values near the largest
     1e-9,
   );
   assertEquals([x.min, x.max, x.missing], [-1e308, 1e308, 1]);
+});
+
+Deno.test("rowAccepts() accepts exactly what rowSchema() accepts, on generated rows", () => {
+  const features: Feature[] = [
+    { name: "a", type: "numeric", mean: 0, scale: 1, min: 0, max: 1, missing: 0 },
+    { name: "b", type: "numeric", mean: 0, scale: 1, min: 0, max: 1, missing: 3 },
+    { name: "c", type: "categorical", categories: ["x", "y"], missing: 0 },
+    { name: "d", type: "categorical", categories: ["x"], missing: 1 },
+  ];
+  const schema = rowSchema(features);
+  const accepts = rowAccepts(features);
+  const values = [0, -1.5, 1e308, "x", "", null, true, [], {}, "NaN"];
+  const keys = ["a", "b", "c", "d", "e", "toString", "__proto__"];
+  let state = 7;
+  const next = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+  let accepted = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const row: Record<string, unknown> = {};
+    for (const key of keys) {
+      if (next(keys.length + 2) < (key.length === 1 && key < "e" ? 6 : 1)) {
+        Object.defineProperty(row, key, {
+          value: values[next(values.length)],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+    }
+    const text = JSON.stringify(row);
+    const parsed = JSON.parse(text);
+    const fast = accepts(parsed);
+    assertEquals(fast, schema.safeParse(parsed).success, text);
+    if (fast) accepted++;
+  }
+  assert(accepted > 100, `only ${accepted} generated rows were valid`);
+  for (const odd of [null, [], "row", 3, Object.create({ a: 1, c: "x" })]) {
+    assertEquals(accepts(odd), false);
+  }
 });

@@ -22,15 +22,66 @@ export type Checked =
 /** Problems listed at most, plus one saying more were not. */
 export const MAX_ISSUES = 100;
 
+/** The rows of a payload before validation, and how to name and answer them. */
+export interface PayloadItems {
+  /** The candidate rows. */
+  items: unknown[];
+  /** True for an array or `{"instances": [...]}`: the answer is a list. */
+  batch: boolean;
+  /** Path prefix of the rows in issues: `""` or `"instances"`. */
+  prefix: string;
+}
+
 /**
- * Checks a parsed JSON payload: one row object, or an array of them.
+ * Splits a parsed JSON payload into candidate rows: one row object, an array
+ * of them, or `{"instances": [...]}` (the TensorFlow Serving / KServe V1 shape;
+ * unambiguous because no feature value is ever an array).
+ */
+export function payloadItems(payload: unknown): PayloadItems {
+  if (Array.isArray(payload)) return { items: payload, batch: true, prefix: "" };
+  if (payload !== null && typeof payload === "object") {
+    const instances = (payload as Record<string, unknown>).instances;
+    if (Array.isArray(instances) && Object.keys(payload).length === 1) {
+      return { items: instances, batch: true, prefix: "instances" };
+    }
+  }
+  return { items: [payload], batch: false, prefix: "" };
+}
+
+/**
+ * Checks a parsed JSON payload (see {@link payloadItems} for its shapes).
  * `batch` tells which, so answers keep the same shape.
  */
-export function checkPayload(payload: unknown, schema: z.ZodType<Row>): Checked {
-  const batch = Array.isArray(payload);
-  const items: unknown[] = batch ? payload : [payload];
+export function checkPayload(
+  payload: unknown,
+  schema: z.ZodType<Row>,
+  options: CheckOptions = {},
+): Checked {
+  return checkItems(payloadItems(payload), schema, options);
+}
+
+/** How to check rows. */
+export interface CheckOptions {
+  /**
+   * A fast predicate that accepts only rows `schema` accepts (such as
+   * `Model.rowAccepts`); rows it refuses go through `schema` for their issues.
+   */
+  accepts?: (value: unknown) => value is Row;
+}
+
+/** Checks rows already split by {@link payloadItems}. */
+export function checkItems(
+  split: PayloadItems,
+  schema: z.ZodType<Row>,
+  options: CheckOptions = {},
+): Checked {
+  const { accepts } = options;
+  if (accepts && split.items.length > 0 && split.items.every(accepts)) {
+    return { ok: true, rows: split.items as Row[], batch: split.batch };
+  }
+  const { items, batch, prefix } = split;
   if (batch && items.length === 0) {
-    return { ok: false, issues: [{ path: "", message: "expected at least one row" }] };
+    return { ok: false, issues: [{ path: prefix, message: "expected at least one row" }] };
   }
   const rows: Row[] = [];
   const issues: InputIssue[] = [];
@@ -39,12 +90,12 @@ export function checkPayload(payload: unknown, schema: z.ZodType<Row>): Checked 
     const item = items[i];
     if (item === null || typeof item !== "object" || Array.isArray(item)) {
       issues.push({
-        path: batch ? `[${i}]` : "",
+        path: batch ? `${prefix}[${i}]` : "",
         message: `expected an object of features, got ${describe(item)}`,
       });
       continue;
     }
-    const result = schema.safeParse(item, { reportInput: true });
+    const result = schema.safeParse(item, REPORT_INPUT);
     if (result.success) {
       rows.push(result.data);
       continue;
@@ -54,7 +105,7 @@ export function checkPayload(payload: unknown, schema: z.ZodType<Row>): Checked 
       for (const key of keys) {
         const path = [...issue.path, ...(key === undefined ? [] : [key])];
         issues.push({
-          path: formatPath(batch ? [i, ...path] : path),
+          path: prefix + formatPath(batch ? [i, ...path] : path),
           message: key === undefined ? messageFor(issue) : "unknown feature",
         });
       }
@@ -69,6 +120,9 @@ export function checkPayload(payload: unknown, schema: z.ZodType<Row>): Checked 
   }
   return issues.length ? { ok: false, issues } : { ok: true, rows, batch };
 }
+
+// hoisted: this runs once per row on the server's hot path
+const REPORT_INPUT = { reportInput: true } as const;
 
 /** Formats issues as one line: `f1: expected number; f2: required`. */
 export function issuesLine(issues: readonly InputIssue[]): string {
@@ -89,6 +143,7 @@ function messageFor(issue: z.core.$ZodIssue): string {
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   return typeof value;
 }
 

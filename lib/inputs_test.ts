@@ -1,5 +1,5 @@
 import { assertEquals } from "./assert.ts";
-import { rowSchema } from "./features.ts";
+import { type Row, rowSchema } from "./features.ts";
 import { checkPayload, issuesLine, MAX_ISSUES } from "./inputs.ts";
 
 const schema = rowSchema([
@@ -73,4 +73,33 @@ Deno.test("checkPayload() lists at most MAX_ISSUES problems, then says more were
   }
   const exact = checkPayload(Array.from({ length: MAX_ISSUES }, () => ({ f1: 1 })), schema);
   assertEquals(exact.ok ? 0 : exact.issues.length, MAX_ISSUES);
+});
+
+Deno.test("checkPayload() reads {instances: [...]} as a batch and names paths under it", () => {
+  const ok = checkPayload({ instances: [{ f1: 1, f2: 0 }] }, schema);
+  assertEquals(ok, { ok: true, rows: [{ f1: 1, f2: 0 }], batch: true });
+  assertEquals(checkPayload({ instances: [{ f1: 1 }] }, schema), {
+    ok: false,
+    issues: [{ path: "instances[0].f2", message: "required" }],
+  });
+  // another key beside "instances" makes it a row, whose fields are then unknown
+  const row = checkPayload({ instances: [], f1: 1, f2: 0 }, schema);
+  assertEquals(row.ok, false);
+  if (!row.ok) assertEquals(row.issues, [{ path: "instances", message: "unknown feature" }]);
+});
+
+Deno.test("checkPayload() with a fast predicate answers as the schema does", () => {
+  const accepts = (v: unknown): v is Row =>
+    typeof v === "object" && v !== null && Object.keys(v).join() === "f1,f2" &&
+    Object.values(v).every((x) => typeof x === "number");
+  assertEquals(checkPayload([{ f1: 1, f2: 0 }], schema, { accepts }), {
+    ok: true,
+    rows: [{ f1: 1, f2: 0 }],
+    batch: true,
+  });
+  const bad = checkPayload([{ f1: 1, f2: 0 }, { f1: "x", f2: 0 }], schema, { accepts });
+  assertEquals(bad, {
+    ok: false,
+    issues: [{ path: "[1].f1", message: "expected number, got string" }],
+  });
 });

@@ -14,6 +14,7 @@ import {
   encodedWidth,
   Feature,
   type Row,
+  rowAccepts,
   type RowEncoder,
   rowEncoder,
   rowSchema,
@@ -157,17 +158,22 @@ export class Model {
   readonly classes: readonly Label[];
   /** The zod schema one input row must satisfy. */
   readonly rowSchema: z.ZodType<Row>;
+  /** A fast predicate accepting only rows `rowSchema` accepts, see {@link rowAccepts}. */
+  readonly rowAccepts: (value: unknown) => value is Row;
   readonly #encoder: RowEncoder;
   readonly #weights: Float64Array;
+  readonly #scratch: Float64Array;
 
   /** Wraps a validated document; use {@link parseModel} for untrusted JSON. */
   constructor(file: ModelFile) {
     this.file = file;
     this.classes = file.classes;
     this.rowSchema = rowSchema(file.features);
+    this.rowAccepts = rowAccepts(file.features);
     this.#encoder = rowEncoder(file.features);
     const width = this.#encoder.width;
     this.#weights = new Float64Array(file.classes.length * width);
+    this.#scratch = new Float64Array(width);
     file.estimator.classifiers.forEach((c, k) => this.#weights.set(c.weights[0]!, k * width));
   }
 
@@ -194,41 +200,56 @@ export class Model {
    */
   predictEncoded(x: Float64Array, rows: number): Predictions {
     const k = this.classes.length;
-    const width = this.width;
-    const w = this.#weights;
     const classes = new Int32Array(rows);
     const probabilities = new Float64Array(rows * k);
-    const softmax = this.file.probability === "softmax";
     for (let i = 0; i < rows; i++) {
-      const base = i * width;
-      let best = 0;
-      let minimum = Infinity;
-      let total = 0;
-      // for softmax the logits are -w·x; shift by the largest for stability
-      let shift = -Infinity;
-      for (let c = 0; c < k; c++) {
-        let z = 0;
-        const wb = c * width;
-        for (let j = 0; j < width; j++) z += x[base + j]! * w[wb + j]!;
-        const score = 1 / (1 + Math.exp(-z));
-        if (score < minimum) {
-          minimum = score;
-          best = c;
-        }
-        probabilities[i * k + c] = softmax ? -z : 1 - score;
-        if (-z > shift) shift = -z;
-      }
-      for (let c = 0; c < k; c++) {
-        const p = softmax ? Math.exp(probabilities[i * k + c]! - shift) : probabilities[i * k + c]!;
-        probabilities[i * k + c] = p;
-        total += p;
-      }
-      for (let c = 0; c < k; c++) {
-        probabilities[i * k + c] = total > 0 ? probabilities[i * k + c]! / total : 1 / k;
-      }
-      classes[i] = best;
+      classes[i] = this.#score(x, i * this.width, probabilities, i * k);
     }
     return { classes, probabilities };
+  }
+
+  /**
+   * Predicts one validated row without allocating: writes its class
+   * probabilities into `probabilities` (length `classes.length`) and returns
+   * the winning class index. For the single-row hot path of the server.
+   */
+  predictOne(row: Row, probabilities: Float64Array): number {
+    this.#encoder.encode(row, this.#scratch, 0);
+    return this.#score(this.#scratch, 0, probabilities, 0);
+  }
+
+  /** Scores the encoded row at `x[base]`, writing probabilities at `out[at]`. */
+  #score(x: Float64Array, base: number, out: Float64Array, at: number): number {
+    const k = this.classes.length;
+    const width = this.width;
+    const w = this.#weights;
+    const softmax = this.file.probability === "softmax";
+    let best = 0;
+    let minimum = Infinity;
+    let total = 0;
+    // for softmax the logits are -w·x; shift by the largest for stability
+    let shift = -Infinity;
+    for (let c = 0; c < k; c++) {
+      let z = 0;
+      const wb = c * width;
+      for (let j = 0; j < width; j++) z += x[base + j]! * w[wb + j]!;
+      const score = 1 / (1 + Math.exp(-z));
+      if (score < minimum) {
+        minimum = score;
+        best = c;
+      }
+      out[at + c] = softmax ? -z : 1 - score;
+      if (-z > shift) shift = -z;
+    }
+    for (let c = 0; c < k; c++) {
+      const p = softmax ? Math.exp(out[at + c]! - shift) : out[at + c]!;
+      out[at + c] = p;
+      total += p;
+    }
+    for (let c = 0; c < k; c++) {
+      out[at + c] = total > 0 ? out[at + c]! / total : 1 / k;
+    }
+    return best;
   }
 }
 
@@ -271,4 +292,11 @@ export async function loadModel(dir: string): Promise<Model> {
 /** Serialises a model document, as {@link loadModel} reads it back. */
 export function modelToJson(file: ModelFile): string {
   return JSON.stringify(file, null, 2) + "\n";
+}
+
+/** A short content hash of a model document: its version when served. */
+export async function modelVersion(file: ModelFile): Promise<string> {
+  const bytes = new TextEncoder().encode(modelToJson(file));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest.subarray(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -87,3 +87,17 @@ Deno.test("parseModel() refuses a classifier with no weight rows instead of cras
     'Cannot load model "mem": estimator.classifiers.0.weights: Too small',
   );
 });
+
+Deno.test("predictOne() matches predictRows() row by row", async () => {
+  const { model } = await trainOn(await tempCsv(threeClassCsv()), { target: "kind" });
+  const rows = [{ x: 1, y: 0 }, { x: 21, y: 1 }, { x: 11, y: 2 }, { x: -50, y: 9 }];
+  const all = model.predictRows(rows);
+  const probabilities = new Float64Array(3);
+  rows.forEach((row, i) => {
+    assertEquals(model.predictOne(row, probabilities), all.classes[i]);
+    assertEquals(
+      Array.from(probabilities),
+      Array.from(all.probabilities.subarray(i * 3, i * 3 + 3)),
+    );
+  });
+});

@@ -1,6 +1,7 @@
 // The whole flow as a user runs it: train → evaluate → serve, through the tasks.
 import { assert, assertEquals, assertStringIncludes } from "../lib/assert.ts";
 import { makeProject } from "./_project.ts";
+import { startServer } from "./_server.ts";
 
 Deno.test("train and evaluate work on iris with string labels", async () => {
   await using project = await makeProject();
@@ -64,29 +65,15 @@ Deno.test("serve answers /predict, /healthz and /metrics on a real socket", asyn
   await using project = await makeProject();
   assertEquals((await project.deno(["task", "-q", "train"])).code, 0);
   assertEquals((await project.deno(["task", "-q", "evaluate"])).code, 0);
-  const child = new Deno.Command("deno", {
-    args: ["task", "-q", "serve", "--port", "0", "--host", "127.0.0.1"],
-    cwd: project.dir,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  try {
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const chunk = await reader.read();
-      if (chunk.done) break;
-      text += chunk.value;
-    }
-    const listening = JSON.parse(text.split("\n")[0] || "{}");
-    assertEquals(listening.msg, "listening");
-    const base = `http://127.0.0.1:${listening.port}`;
+  await using server = await startServer(project.dir);
+  {
+    const base = server.base;
     const res = await fetch(`${base}/predict`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: '{"f1":1,"f2":0}',
     });
-    assertEquals(await res.json(), { prediction: 1 });
+    assertEquals((await res.json()).prediction, 1);
     const bad = await fetch(`${base}/predict`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -102,9 +89,6 @@ Deno.test("serve answers /predict, /healthz and /metrics on a real socket", asyn
       metrics,
       'mvd_http_requests_total{method="POST",route="/predict",status="200"} 1',
     );
-    await reader.cancel();
-  } finally {
-    child.kill("SIGTERM");
-    await child.status;
   }
+  assertEquals((await server.stop()).code, 0);
 });

@@ -6,6 +6,7 @@ import { Registry } from "prom-client";
 import { tempCsv, trainOn } from "../lib/_fixtures.ts";
 import { assert, assertEquals } from "../lib/assert.ts";
 import { createApp } from "../lib/http/app.ts";
+import { ModelHolder, serveModel } from "../lib/holder.ts";
 import {
   contentTypes,
   ErrorBody,
@@ -29,10 +30,11 @@ function mixedCsv(): string {
 }
 
 const { model } = await trainOn(await tempCsv(mixedCsv()));
+const served = await serveModel(model, "fuzz");
 const TIMEOUT_MS = 5_000;
 
 function makeApp() {
-  return createApp({ model, registry: new Registry() });
+  return createApp({ holder: new ModelHolder(served), registry: new Registry() });
 }
 
 async function answer(

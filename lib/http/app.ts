@@ -4,56 +4,115 @@
  */
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { routePath } from "hono/route";
 import type { Registry } from "prom-client";
-import { checkPayload, issuesLine } from "../inputs.ts";
-import type { Model } from "../model.ts";
+import type { ModelHolder, ServedModel } from "../holder.ts";
+import { checkItems, issuesLine, payloadItems } from "../inputs.ts";
+import { bearerAuth, bearerCheck } from "./auth.ts";
+import { readJson } from "./body.ts";
+import { DOCS_HTML, DOCS_JS } from "./docs.ts";
 import { ApiError, type ErrorBody } from "./errors.ts";
-import { createHttpMetrics } from "./metrics.ts";
+import { kserveRoutes } from "./kserve.ts";
+import { Logger } from "./log.ts";
+import {
+  createHttpMetrics,
+  type HttpMetrics,
+  predictionCounters,
+  setModelInfo,
+} from "./metrics.ts";
+import { modelDescription, openApiDocument } from "./openapi.ts";
+import { answerEncoder } from "./predict.ts";
+import type { CounterSeries, HistogramSeries } from "./series.ts";
 
-/** What the app needs: the model to serve and the registry to report on. */
-export interface AppDeps {
-  /** The model that answers predictions. */
-  model: Model;
-  /** The Prometheus registry `/metrics` exposes. */
-  registry: Registry;
+/** Request limits and access control. */
+export interface AppOptions {
+  /** Largest request body in bytes (413 above). Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Most rows in one batch (413 above). Default 10,000. */
+  maxBatchRows?: number;
+  /** When set, prediction routes need `Authorization: Bearer <token>`. */
+  token?: string;
 }
 
-/** Builds the Hono app for `deps`. */
+/** What the app needs: the model holder, the registry, and options. */
+export interface AppDeps {
+  /** Holds the model that answers predictions; reloads swap it. */
+  holder: ModelHolder;
+  /** The Prometheus registry `/metrics` exposes. */
+  registry: Registry;
+  /** Metrics already registered on `registry`; created when absent. */
+  metrics?: HttpMetrics;
+  /** Where log lines go; silent when absent. */
+  logger?: Logger;
+  /** Limits and auth. */
+  options?: AppOptions;
+}
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+const CONTENT_ERRORS = new Set([400, 413, 415, 422]);
+// one content-type header keeps Deno on its fast response path
+const JSON_INIT: ResponseInit = { headers: { "content-type": "application/json" } };
+
+/**
+ * Builds the Hono app for `deps`.
+ *
+ * `POST /predict`, the hot route, is dispatched before Hono's router and
+ * context, which cost throughput measurably (see BENCHMARKS.md); it shares
+ * the metrics, log line, auth and error shape with every other route, and
+ * `app.request()` goes through it like a socket does.
+ */
 export function createApp(deps: AppDeps): Hono {
-  const { model, registry } = deps;
-  const metrics = createHttpMetrics(registry);
+  const { holder, registry } = deps;
+  const metrics = deps.metrics ?? createHttpMetrics(registry);
+  const logger = deps.logger ?? new Logger("error", () => {});
+  const maxBodyBytes = deps.options?.maxBodyBytes ?? 1 << 20;
+  const maxBatchRows = deps.options?.maxBatchRows ?? 10_000;
+  const token = deps.options?.token;
+  const checkAuth = token ? bearerCheck(token) : null;
+  if (holder.current) setModelInfo(metrics, holder.current);
+  holder.onSwap((served) => setModelInfo(metrics, served));
+  const ids = requestIds();
+  const record = recorder(metrics, logger);
   const app = new Hono();
 
-  app.use(async function recordRequest(c, next) {
+  app.use(async function observe(c, next) {
     const start = performance.now();
-    await next();
-    // route templates, never raw paths, keep label cardinality bounded
-    const route = c.req.routePath === "/*" ? "unmatched" : c.req.routePath;
-    const labels = { method: c.req.method, route, status: String(c.res.status) };
-    metrics.requests.inc(labels);
-    metrics.duration.observe(labels, (performance.now() - start) / 1000);
-  });
-
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
-  // minimal readiness (issue 6): a model is loaded once the app exists; issue 4 owns drain
-  app.get("/readyz", (c) => c.json({ status: "ready" }));
-
-  app.get("/metrics", async (c) => {
-    return c.body(await registry.metrics(), 200, { "content-type": registry.contentType });
-  });
-
-  app.post("/predict", async (c) => {
-    const type = c.req.header("content-type") ?? "";
-    if (!/^application\/json\s*(;|$)/i.test(type)) {
-      throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
-    }
-    let payload: unknown;
+    const given = c.req.header("x-request-id");
+    const id = ids(given);
+    // echoing costs a header on every response, so only for callers that trace
+    if (given !== undefined) c.header("x-request-id", id);
+    holder.active++;
     try {
-      payload = JSON.parse(await c.req.text());
-    } catch {
-      throw new ApiError(400, "malformed_json", "Request body is not valid JSON");
+      await next();
+    } finally {
+      holder.active--;
     }
-    const checked = checkPayload(payload, model.rowSchema);
+    // route templates, never raw paths, keep label cardinality bounded
+    const template = routePath(c, -1);
+    record(c.req.method, template === "/*" ? "unmatched" : template, c.res.status, start, id);
+  });
+
+  if (token) {
+    const auth = bearerAuth(token);
+    app.use("/v2/models/:name/infer", auth);
+    app.use("/v2/models/:name/versions/:version/infer", auth);
+  }
+
+  /** `POST /predict`: a plain function of the request, used by the fast path. */
+  async function predict(req: Request): Promise<Response> {
+    checkAuth?.(req.headers.get("authorization"));
+    const served = servedOr503(holder);
+    const payload = await readJson(req, maxBodyBytes);
+    const split = payloadItems(payload);
+    if (split.items.length > maxBatchRows) {
+      throw new ApiError(
+        413,
+        "too_many_rows",
+        `Batch has ${split.items.length} rows, more than the limit of ${maxBatchRows}`,
+      );
+    }
+    const model = served.model;
+    const checked = checkItems(split, model.rowSchema, { accepts: model.rowAccepts });
     if (!checked.ok) {
       throw new ApiError(
         422,
@@ -62,25 +121,191 @@ export function createApp(deps: AppDeps): Hono {
         checked.issues,
       );
     }
-    const labels = Array.from(model.predictRows(checked.rows).classes, (k) => model.classes[k]!);
-    return checked.batch ? c.json({ predictions: labels }) : c.json({ prediction: labels[0] });
-  });
-
-  app.notFound((c) => c.json(new ApiError(404, "not_found", "No such route").body, 404));
-
-  app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(err.body, err.status);
-    if (err instanceof HTTPException) {
-      const body: ErrorBody = {
-        error: { code: "http_error", message: err.message || "Request failed" },
-      };
-      return c.json(body, err.status);
+    const { counts, encoder } = hotFor(served);
+    if (!checked.batch) {
+      const k = model.predictOne(checked.rows[0]!, encoder.scratch);
+      counts.byClass[k]!.inc();
+      counts.rows.observe(1);
+      return new Response(encoder.one(k, encoder.scratch), JSON_INIT);
     }
-    // unexpected: log it, tell the client nothing about internals
-    console.error(JSON.stringify({ level: "error", msg: "unhandled error", error: String(err) }));
-    const body: ErrorBody = { error: { code: "internal", message: "Internal server error" } };
-    return c.json(body, 500);
+    const predictions = model.predictRows(checked.rows);
+    const tally = new Array<number>(counts.byClass.length).fill(0);
+    for (const k of predictions.classes) tally[k]!++;
+    tally.forEach((n, k) => n && counts.byClass[k]!.inc(n));
+    counts.rows.observe(predictions.classes.length);
+    return new Response(encoder.batch(predictions), JSON_INIT);
+  }
+
+  // the per-model helpers, looked up once per swap rather than per request
+  let hotServed: ServedModel | null = null;
+  let hot: Hot | null = null;
+  function hotFor(served: ServedModel): Hot {
+    if (served !== hotServed || !hot) {
+      hot = { counts: predictionCounters(metrics, served), encoder: answerEncoder(served.model) };
+      hotServed = served;
+    }
+    return hot;
+  }
+  const recordPredict = record.route("POST", "/predict");
+
+  async function fastPredict(req: Request): Promise<Response> {
+    const start = performance.now();
+    const given = req.headers.get("x-request-id") ?? undefined;
+    const id = ids(given);
+    let res: Response;
+    holder.active++;
+    try {
+      res = await predict(req);
+    } catch (err) {
+      res = errorResponse(err, logger);
+    } finally {
+      holder.active--;
+    }
+    if (given !== undefined) res.headers.set("x-request-id", id);
+    recordPredict(res.status, start, id);
+    return res;
+  }
+
+  // also routed, so a request reaching Hono (e.g. a sub-app mount) still works;
+  // the fast path answers first
+  app.post("/predict", (c) => predict(c.req.raw));
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+
+  app.get("/readyz", (c) => {
+    const served = holder.current;
+    if (!holder.ready || !served) {
+      const reason = holder.draining ? "shutting down" : "no model loaded";
+      return c.json(apiBody("not_ready", `Not ready: ${reason}`), 503);
+    }
+    return c.json({ status: "ready", model: { name: served.name, version: served.version } });
   });
 
+  app.get("/metrics", async (c) => {
+    return c.body(await registry.metrics(), 200, { "content-type": registry.contentType });
+  });
+
+  app.get("/model", (c) => c.json(modelDescription(servedOr503(holder))));
+
+  kserveRoutes(app, { holder, metrics, maxBodyBytes, maxBatchRows, servedOr503 });
+
+  app.get("/openapi.json", (c) => c.json(openApiDocument(holder.current)));
+  app.get("/docs", (c) => {
+    c.header("content-security-policy", "default-src 'self'; style-src 'self' 'unsafe-inline'");
+    return c.html(DOCS_HTML);
+  });
+  app.get("/docs/app.js", (c) => c.body(DOCS_JS, 200, { "content-type": "text/javascript" }));
+
+  app.notFound((c) => c.json(apiBody("not_found", "No such route"), 404));
+
+  app.onError((err) => errorResponse(err, logger));
+
+  const routed = app.fetch;
+  app.fetch = (req, env, ctx) =>
+    req.method === "POST" && pathOf(req.url) === "/predict"
+      ? fastPredict(req)
+      : routed(req, env, ctx);
   return app;
+}
+
+/** The path of an absolute URL, without parsing all of it. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const query = url.indexOf("?", start);
+  return query < 0 ? url.slice(start) : url.slice(start, query);
+}
+
+interface Hot {
+  counts: ReturnType<typeof predictionCounters>;
+  encoder: ReturnType<typeof answerEncoder>;
+}
+
+interface Series {
+  requests: CounterSeries;
+  duration: HistogramSeries;
+  failures: CounterSeries | null;
+}
+
+/** Finishes one request of a known route: metrics and the log line. */
+type RouteRecorder = (status: number, start: number, id: string) => void;
+
+/**
+ * Records finished requests: metrics and the log line. `route()` gives a
+ * recorder bound to one method and route, for the hot path.
+ */
+function recorder(metrics: HttpMetrics, logger: Logger) {
+  const routes = new Map<string, RouteRecorder>();
+  const route = (rawMethod: string, template: string): RouteRecorder => {
+    const method = METHODS.has(rawMethod) ? rawMethod : "other";
+    const key = `${method} ${template}`;
+    let bound = routes.get(key);
+    if (bound) return bound;
+    const byStatus = new Map<number, Series>();
+    let lastStatus = -1;
+    let last: Series | null = null;
+    bound = (status, start, id) => {
+      const ms = performance.now() - start;
+      if (status !== lastStatus || !last) {
+        let s = byStatus.get(status);
+        if (!s) {
+          const labels = { method, route: template, status: String(status) };
+          s = {
+            requests: metrics.requests.labels(labels),
+            duration: metrics.duration.labels(labels),
+            failures: CONTENT_ERRORS.has(status)
+              ? metrics.validationFailures.labels({ route: template, code: String(status) })
+              : null,
+          };
+          byStatus.set(status, s);
+        }
+        last = s;
+        lastStatus = status;
+      }
+      last.requests.inc();
+      last.duration.observe(ms / 1000);
+      last.failures?.inc();
+      if (logger.requests) logger.request(method, template, status, ms, id);
+    };
+    routes.set(key, bound);
+    return bound;
+  };
+  const record = (method: string, template: string, status: number, start: number, id: string) =>
+    route(method, template)(status, start, id);
+  return Object.assign(record, { route });
+}
+
+/** The served model, or a 503 when none is loaded. */
+function servedOr503(holder: ModelHolder): ServedModel {
+  const served = holder.current;
+  if (!served) throw new ApiError(503, "model_unavailable", "No model is loaded");
+  return served;
+}
+
+function apiBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+function errorResponse(err: unknown, logger: Logger): Response {
+  if (err instanceof ApiError) {
+    return Response.json(err.body, { status: err.status, headers: err.headers });
+  }
+  if (err instanceof HTTPException) {
+    return Response.json(apiBody("http_error", err.message || "Request failed"), {
+      status: err.status,
+    });
+  }
+  // unexpected: log it, tell the client nothing about internals
+  logger.log("error", "unhandled error", { error: String(err) });
+  return Response.json(apiBody("internal", "Internal server error"), { status: 500 });
+}
+
+/** Request ids: the client's `x-request-id` when sane, else a cheap unique one. */
+function requestIds(): (given: string | undefined) => string {
+  const prefix = crypto.randomUUID().slice(0, 8);
+  let next = 0;
+  return (given) => {
+    if (given && given.length <= 128 && /^[\w.:-]+$/.test(given)) return given;
+    return `${prefix}-${(next++).toString(36)}`;
+  };
 }

@@ -1,32 +1,59 @@
 import { Registry } from "prom-client";
-import { TOY_CSV, trainOn } from "../_fixtures.ts";
-import { assertEquals, assertMatch, assertStringIncludes } from "../assert.ts";
-import { createApp } from "./app.ts";
+import { tempCsv, threeClassCsv, TOY_CSV, trainOn } from "../_fixtures.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../assert.ts";
+import { ModelHolder, serveModel } from "../holder.ts";
+import { type AppOptions, createApp } from "./app.ts";
+import { Logger } from "./log.ts";
 
-async function makeApp() {
-  const { model } = await trainOn(TOY_CSV);
-  return createApp({ model, registry: new Registry() });
+async function makeApp(options: AppOptions = {}, csv = TOY_CSV) {
+  const { model } = await trainOn(csv, csv === TOY_CSV ? {} : { target: "kind" });
+  const holder = new ModelHolder(await serveModel(model, "test"));
+  const lines: string[] = [];
+  const logger = new Logger("info", (line) => lines.push(line));
+  const app = createApp({ holder, registry: new Registry(), logger, options });
+  return Object.assign(app, { holder, lines, model });
 }
 
-function post(body: string, type = "application/json") {
-  return new Request("http://local/predict", {
+function post(body: string, options: { type?: string; path?: string; token?: string } = {}) {
+  const headers: Record<string, string> = { "content-type": options.type ?? "application/json" };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  return new Request(`http://local${options.path ?? "/predict"}`, {
     method: "POST",
     body,
-    headers: { "content-type": type },
+    headers,
   });
 }
 
-Deno.test("POST /predict answers the seed's example with its label", async () => {
+Deno.test("POST /predict answers one row with its label and class probabilities", async () => {
   const app = await makeApp();
   const res = await app.request(post('{"f1":1,"f2":0}'));
   assertEquals(res.status, 200);
-  assertEquals(await res.json(), { prediction: 1 });
+  assertEquals(res.headers.get("content-type"), "application/json");
+  const body = await res.json();
+  assertEquals(body.prediction, 1);
+  assertEquals(Object.keys(body.probabilities), ["0", "1"]);
+  const expected = app.model.predictRows([{ f1: 1, f2: 0 }]).probabilities;
+  assertEquals([body.probabilities["0"], body.probabilities["1"]], Array.from(expected));
+  assert(body.probabilities["1"] > body.probabilities["0"]);
 });
 
-Deno.test("POST /predict answers a batch in order", async () => {
-  const app = await makeApp();
-  const res = await app.request(post('[{"f1":1,"f2":0},{"f1":0,"f2":1}]'));
-  assertEquals(await res.json(), { predictions: [1, 0] });
+Deno.test("POST /predict answers an array and {instances} in order, with string labels", async () => {
+  const app = await makeApp({}, await tempCsv(threeClassCsv()));
+  const rows = [{ x: 1, y: 0 }, { x: 21, y: 1 }, { x: 11, y: 2 }];
+  for (const payload of [rows, { instances: rows }]) {
+    const res = await app.request(post(JSON.stringify(payload)));
+    assertEquals(res.status, 200);
+    const body = await res.json();
+    assertEquals(body.predictions.map((p: { prediction: string }) => p.prediction), [
+      "low",
+      "high",
+      "mid",
+    ]);
+    for (const p of body.predictions) {
+      const total = Object.values<number>(p.probabilities).reduce((a, b) => a + b, 0);
+      assert(Math.abs(total - 1) < 1e-9, `probabilities sum to ${total}`);
+    }
+  }
 });
 
 Deno.test("POST /predict refuses malformed JSON with 400", async () => {
@@ -37,51 +64,243 @@ Deno.test("POST /predict refuses malformed JSON with 400", async () => {
   });
 });
 
-Deno.test("POST /predict refuses a wrong content type with 415", async () => {
-  const res = await (await makeApp()).request(post('{"f1":1,"f2":0}', "text/plain"));
+Deno.test("POST /predict refuses a wrong or missing content type with 415", async () => {
+  const app = await makeApp();
+  const res = await app.request(post('{"f1":1,"f2":0}', { type: "text/plain" }));
   assertEquals(res.status, 415);
-  assertEquals((await res.json()).error.code, "unsupported_media_type");
+  assertEquals(await res.json(), {
+    error: {
+      code: "unsupported_media_type",
+      message: "Content-Type must be application/json",
+    },
+  });
+  const bare = await app.request(
+    new Request("http://local/predict", { method: "POST", body: new Uint8Array([123, 125]) }),
+  );
+  assertEquals(bare.status, 415);
+  const charset = await app.request(
+    post('{"f1":1,"f2":0}', { type: "application/json; charset=utf-8" }),
+  );
+  assertEquals(charset.status, 200);
 });
 
-Deno.test("POST /predict lists each bad field with 422", async () => {
-  const res = await (await makeApp()).request(post('{"f1":"1","f3":0}'));
+Deno.test("POST /predict lists each bad field with its path in a 422", async () => {
+  const app = await makeApp();
+  const res = await app.request(post('[{"f1":1,"f2":0},{"f1":1,"f2":0},{"f1":"1","f3":0}]'));
   assertEquals(res.status, 422);
   const body = await res.json();
   assertEquals(body.error.code, "invalid_input");
+  assertEquals(
+    body.error.message,
+    "Invalid input: [2].f1: expected number, got string; [2].f2: required; [2].f3: unknown feature",
+  );
   assertEquals(body.error.issues, [
-    { path: "f1", message: "expected number, got string" },
-    { path: "f2", message: "required" },
-    { path: "f3", message: "unknown feature" },
+    { path: "[2].f1", message: "expected number, got string" },
+    { path: "[2].f2", message: "required" },
+    { path: "[2].f3", message: "unknown feature" },
   ]);
+});
+
+Deno.test("POST /predict refuses non-object rows and empty batches with 422", async () => {
+  const app = await makeApp();
+  for (
+    const [payload, issue] of [
+      ["[]", { path: "", message: "expected at least one row" }],
+      ['{"instances":[]}', { path: "instances", message: "expected at least one row" }],
+      ["[1]", { path: "[0]", message: "expected an object of features, got number" }],
+      ["null", { path: "", message: "expected an object of features, got null" }],
+      ['{"f1":1e999,"f2":0}', { path: "f1", message: "expected number, got Infinity" }],
+    ] as const
+  ) {
+    const res = await app.request(post(payload));
+    assertEquals(res.status, 422, payload);
+    const body = await res.json();
+    assertEquals(body.error.issues[0], issue, payload);
+  }
+});
+
+Deno.test("POST /predict refuses a body over the limit with 413", async () => {
+  const app = await makeApp({ maxBodyBytes: 64 });
+  const rows = JSON.stringify(Array.from({ length: 10 }, () => ({ f1: 1, f2: 0 })));
+  const res = await app.request(post(rows));
+  assertEquals(res.status, 413);
+  assertEquals(await res.json(), {
+    error: { code: "payload_too_large", message: "Request body exceeds 64 bytes" },
+  });
+  // a chunked body, with no content-length, is cut off at the limit too
+  const stream = new Blob([rows]).stream();
+  const chunked = await app.request(
+    new Request("http://local/predict", {
+      method: "POST",
+      body: stream,
+      headers: { "content-type": "application/json" },
+    }),
+  );
+  assertEquals(chunked.status, 413);
+});
+
+Deno.test("POST /predict refuses a batch over the row limit with 413", async () => {
+  const app = await makeApp({ maxBatchRows: 3 });
+  const rows = Array.from({ length: 4 }, () => ({ f1: 1, f2: 0 }));
+  const res = await app.request(post(JSON.stringify({ instances: rows })));
+  assertEquals(res.status, 413);
+  assertEquals(await res.json(), {
+    error: { code: "too_many_rows", message: "Batch has 4 rows, more than the limit of 3" },
+  });
+  assertEquals((await app.request(post(JSON.stringify(rows.slice(1))))).status, 200);
+});
+
+Deno.test("bearer auth guards prediction routes only", async () => {
+  const token = "s3cret-token-0123456789";
+  const app = await makeApp({ token });
+  const none = await app.request(post('{"f1":1,"f2":0}'));
+  assertEquals(none.status, 401);
+  assertEquals(none.headers.get("www-authenticate"), 'Bearer realm="predict"');
+  assertEquals(await none.json(), {
+    error: { code: "unauthorized", message: "Missing bearer token" },
+  });
+  const wrong = await app.request(post('{"f1":1,"f2":0}', { token: "s3cret-token-012345678X" }));
+  assertEquals(wrong.status, 401);
+  assertEquals((await wrong.json()).error.message, "Invalid bearer token");
+  assertEquals((await app.request(post('{"f1":1,"f2":0}', { token }))).status, 200);
+  const name = app.holder.current!.name;
+  const infer = post('{"inputs":[{"name":"f1","shape":[1],"datatype":"FP64","data":[1]}]}', {
+    path: `/v2/models/${name}/infer`,
+  });
+  assertEquals((await app.request(infer)).status, 401);
+  for (const path of ["/healthz", "/readyz", "/metrics", "/model", "/v2/health/ready"]) {
+    assertEquals((await app.request(path)).status, 200, path);
+  }
 });
 
 Deno.test("GET /healthz is 200 and unknown routes are 404 in the error shape", async () => {
   const app = await makeApp();
-  assertEquals((await app.request("/healthz")).status, 200);
+  assertEquals(await (await app.request("/healthz")).json(), { status: "ok" });
   const res = await app.request("/nope");
   assertEquals(res.status, 404);
-  assertEquals((await res.json()).error.code, "not_found");
+  assertEquals(await res.json(), { error: { code: "not_found", message: "No such route" } });
 });
 
-Deno.test("GET /metrics counts requests by route template and status", async () => {
+Deno.test("GET /readyz is 200 with a model, 503 without one or while draining", async () => {
+  const app = await makeApp();
+  const ready = await app.request("/readyz");
+  assertEquals(ready.status, 200);
+  assertEquals((await ready.json()).model.version, app.holder.current!.version);
+  app.holder.drain();
+  const draining = await app.request("/readyz");
+  assertEquals(draining.status, 503);
+  assertEquals(await draining.json(), {
+    error: { code: "not_ready", message: "Not ready: shutting down" },
+  });
+  const empty = createApp({ holder: new ModelHolder(), registry: new Registry() });
+  const none = await empty.request("/readyz");
+  assertEquals(none.status, 503);
+  assertEquals((await none.json()).error.message, "Not ready: no model loaded");
+  const predict = await empty.request(post('{"f1":1,"f2":0}'));
+  assertEquals(predict.status, 503);
+  assertEquals((await predict.json()).error.code, "model_unavailable");
+});
+
+Deno.test("GET /model describes the served model", async () => {
+  const app = await makeApp();
+  const body = await (await app.request("/model")).json();
+  const file = app.model.file;
+  assertEquals(body.name, file.name);
+  assertEquals(body.version, app.holder.current!.version);
+  assertMatch(body.version, /^[0-9a-f]{12}$/);
+  assertEquals(body.classes, [0, 1]);
+  assertEquals(body.features.map((f: { name: string; type: string }) => [f.name, f.type]), [
+    ["f1", "numeric"],
+    ["f2", "numeric"],
+  ]);
+  assertEquals(body.metrics, file.metrics);
+  assertEquals(body.training.sha256, file.training.sha256);
+  assertEquals(body.createdAt, file.createdAt);
+});
+
+Deno.test("a swapped model answers the next request; the old one is not mixed in", async () => {
+  const app = await makeApp();
+  const before = await (await app.request("/model")).json();
+  const { model } = await trainOn(await tempCsv(threeClassCsv()), { target: "kind" });
+  app.holder.swap(await serveModel(model, "other"));
+  const after = await (await app.request("/model")).json();
+  assert(before.version !== after.version);
+  const res = await app.request(post('{"x":21,"y":1}'));
+  assertEquals((await res.json()).prediction, "high");
+  const metrics = await (await app.request("/metrics")).text();
+  assertStringIncludes(
+    metrics,
+    `mvd_model_info{name="${model.file.name}",version="${after.version}"`,
+  );
+  assert(!metrics.includes(`version="${before.version}"`), "old model_info series dropped");
+});
+
+Deno.test("GET /metrics counts requests by route template, predictions and failures", async () => {
   const app = await makeApp();
   await app.request(post('{"f1":1,"f2":0}'));
+  await app.request(post('[{"f1":1,"f2":0},{"f1":0,"f2":1}]'));
   await app.request(post("{"));
+  await app.request(post('{"f1":"x"}'));
   await app.request("/some/random/path");
+  await app.request("/other/random/path");
+  await app.request(new Request("http://local/healthz", { method: "BREW" }));
+  await app.request("/v2/models/anything");
   const res = await app.request("/metrics");
   assertMatch(res.headers.get("content-type") ?? "", /^text\/plain/);
   const text = await res.text();
-  assertStringIncludes(
-    text,
-    'mvd_http_requests_total{method="POST",route="/predict",status="200"} 1',
-  );
-  assertStringIncludes(
-    text,
-    'mvd_http_requests_total{method="POST",route="/predict",status="400"} 1',
-  );
-  assertStringIncludes(
-    text,
-    'mvd_http_requests_total{method="GET",route="unmatched",status="404"} 1',
-  );
+  for (
+    const line of [
+      'mvd_http_requests_total{method="POST",route="/predict",status="200"} 2',
+      'mvd_http_requests_total{method="POST",route="/predict",status="400"} 1',
+      'mvd_http_requests_total{method="GET",route="unmatched",status="404"} 2',
+      'mvd_http_requests_total{method="other",route="unmatched",status="404"} 1',
+      'mvd_http_requests_total{method="GET",route="/v2/models/:name",status="404"} 1',
+      'mvd_predictions_total{class="1"} 2',
+      'mvd_predictions_total{class="0"} 1',
+      "mvd_prediction_rows_count 2",
+      "mvd_prediction_rows_sum 3",
+      'mvd_validation_failures_total{route="/predict",code="400"} 1',
+      'mvd_validation_failures_total{route="/predict",code="422"} 1',
+      `mvd_model_info{name="${app.model.file.name}",version="${
+        app.holder.current!.version
+      }",created_at="${app.model.file.createdAt}"} 1`,
+    ]
+  ) {
+    assertStringIncludes(text, line);
+  }
   assertStringIncludes(text, "mvd_http_request_duration_seconds_bucket");
+});
+
+Deno.test("each request logs one JSON line with its id, and echoes a sane x-request-id", async () => {
+  const app = await makeApp();
+  const res = await app.request(
+    new Request("http://local/predict", {
+      method: "POST",
+      body: '{"f1":1,"f2":0}',
+      headers: { "content-type": "application/json", "x-request-id": "abc-123" },
+    }),
+  );
+  assertEquals(res.headers.get("x-request-id"), "abc-123");
+  const evil = await app.request("/healthz", { headers: { "x-request-id": 'a"b' } });
+  assert(evil.headers.get("x-request-id") !== 'a"b');
+  assertEquals(app.lines.length, 2);
+  const line = JSON.parse(app.lines[0]!);
+  assertEquals(
+    [line.level, line.msg, line.method, line.route, line.status, line.request_id],
+    ["info", "request", "POST", "/predict", 200, "abc-123"],
+  );
+  assert(typeof line.duration_ms === "number" && !Number.isNaN(Date.parse(line.time)));
+  assertEquals(JSON.parse(app.lines[1]!).request_id, evil.headers.get("x-request-id"));
+});
+
+Deno.test("at LOG_LEVEL=warn no request lines are written", async () => {
+  const { model } = await trainOn(TOY_CSV);
+  const lines: string[] = [];
+  const app = createApp({
+    holder: new ModelHolder(await serveModel(model, "test")),
+    registry: new Registry(),
+    logger: new Logger("warn", (l) => lines.push(l)),
+  });
+  assertEquals((await app.request(post('{"f1":1,"f2":0}'))).status, 200);
+  assertEquals(lines, []);
 });

@@ -23,6 +23,8 @@ export interface ErrorBody {
 export class ApiError extends HTTPException {
   /** The body sent to the client. */
   readonly body: ErrorBody;
+  /** Extra response headers, such as `WWW-Authenticate`. */
+  headers: Record<string, string> = {};
 
   /** Creates an API error with a status, a code and a message. */
   constructor(
@@ -33,5 +35,10 @@ export class ApiError extends HTTPException {
   ) {
     super(status, { message });
     this.body = { error: { code, message, ...(issues ? { issues } : {}) } };
+  }
+
+  /** The error code. */
+  get code(): string {
+    return this.body.error.code;
   }
 }

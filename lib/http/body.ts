@@ -1,0 +1,58 @@
+/**
+ * Reading a JSON request body: content type, size limit, parsing.
+ * @module
+ */
+import { ApiError } from "./errors.ts";
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * Reads and parses the JSON body of `req`, refusing a wrong content type
+ * (415), a body over `maxBytes` (413) and malformed JSON (400).
+ */
+export async function readJson(req: Request, maxBytes: number): Promise<unknown> {
+  const type = req.headers.get("content-type");
+  if (type === null || !JSON_TYPE.test(type)) {
+    throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
+  }
+  const declared = req.headers.get("content-length");
+  let text: string;
+  if (declared !== null) {
+    // the server enforces content-length framing, so the body is exactly this long
+    if (Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  }
+  try {
+    text = declared !== null ? await req.text() : await readCapped(req, maxBytes);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    // the client went away or broke off the body: its fault, not a 500
+    throw new ApiError(400, "body_unreadable", "Cannot read the request body: it ended early");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, "malformed_json", "Request body is not valid JSON");
+  }
+}
+
+async function readCapped(req: Request, maxBytes: number): Promise<string> {
+  if (req.body === null) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+function tooLarge(maxBytes: number): ApiError {
+  return new ApiError(413, "payload_too_large", `Request body exceeds ${maxBytes} bytes`);
+}

@@ -1,0 +1,154 @@
+import { Registry } from "prom-client";
+import { tempCsv, threeClassCsv, TOY_CSV, trainOn } from "../_fixtures.ts";
+import { assert, assertEquals } from "../assert.ts";
+import { ModelHolder, serveModel } from "../holder.ts";
+import { createApp } from "./app.ts";
+
+async function makeApp(csv = TOY_CSV) {
+  const { model } = await trainOn(csv, csv === TOY_CSV ? {} : { target: "kind" });
+  const holder = new ModelHolder(await serveModel(model, "test"));
+  const app = createApp({ holder, registry: new Registry() });
+  return Object.assign(app, { holder, model, name: holder.current!.name });
+}
+
+function infer(name: string, body: unknown) {
+  return new Request(`http://local/v2/models/${name}/infer`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+Deno.test("V2 health, model metadata and readiness follow the spec's shapes", async () => {
+  const app = await makeApp();
+  assertEquals(await (await app.request("/v2/health/live")).json(), { live: true });
+  assertEquals(await (await app.request("/v2/health/ready")).json(), { ready: true });
+  const meta = await (await app.request(`/v2/models/${app.name}`)).json();
+  assertEquals(meta.name, app.name);
+  assertEquals(meta.versions, [app.holder.current!.version]);
+  assertEquals(meta.inputs, [
+    { name: "f1", datatype: "FP64", shape: [-1] },
+    { name: "f2", datatype: "FP64", shape: [-1] },
+  ]);
+  assertEquals(meta.outputs[0], { name: "label", datatype: "INT64", shape: [-1] });
+  assertEquals(await (await app.request(`/v2/models/${app.name}/ready`)).json(), {
+    name: app.name,
+    ready: true,
+  });
+  const other = await app.request("/v2/models/other/ready");
+  assertEquals(other.status, 404);
+  assertEquals((await other.json()).error.code, "model_not_found");
+  app.holder.drain();
+  assertEquals((await app.request("/v2/health/ready")).status, 503);
+});
+
+Deno.test("V2 infer takes one tensor per feature and answers labels and probabilities", async () => {
+  const app = await makeApp(await tempCsv(threeClassCsv()));
+  const res = await app.request(infer(app.name, {
+    id: "r1",
+    inputs: [
+      { name: "x", shape: [3], datatype: "FP32", data: [1, 21, 11] },
+      { name: "y", shape: [3, 1], datatype: "FP32", data: [[0], [1], [2]] },
+    ],
+  }));
+  assertEquals(res.status, 200);
+  const body = await res.json();
+  assertEquals(body.model_name, app.name);
+  assertEquals(body.model_version, app.holder.current!.version);
+  assertEquals(body.id, "r1");
+  assertEquals(body.outputs[0], {
+    name: "label",
+    shape: [3],
+    datatype: "BYTES",
+    data: ["low", "high", "mid"],
+  });
+  assertEquals(body.outputs[1].shape, [3, 3]);
+  const expected = app.model.predictRows([{ x: 1, y: 0 }, { x: 21, y: 1 }, { x: 11, y: 2 }]);
+  assertEquals(body.outputs[1].data, Array.from(expected.probabilities));
+});
+
+Deno.test("V2 infer takes one [N, F] tensor in feature order and can pick outputs", async () => {
+  const app = await makeApp();
+  const res = await app.request(infer(app.name, {
+    inputs: [{ name: "input-0", shape: [2, 2], datatype: "FP64", data: [1, 0, 0, 1] }],
+    outputs: [{ name: "label" }],
+  }));
+  const body = await res.json();
+  assertEquals(body.outputs, [{ name: "label", shape: [2], datatype: "INT64", data: [1, 0] }]);
+});
+
+Deno.test("V2 infer refuses bad tensors with 422 naming the tensor", async () => {
+  const app = await makeApp();
+  const cases: Array<[unknown, { path: string; message: string }]> = [
+    [{ inputs: [] }, { path: "inputs", message: "Too small: expected array to have >=1 items" }],
+    [
+      { inputs: [{ name: "f1", shape: [2], datatype: "FP64", data: [1] }] },
+      { path: "inputs[0].data", message: "expected 2 values for shape [2], got 1" },
+    ],
+    [
+      { inputs: [{ name: "f9", shape: [1], datatype: "FP64", data: [1] }] },
+      { path: "inputs[0].name", message: 'unknown feature "f9"' },
+    ],
+    [
+      { inputs: [{ name: "t", shape: [1, 3], datatype: "FP64", data: [1, 2, 3] }] },
+      { path: "inputs[0].shape", message: "expected [N, 2] (one column per feature), got [1, 3]" },
+    ],
+    [
+      { inputs: [{ name: "f1", shape: [1], datatype: "FP64", data: [1] }] },
+      { path: "[0].f2", message: "required" },
+    ],
+    [
+      {
+        inputs: [{ name: "f1", shape: [1], datatype: "FP64", data: [1] }, {
+          name: "f2",
+          shape: [1],
+          datatype: "FP64",
+          data: [0],
+        }],
+        outputs: [{ name: "logits" }],
+      },
+      { path: "outputs", message: 'unknown output "logits"' },
+    ],
+  ];
+  for (const [body, issue] of cases) {
+    const res = await app.request(infer(app.name, body));
+    assertEquals(res.status, 422, JSON.stringify(body));
+    const error = (await res.json()).error;
+    assertEquals(error.code, "invalid_input");
+    assertEquals(error.issues[0], issue, JSON.stringify(body));
+  }
+  const wrongModel = await app.request(infer("nope", { inputs: [] }));
+  assertEquals(wrongModel.status, 404);
+});
+
+Deno.test("GET /openapi.json describes the routes with the row schema from zod", async () => {
+  const app = await makeApp();
+  const doc = await (await app.request("/openapi.json")).json();
+  assertEquals(doc.openapi, "3.1.0");
+  assertEquals(doc.components.schemas.Row.required, ["f1", "f2"]);
+  assertEquals(doc.components.schemas.Row.properties.f1, { type: "number" });
+  assertEquals(doc.components.schemas.Row.additionalProperties, false);
+  for (const path of ["/predict", "/model", "/readyz", "/v2/models/{name}/infer"]) {
+    assert(path in doc.paths, path);
+  }
+  const example = doc.paths["/predict"].post.requestBody.content["application/json"].example;
+  const res = await app.request("/predict", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(example),
+  });
+  assertEquals(res.status, 200, "the documented example is accepted");
+});
+
+Deno.test("GET /docs serves the page and its script from the app, no CDN", async () => {
+  const app = await makeApp();
+  const page = await app.request("/docs");
+  assertEquals(page.status, 200);
+  const html = await page.text();
+  assert(html.includes('<script src="/docs/app.js">'));
+  assert(!/https?:\/\//.test(html), "no external URL in the page");
+  assert((page.headers.get("content-security-policy") ?? "").includes("default-src 'self'"));
+  const js = await app.request("/docs/app.js");
+  assertEquals(js.headers.get("content-type"), "text/javascript");
+  assert((await js.text()).includes('fetch("/openapi.json")'));
+});

@@ -1,0 +1,102 @@
+/**
+ * JSON log lines on stdout: one per request at `info`, plus startup and
+ * model-load lines. Lines are buffered and written once per event-loop turn,
+ * so a busy server makes one write call for many requests.
+ * @module
+ */
+import type { LogLevel } from "../config.ts";
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** Where finished lines go; each ends with a newline. */
+export type LogSink = (text: string) => void;
+
+/** A structured logger with a level. */
+export class Logger {
+  readonly #rank: number;
+  readonly #sink: LogSink;
+  /** Whether per-request lines are written (level `info` or `debug`). */
+  readonly requests: boolean;
+
+  #second = -1;
+  #prefix = "";
+
+  /** The ISO time, formatting the date part once per second (toISOString is slow here). */
+  #now(): string {
+    const ms = Date.now();
+    const second = Math.floor(ms / 1000);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#prefix = new Date(second * 1000).toISOString().slice(0, 20);
+    }
+    return `${this.#prefix}${String(ms % 1000).padStart(3, "0")}Z`;
+  }
+
+  /** Logs at `level` and above to `sink`. */
+  constructor(level: LogLevel, sink: LogSink) {
+    this.#rank = RANK[level];
+    this.#sink = sink;
+    this.requests = this.#rank <= RANK.info;
+  }
+
+  /** Writes one event with its fields, when `level` is enabled. */
+  log(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
+    if (RANK[level] < this.#rank) return;
+    this.#sink(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + "\n");
+  }
+
+  /**
+   * Writes the line for one finished request. Built by hand because it runs
+   * on every request; `route` and `method` are bounded values, `id` is sanitised.
+   */
+  request(
+    method: string,
+    route: string,
+    status: number,
+    ms: number,
+    id: string,
+  ): void {
+    this.#sink(
+      `{"time":"${this.#now()}","level":"info","msg":"request","method":"${method}","route":"${route}","status":${status},"duration_ms":${
+        Math.round(ms * 1000) / 1000
+      },"request_id":"${id}"}\n`,
+    );
+  }
+}
+
+/** A sink that batches text and writes it to stdout once per event-loop turn. */
+export class StdoutSink {
+  #buffer = "";
+  #scheduled = false;
+  #writing: Promise<void> = Promise.resolve();
+  readonly #encoder = new TextEncoder();
+
+  /** The sink function to give a {@link Logger}. */
+  readonly write: LogSink = (text) => {
+    this.#buffer += text;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setTimeout(() => this.#flushNow(), 0);
+    }
+  };
+
+  /** Writes out everything buffered; resolves when it is on stdout. */
+  flush(): Promise<void> {
+    this.#flushNow();
+    return this.#writing;
+  }
+
+  #flushNow(): void {
+    this.#scheduled = false;
+    if (!this.#buffer) return;
+    const bytes = this.#encoder.encode(this.#buffer);
+    this.#buffer = "";
+    // chain writes so lines never interleave out of order
+    this.#writing = this.#writing.then(() => writeAll(bytes)).catch(() => {});
+  }
+}
+
+async function writeAll(bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+}

@@ -1,0 +1,251 @@
+/**
+ * `GET /model` and `GET /openapi.json`: what the served model is, and the
+ * API described from the very zod schemas that validate requests.
+ * @module
+ */
+import { z } from "zod";
+import type { ServedModel } from "../holder.ts";
+import { InferRequest, InferResponse } from "./kserve.ts";
+
+/** The error shape, as a schema for the document. */
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+/** `GET /model`: name, version, features, classes, metrics, data hash, times. */
+export function modelDescription(served: ServedModel) {
+  const file = served.model.file;
+  return {
+    name: served.name,
+    version: served.version,
+    target: file.target,
+    createdAt: file.createdAt,
+    loadedAt: served.loadedAt,
+    classes: file.classes,
+    probability: file.probability,
+    features: file.features.map((f) =>
+      f.type === "numeric"
+        ? {
+          name: f.name,
+          type: f.type,
+          required: f.missing === 0,
+          mean: f.mean,
+          min: f.min,
+          max: f.max,
+        }
+        : { name: f.name, type: f.type, required: f.missing === 0, categories: f.categories }
+    ),
+    metrics: file.metrics,
+    training: {
+      data: file.training.data,
+      sha256: file.training.sha256,
+      rows: file.training.rows,
+      trainRows: file.training.trainRows,
+      testRows: file.training.testRows,
+      seed: file.training.seed,
+    },
+  };
+}
+
+const documents = new WeakMap<ServedModel, object>();
+let withoutModel: object | undefined;
+
+/** The OpenAPI 3.1 document for the served model (or a generic one). */
+export function openApiDocument(served: ServedModel | null): object {
+  if (!served) return (withoutModel ??= buildDocument(null));
+  let doc = documents.get(served);
+  if (!doc) {
+    doc = buildDocument(served);
+    documents.set(served, doc);
+  }
+  return doc;
+}
+
+function schema(s: z.ZodType, io: "input" | "output" = "output"): Record<string, unknown> {
+  const out = z.toJSONSchema(s, { io, unrepresentable: "any" }) as Record<string, unknown>;
+  delete out.$schema;
+  return out;
+}
+
+function buildDocument(served: ServedModel | null) {
+  const model = served?.model;
+  const row = model ? schema(model.rowSchema, "input") : { type: "object" };
+  const label = model
+    ? schema(z.literal(model.classes as Array<string | number>))
+    : { type: ["string", "number"] };
+  const example = model ? exampleRow(served!) : {};
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const json = (s: unknown, ex?: unknown) => ({
+    "application/json": { schema: s, ...(ex === undefined ? {} : { example: ex }) },
+  });
+  const error = (description: string) => ({ description, content: json(ref("Error")) });
+  const clientErrors = {
+    "400": error("Malformed JSON"),
+    "413": error("Body or batch over the limit"),
+    "415": error("Content-Type is not application/json"),
+    "422": error("Invalid input; every problem listed with its path"),
+    "503": error("No model loaded"),
+  };
+  const secured = [{}, { bearer: [] }];
+  const modelPath = "/v2/models/{name}";
+  const nameParam = { name: "name", in: "path", required: true, schema: { type: "string" } };
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "mvd model server",
+      version: served?.version ?? "none",
+      description: served
+        ? `Serving model "${served.name}" version ${served.version}, predicting "${
+          model!.file.target
+        }".`
+        : "No model loaded.",
+    },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "Needed on prediction routes only when the server has API_TOKEN set",
+        },
+      },
+      schemas: {
+        Row: row,
+        Label: label,
+        Prediction: schema(
+          z.object({ prediction: z.any(), probabilities: z.record(z.string(), z.number()) }),
+        ),
+        Error: schema(ErrorBodySchema),
+        InferRequest: schema(InferRequest, "input"),
+        InferResponse: schema(InferResponse),
+      },
+    },
+    paths: {
+      "/predict": {
+        post: {
+          summary: 'Predict one row, an array of rows, or {"instances": [...]}',
+          security: secured,
+          requestBody: {
+            required: true,
+            content: json(
+              {
+                oneOf: [
+                  ref("Row"),
+                  { type: "array", items: ref("Row") },
+                  {
+                    type: "object",
+                    properties: { instances: { type: "array", items: ref("Row") } },
+                    required: ["instances"],
+                    additionalProperties: false,
+                  },
+                ],
+              },
+              example,
+            ),
+          },
+          responses: {
+            "200": {
+              description: 'A prediction, or {"predictions": [...]} for a batch, in order',
+              content: json({
+                oneOf: [ref("Prediction"), {
+                  type: "object",
+                  properties: { predictions: { type: "array", items: ref("Prediction") } },
+                }],
+              }),
+            },
+            "401": error("Missing or wrong bearer token (only with API_TOKEN)"),
+            ...clientErrors,
+          },
+        },
+      },
+      "/model": {
+        get: {
+          summary: "The served model: features, classes, metrics, data hash",
+          responses: {
+            "200": { description: "Model description" },
+            "503": error("No model loaded"),
+          },
+        },
+      },
+      "/healthz": { get: { summary: "Liveness", responses: { "200": { description: "Alive" } } } },
+      "/readyz": {
+        get: {
+          summary: "Readiness: 200 while a model is loaded and the server is not draining",
+          responses: { "200": { description: "Ready" }, "503": error("Not ready") },
+        },
+      },
+      "/metrics": {
+        get: {
+          summary: "Prometheus metrics",
+          responses: { "200": { description: "Prometheus text format" } },
+        },
+      },
+      "/v2/health/live": {
+        get: { summary: "KServe V2 liveness", responses: { "200": { description: "Alive" } } },
+      },
+      "/v2/health/ready": {
+        get: {
+          summary: "KServe V2 readiness",
+          responses: { "200": { description: "Ready" }, "503": { description: "Not ready" } },
+        },
+      },
+      [modelPath]: {
+        get: {
+          summary: "KServe V2 model metadata",
+          parameters: [nameParam],
+          responses: { "200": { description: "Metadata" }, "404": error("No such model") },
+        },
+      },
+      [`${modelPath}/ready`]: {
+        get: {
+          summary: "KServe V2 model readiness",
+          parameters: [nameParam],
+          responses: { "200": { description: "Ready" }, "404": error("No such model") },
+        },
+      },
+      [`${modelPath}/infer`]: {
+        post: {
+          summary: "KServe V2 inference: one tensor per feature, or one [N, F] tensor",
+          security: secured,
+          parameters: [nameParam],
+          requestBody: {
+            required: true,
+            content: json(ref("InferRequest"), served ? inferExample(served) : undefined),
+          },
+          responses: {
+            "200": {
+              description: "Outputs label and probabilities",
+              content: json(ref("InferResponse")),
+            },
+            "401": error("Missing or wrong bearer token (only with API_TOKEN)"),
+            "404": error("No such model"),
+            ...clientErrors,
+          },
+        },
+      },
+    },
+  };
+}
+
+/** A plausible row: each feature's training mean or first category. */
+export function exampleRow(served: ServedModel): Record<string, number | string> {
+  const row: Record<string, number | string> = {};
+  for (const f of served.model.file.features) {
+    row[f.name] = f.type === "numeric" ? Number(f.mean.toPrecision(3)) : f.categories[0]!;
+  }
+  return row;
+}
+
+function inferExample(served: ServedModel) {
+  return {
+    inputs: Object.entries(exampleRow(served)).map(([name, value]) => ({
+      name,
+      shape: [1],
+      datatype: typeof value === "number" ? "FP64" : "BYTES",
+      data: [value],
+    })),
+  };
+}
