@@ -89,8 +89,11 @@ async function checkAnswer(
     model.predictRows(rows as never).classes,
     (k) => model.classes[k],
   );
-  if (Array.isArray(payload.value)) assertEquals(body.predictions, expected, shown);
-  else assertEquals(body.prediction, expected[0], shown);
+  if (Array.isArray(payload.value)) {
+    const answers = body.predictions as Array<{ prediction: unknown; probabilities: unknown }>;
+    assertEquals(answers.map((a) => a.prediction), expected, shown);
+    for (const a of answers) checkProbabilities(a.probabilities, "probabilities");
+  } else assertEquals(body.prediction, expected[0], shown);
   if ("probabilities" in body) checkProbabilities(body.probabilities, "probabilities");
 }
 
