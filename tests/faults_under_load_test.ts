@@ -5,7 +5,7 @@ import { makeProject, type Project } from "./_project.ts";
 import { postJson, startServer } from "./_server.ts";
 
 const ROW = { f1: 1, f2: 0 };
-/** Load phase length; LOAD_MS=10000 for a longer run. */
+/** Load phase length; LOAD_MS=10000 (with --allow-env=LOAD_MS) for a longer run. */
 const LOAD_MS = Deno.permissions.querySync({ name: "env", variable: "LOAD_MS" }).state === "granted"
   ? Number(Deno.env.get("LOAD_MS") ?? "1000")
   : 1000;
