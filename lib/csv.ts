@@ -34,19 +34,23 @@ export interface CsvReader {
 
 /** Opens the CSV file at `path` and reads its header row. */
 export async function openCsv(path: string): Promise<CsvReader> {
-  let file: Deno.FsFile;
+  const { file } = await openCsvFile(path);
+  return await readCsvStream(file.readable, path);
+}
+
+/** Opens a CSV file for reading; a missing file or a directory is an {@link InputError}. */
+async function openCsvFile(path: string): Promise<{ file: Deno.FsFile; size: number }> {
+  let file: Deno.FsFile | undefined;
   try {
     file = await Deno.open(path, { read: true });
     const info = await file.stat();
-    if (info.isDirectory) {
-      file.close();
-      throw new InputError(`Cannot read CSV "${path}": it is a directory`);
-    }
+    if (info.isDirectory) throw new InputError(`Cannot read CSV "${path}": it is a directory`);
+    return { file, size: info.size };
   } catch (err) {
+    file?.close();
     if (err instanceof InputError) throw err;
     throw new InputError(`Cannot read CSV "${path}": ${fileProblem(err)}`);
   }
-  return await readCsvStream(file.readable, path);
 }
 
 /** Reads CSV from a string, as {@link openCsv} reads a file. */
@@ -312,20 +316,7 @@ async function scanPlain(
   visitor: CsvVisitor,
   options: ScanOptions,
 ): Promise<ScanResult | null> {
-  let file: Deno.FsFile;
-  let size = 0;
-  try {
-    file = await Deno.open(path, { read: true });
-    const info = await file.stat();
-    if (info.isDirectory) {
-      file.close();
-      throw new InputError(`Cannot read CSV "${path}": it is a directory`);
-    }
-    size = info.size;
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(`Cannot read CSV "${path}": ${fileProblem(err)}`);
-  }
+  const { file, size } = await openCsvFile(path);
   using _ = file;
   const hash = createHash("sha256");
   const view = new ByteFields();
