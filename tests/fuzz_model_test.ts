@@ -8,6 +8,11 @@ import { loadModel, MODEL_FILE, modelToJson, parseModel } from "../lib/model.ts"
 import { makeProject } from "./_project.ts";
 import { anyJson, fuzzParams } from "./_fuzz.ts";
 
+/** A well-formed numeric feature, to add where the weights do not expect one. */
+function numericFeature(name: string) {
+  return { name, type: "numeric", mean: 0, scale: 1, min: 0, max: 1, missing: 0 };
+}
+
 const { file } = await trainOn(TOY_CSV);
 const GOOD: Record<string, unknown> = JSON.parse(modelToJson(file));
 const WIDTH = (file.estimator.classifiers[0]!.weights[0]!).length;
@@ -38,15 +43,7 @@ const TAMPERED: Array<[string, Json | unknown, string]> = [
   [
     "a feature too many for the weights",
     tampered((d) => {
-      (d.features as unknown[]).push({
-        name: "f3",
-        type: "numeric",
-        mean: 0,
-        scale: 1,
-        min: 0,
-        max: 1,
-        missing: 0,
-      });
+      (d.features as unknown[]).push(numericFeature("f3"));
     }),
     `expected ${WIDTH + 1} weights for the features, got ${WIDTH}`,
   ],
@@ -72,15 +69,7 @@ const TAMPERED: Array<[string, Json | unknown, string]> = [
   [
     "a huge feature list",
     tampered((d) => {
-      d.features = Array.from({ length: 100_000 }, (_, i) => ({
-        name: `f${i}`,
-        type: "numeric",
-        mean: 0,
-        scale: 1,
-        min: 0,
-        max: 1,
-        missing: 0,
-      }));
+      d.features = Array.from({ length: 100_000 }, (_, i) => numericFeature(`f${i}`));
     }),
     "expected 100001 weights",
   ],
