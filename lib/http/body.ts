@@ -16,23 +16,42 @@ export async function readJson(req: Request, maxBytes: number): Promise<unknown>
     throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
   }
   const declared = req.headers.get("content-length");
-  let text: string;
-  if (declared !== null) {
-    // the server enforces content-length framing, so the body is exactly this long
-    if (Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  }
+  if (declared === null) return parse(await readBody(() => readCapped(req, maxBytes)));
+  // the server enforces content-length framing, so the body is exactly this long
+  if (Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  // req.json() takes Deno's whole-body fast path; text() + JSON.parse does not
   try {
-    text = declared !== null ? await req.text() : await readCapped(req, maxBytes);
+    return await req.json();
+  } catch (err) {
+    if (err instanceof SyntaxError) throw malformed();
+    throw unreadable();
+  }
+}
+
+async function readBody(read: () => Promise<string>): Promise<string> {
+  try {
+    return await read();
   } catch (err) {
     if (err instanceof ApiError) throw err;
-    // the client went away or broke off the body: its fault, not a 500
-    throw new ApiError(400, "body_unreadable", "Cannot read the request body: it ended early");
+    throw unreadable();
   }
+}
+
+function parse(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new ApiError(400, "malformed_json", "Request body is not valid JSON");
+    throw malformed();
   }
+}
+
+// the client went away or broke off the body: its fault, not a 500
+function unreadable(): ApiError {
+  return new ApiError(400, "body_unreadable", "Cannot read the request body: it ended early");
+}
+
+function malformed(): ApiError {
+  return new ApiError(400, "malformed_json", "Request body is not valid JSON");
 }
 
 async function readCapped(req: Request, maxBytes: number): Promise<string> {
