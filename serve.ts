@@ -7,6 +7,7 @@ import { serveConfig } from "./lib/config.ts";
 import { fail, InputError } from "./lib/errors.ts";
 import { ModelHolder } from "./lib/holder.ts";
 import { createApp } from "./lib/http/app.ts";
+import { BodyDeadline } from "./lib/http/deadline.ts";
 import { Logger, StdoutSink } from "./lib/http/log.ts";
 import { collectProcessMetrics, createHttpMetrics } from "./lib/http/metrics.ts";
 import { Reloader } from "./lib/reload.ts";
@@ -31,11 +32,13 @@ export async function main(args: string[]): Promise<void> {
       `Cannot serve: no valid model in "${config.model}" (see the log line above)`,
     );
   }
+  const deadline = config.bodyTimeout ? new BodyDeadline(config.bodyTimeout * 1000) : undefined;
   const app = createApp({
     holder,
     registry,
     metrics,
     logger,
+    deadline,
     options: {
       maxBodyBytes: config.maxBodyBytes,
       maxBatchRows: config.maxBatchRows,

@@ -17,6 +17,7 @@ export const SERVE_ENV = [
   "MAX_BODY_BYTES",
   "MAX_BATCH_ROWS",
   "SHUTDOWN_TIMEOUT",
+  "BODY_TIMEOUT",
   "WATCH_MODEL",
 ] as const;
 /** One of the environment variables the server reads. */
@@ -44,6 +45,8 @@ export const ServeConfig = z.object({
   maxBatchRows: intText(1, 10_000_000),
   /** Seconds in-flight requests get to finish after SIGTERM/SIGINT. */
   shutdownTimeout: intText(0, 3600),
+  /** Seconds a client gets to send its request body (408 after); 0 for no limit. */
+  bodyTimeout: intText(0, 3600),
   /** Reload when the model directory changes. */
   watch: z.enum(["true", "false", "1", "0"], "expected true or false").transform((v) =>
     v === "true" || v === "1"
@@ -90,6 +93,12 @@ const FLAGS = {
     value: "SECONDS",
     default: "10",
     description: "Grace period for in-flight requests on SIGTERM/SIGINT",
+  },
+  bodyTimeout: {
+    env: "BODY_TIMEOUT",
+    value: "SECONDS",
+    default: "30",
+    description: "Time a client gets to send its request body; slower ones get 408 (0: no limit)",
   },
   watch: {
     env: "WATCH_MODEL",

@@ -17,6 +17,7 @@ Deno.test("serveConfig() applies defaults, then env, then flags", () => {
     maxBodyBytes: 1048576,
     maxBatchRows: 10000,
     shutdownTimeout: 10,
+    bodyTimeout: 30,
     watch: true,
   });
   const parsed = serveConfig(

@@ -9,7 +9,8 @@ import type { Registry } from "prom-client";
 import type { ModelHolder, ServedModel } from "../holder.ts";
 import { checkItems, issuesLine, payloadItems } from "../inputs.ts";
 import { bearerAuth, bearerCheck } from "./auth.ts";
-import { readJson } from "./body.ts";
+import { type BodyLimits, readJson } from "./body.ts";
+import type { BodyDeadline } from "./deadline.ts";
 import { DOCS_HTML, DOCS_JS } from "./docs.ts";
 import { ApiError, type ErrorBody } from "./errors.ts";
 import { kserveRoutes } from "./kserve.ts";
@@ -46,6 +47,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Limits and auth. */
   options?: AppOptions;
+  /** Time limit on receiving request bodies (408); none when absent. */
+  deadline?: BodyDeadline;
 }
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -65,7 +68,10 @@ export function createApp(deps: AppDeps): Hono {
   const { holder, registry } = deps;
   const metrics = deps.metrics ?? createHttpMetrics(registry);
   const logger = deps.logger ?? new Logger("error", () => {});
-  const maxBodyBytes = deps.options?.maxBodyBytes ?? 1 << 20;
+  const bodyLimits: BodyLimits = {
+    maxBytes: deps.options?.maxBodyBytes ?? 1 << 20,
+    deadline: deps.deadline,
+  };
   const maxBatchRows = deps.options?.maxBatchRows ?? 10_000;
   const token = deps.options?.token;
   const checkAuth = token ? bearerCheck(token) : null;
@@ -102,7 +108,7 @@ export function createApp(deps: AppDeps): Hono {
   async function predict(req: Request): Promise<Response> {
     checkAuth?.(req.headers.get("authorization"));
     const served = servedOr503(holder);
-    const payload = await readJson(req, maxBodyBytes);
+    const payload = await readJson(req, bodyLimits);
     const split = payloadItems(payload);
     if (split.items.length > maxBatchRows) {
       throw new ApiError(
@@ -187,7 +193,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/model", (c) => c.json(modelDescription(servedOr503(holder))));
 
-  kserveRoutes(app, { holder, metrics, maxBodyBytes, maxBatchRows, servedOr503 });
+  kserveRoutes(app, { holder, metrics, bodyLimits, maxBatchRows, servedOr503 });
 
   app.get("/openapi.json", (c) => c.json(openApiDocument(holder.current)));
   app.get("/docs", (c) => {

@@ -2,35 +2,50 @@
  * Reading a JSON request body: content type, size limit, parsing.
  * @module
  */
+import type { BodyDeadline } from "./deadline.ts";
 import { ApiError } from "./errors.ts";
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
+/** Limits on reading a body. */
+export interface BodyLimits {
+  /** Largest body in bytes (413 above). */
+  maxBytes: number;
+  /** Time limit on receiving it (408 after); none when absent. */
+  deadline?: BodyDeadline;
+}
+
 /**
  * Reads and parses the JSON body of `req`, refusing a wrong content type
- * (415), a body over `maxBytes` (413) and malformed JSON (400).
+ * (415), a body over `maxBytes` (413), one that arrives too slowly (408) and
+ * malformed JSON (400).
  */
-export async function readJson(req: Request, maxBytes: number): Promise<unknown> {
+export async function readJson(req: Request, limits: BodyLimits): Promise<unknown> {
+  const { maxBytes, deadline } = limits;
   const type = req.headers.get("content-type");
   if (type === null || !JSON_TYPE.test(type)) {
     throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
   }
   const declared = req.headers.get("content-length");
-  if (declared === null) return parse(await readBody(() => readCapped(req, maxBytes)));
+  if (declared === null) {
+    const read = readCapped(req, maxBytes);
+    return parse(await readBody(deadline ? deadline.guard(read) : read));
+  }
   // the server enforces content-length framing, so the body is exactly this long
   if (Number(declared) > maxBytes) throw tooLarge(maxBytes);
   // req.json() takes Deno's whole-body fast path; text() + JSON.parse does not
   try {
-    return await req.json();
+    return await (deadline ? deadline.guard(req.json()) : req.json());
   } catch (err) {
     if (err instanceof SyntaxError) throw malformed();
+    if (err instanceof ApiError) throw err;
     throw unreadable();
   }
 }
 
-async function readBody(read: () => Promise<string>): Promise<string> {
+async function readBody(read: Promise<string>): Promise<string> {
   try {
-    return await read();
+    return await read;
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw unreadable();

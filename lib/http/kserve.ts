@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { ModelHolder, ServedModel } from "../holder.ts";
 import { checkItems, type InputIssue, issuesLine } from "../inputs.ts";
 import type { Row } from "../features.ts";
-import { readJson } from "./body.ts";
+import { type BodyLimits, readJson } from "./body.ts";
 import { ApiError } from "./errors.ts";
 import { type HttpMetrics, predictionCounters } from "./metrics.ts";
 
@@ -77,8 +77,8 @@ export interface KserveDeps {
   holder: ModelHolder;
   /** Prediction counters. */
   metrics: HttpMetrics;
-  /** Body size limit in bytes. */
-  maxBodyBytes: number;
+  /** Body size and time limits. */
+  bodyLimits: BodyLimits;
   /** Row limit per request. */
   maxBatchRows: number;
   /** The served model or a 503. */
@@ -117,7 +117,7 @@ export function kserveRoutes(app: Hono, deps: KserveDeps): void {
     });
     app.post(`${base}/infer`, async (c) => {
       const served = named(c);
-      const parsed = InferRequest.safeParse(await readJson(c.req.raw, deps.maxBodyBytes));
+      const parsed = InferRequest.safeParse(await readJson(c.req.raw, deps.bodyLimits));
       if (!parsed.success) {
         const issues = parsed.error.issues.map((i) => ({
           path: i.path.join("."),

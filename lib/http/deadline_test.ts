@@ -1,0 +1,77 @@
+import { assertEquals, assertRejects } from "../assert.ts";
+import { BodyDeadline } from "./deadline.ts";
+import { ApiError } from "./errors.ts";
+
+const never = () => new Promise<never>(() => {});
+
+/** Runs `fn` with a referenced timer: the deadline's own timer never keeps a process alive. */
+async function keptAlive(fn: () => Promise<void>): Promise<void> {
+  const alive = setTimeout(() => {}, 10_000);
+  try {
+    await fn();
+  } finally {
+    clearTimeout(alive);
+  }
+}
+
+Deno.test("BodyDeadline.guard passes a read's value and its error through", async () => {
+  const deadline = new BodyDeadline(1000, 10);
+  try {
+    assertEquals(await deadline.guard(Promise.resolve("body")), "body");
+    await assertRejects(
+      () => deadline.guard(Promise.reject(new TypeError("reset"))),
+      TypeError,
+      "reset",
+    );
+    assertEquals(deadline.pending, 0);
+  } finally {
+    deadline.close();
+  }
+});
+
+Deno.test("BodyDeadline fails a read that does not settle in time with a 408", () =>
+  keptAlive(async () => {
+    const deadline = new BodyDeadline(40, 10);
+    try {
+      const started = performance.now();
+      const err = await assertRejects(() => deadline.guard(never()), ApiError, "within 0.04 s");
+      const took = performance.now() - started;
+      assertEquals(err.status, 408);
+      assertEquals(err.body, {
+        error: { code: "body_timeout", message: "Request body not received within 0.04 s" },
+      });
+      // between the timeout and one tick after it (timers may fire late, never early)
+      assertEquals(took >= 39, true, `took ${took} ms`);
+      assertEquals(deadline.pending, 0);
+    } finally {
+      deadline.close();
+    }
+  }));
+
+Deno.test("BodyDeadline times out only the slow read, not one started later", () =>
+  keptAlive(async () => {
+    const deadline = new BodyDeadline(60, 10);
+    try {
+      const slow = deadline.guard(never()).catch((e) => e);
+      await new Promise((r) => setTimeout(r, 40));
+      let finish!: (v: string) => void;
+      const later = deadline.guard(new Promise<string>((r) => (finish = r)));
+      const err = await slow;
+      assertEquals(err instanceof ApiError && err.status, 408);
+      assertEquals(deadline.pending, 1);
+      finish("late but in time");
+      assertEquals(await later, "late but in time");
+    } finally {
+      deadline.close();
+    }
+  }));
+
+Deno.test("BodyDeadline.close stops limiting reads in progress", async () => {
+  const deadline = new BodyDeadline(20, 5);
+  let settled = false;
+  deadline.guard(never()).catch(() => (settled = true));
+  deadline.close();
+  await new Promise((r) => setTimeout(r, 60));
+  assertEquals(settled, false);
+  assertEquals(deadline.pending, 0);
+});
