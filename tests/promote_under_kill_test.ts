@@ -134,8 +134,8 @@ Deno.test(`SIGKILL during promotion leaves latest the old run or the new one, wh
     const where = `kill ${run}, ${when} (${status.signal ?? `exit ${status.code}`})`;
 
     // latest is a symlink to the old run or the new one, never anything else
-    const info = await Deno.lstat(`${models}/latest`);
-    assert(info.isSymlink, `${where}: latest is not a symlink`);
+    const info = await Deno.lstat(`${models}/latest`).catch(() => null);
+    assert(info?.isSymlink, `${where}: latest is ${info ? "not a symlink" : "missing"}`);
     const target = await Deno.readLink(`${models}/latest`);
     assert(target === from || target === `runs/${candidate}`, `${where}: latest -> ${target}`);
     if (target === from) tally.old++;
@@ -171,4 +171,72 @@ Deno.test(`SIGKILL during promotion leaves latest the old run or the new one, wh
     ...tally,
     stranded: stranded.size,
   }));
+});
+
+Deno.test("evaluate stopped at each step of promoting leaves latest the old run or the new one", async () => {
+  await using project = await makeProject();
+  const models = `${project.dir}/models`;
+  for (const seed of ["7", "3"]) {
+    const out = await project.deno([
+      "task",
+      "-q",
+      "train",
+      "--data",
+      "data/iris.csv",
+      "--seed",
+      seed,
+    ]);
+    assertEquals(out.code, 0, out.stderr);
+  }
+  const [old, candidate] = await listRuns({ root: models }) as [string, string];
+  const bytes = {
+    [old]: await Deno.readFile(`${models}/runs/${old}/${MODEL_FILE}`),
+    [candidate]: await Deno.readFile(`${models}/runs/${candidate}/${MODEL_FILE}`),
+  };
+  const flags = await taskFlags("evaluate");
+  const crash = (n: number, when: string) =>
+    project.deno([
+      "run",
+      ...flags,
+      "tests/_crash.ts",
+      "evaluate.ts",
+      String(n),
+      when,
+      "--model",
+      candidate,
+      "--promote",
+    ]);
+  const reset = async () => {
+    const out = await project.deno(["task", "-q", "evaluate", "--model", old, "--promote"]);
+    assertEquals(out.code, 0, out.stderr);
+  };
+  await reset();
+  const clean = await crash(0, "never");
+  assertEquals(clean.code, 0, clean.stderr);
+  const ops: Array<[string, string]> = JSON.parse(/ops: (.*)/.exec(clean.stderr)?.[1] ?? "[]");
+  // the one step that switches: a temporary link renamed over latest
+  const commit = ops.findIndex(([op, name]) => op === "rename" && name === "latest") + 1;
+  assert(commit > 0, `no rename onto latest in ${JSON.stringify(ops)}`);
+  assertMatch(ops[commit - 2]?.[1] ?? "", STRANDED, JSON.stringify(ops));
+  const seen = { old: 0, new: 0 };
+  for (let n = 1; n <= ops.length; n++) {
+    for (const when of ["before", "after"]) {
+      await reset();
+      const out = await crash(n, when);
+      const where = `stopped ${when} step ${n} of ${JSON.stringify(ops)}`;
+      assertEquals(out.code, 137, `${where}: ${out.stderr}`);
+      const info = await Deno.lstat(`${models}/latest`).catch(() => null);
+      assert(info?.isSymlink, `${where}: latest is ${info ? "not a symlink" : "missing"}`);
+      const id = await latestRunId({ root: models });
+      const switched = n > commit || (n === commit && when === "after");
+      assertEquals(id, switched ? candidate : old, where);
+      seen[switched ? "new" : "old"]++;
+      await verifyRun(`${models}/latest`);
+      assertEquals(await Deno.readFile(`${models}/latest/${MODEL_FILE}`), bytes[id!], where);
+      for await (const e of Deno.readDir(models)) {
+        if (e.name !== "latest" && e.name !== "runs") assertMatch(e.name, STRANDED, where);
+      }
+    }
+  }
+  console.log(`${ops.length} steps: ${JSON.stringify(ops)}; ${JSON.stringify(seen)}`);
 });
