@@ -214,10 +214,9 @@ Deno.test("evaluate stopped at each step of promoting leaves latest the old run 
   const clean = await crash(0, "never");
   assertEquals(clean.code, 0, clean.stderr);
   const ops: Array<[string, string]> = JSON.parse(/ops: (.*)/.exec(clean.stderr)?.[1] ?? "[]");
-  // the one step that switches: a temporary link renamed over latest
-  const commit = ops.findIndex(([op, name]) => op === "rename" && name === "latest") + 1;
-  assert(commit > 0, `no rename onto latest in ${JSON.stringify(ops)}`);
-  assertMatch(ops[commit - 2]?.[1] ?? "", STRANDED, JSON.stringify(ops));
+  // the first step that touches latest is where it switches
+  const commit = ops.findIndex(([, name]) => name === "latest") + 1;
+  assert(commit > 0, `latest is never touched: ${JSON.stringify(ops)}`);
   const seen = { old: 0, new: 0 };
   for (let n = 1; n <= ops.length; n++) {
     for (const when of ["before", "after"]) {
@@ -238,5 +237,9 @@ Deno.test("evaluate stopped at each step of promoting leaves latest the old run 
       }
     }
   }
+  // and that step is the one rename of a temporary link made just before
+  assertEquals(ops[commit - 1]?.[0], "rename", JSON.stringify(ops));
+  assertEquals(ops[commit - 2]?.[0], "symlink", JSON.stringify(ops));
+  assertMatch(ops[commit - 2]?.[1] ?? "", STRANDED, JSON.stringify(ops));
   console.log(`${ops.length} steps: ${JSON.stringify(ops)}; ${JSON.stringify(seen)}`);
 });
