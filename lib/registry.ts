@@ -146,6 +146,10 @@ async function checkSeal(dir: string, action: string): Promise<Manifest | null> 
     text = await Deno.readTextFile(`${dir}/${MANIFEST_FILE}`);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
+    // e.g. a symlink in models/ that leads outside what the task may read
+    if (err instanceof Deno.errors.NotCapable) {
+      throw fail("read permission denied (grant it with --allow-read)");
+    }
     throw err;
   }
   let json: unknown;

@@ -262,7 +262,7 @@ Deno.test("serve refuses bad configuration and a missing model with one line and
   }
 });
 
-Deno.test("serve refuses to start on a sealed run that does not match its manifest, exit 2", async () => {
+Deno.test("serve refuses to start on a sealed run that does not match its manifest, or a link out of models/, exit 2", async () => {
   await using project = await makeProject();
   await project.trainAndPromote(["--iterations", "200"]);
   const file = `${project.dir}/models/latest/model.json`;
@@ -288,6 +288,24 @@ Deno.test("serve refuses to start on a sealed run that does not match its manife
   assertEquals(
     log[0].error,
     `Cannot load model "${run}": model.json does not match its checksum in manifest.json`,
+  );
+
+  // a link in models/ to a directory outside it: refused where it leads, not served
+  await Deno.rename(run, `${project.dir}/outside`);
+  await Deno.remove(`${project.dir}/models/latest`);
+  await Deno.symlink(`${project.dir}/outside`, `${project.dir}/models/latest`);
+  const linked = await new Deno.Command("deno", {
+    args: ["task", "-q", "serve", "--port", "0"],
+    cwd: project.dir,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(linked.code, 2);
+  const line = JSON.parse(new TextDecoder().decode(linked.stdout).trim());
+  assertEquals(
+    line.error,
+    `Cannot load model "${project.dir}/outside": read permission denied (grant it with --allow-read)`,
   );
 });
 
