@@ -118,13 +118,37 @@ export async function writeRun(
  * loads. Throws an {@link InputError} saying what is wrong.
  */
 export async function verifyRun(dir: string): Promise<Manifest> {
-  const fail = (reason: string) => new InputError(`Cannot promote "${dir}": ${reason}`);
+  const manifest = await checkSeal(dir, `Cannot promote "${dir}"`);
+  if (!manifest) {
+    throw new InputError(
+      `Cannot promote "${dir}": no ${MANIFEST_FILE}, so the run is incomplete (was training interrupted?)`,
+    );
+  }
+  await loadModel(dir);
+  return manifest;
+}
+
+/**
+ * Checks a model directory's seal before it is served: a directory with a
+ * `manifest.json` must match it (as {@link verifyRun} checks), one without
+ * (a plain model directory) passes with `null`. Throws an
+ * {@link InputError} `Cannot load model "<dir>": <reason>`.
+ */
+export function verifySeal(dir: string): Promise<Manifest | null> {
+  return checkSeal(dir, `Cannot load model "${dir}"`);
+}
+
+/** The seal check itself; `null` when there is no manifest. */
+async function checkSeal(dir: string, action: string): Promise<Manifest | null> {
+  const fail = (reason: string) => new InputError(`${action}: ${reason}`);
   let text: string;
   try {
     text = await Deno.readTextFile(`${dir}/${MANIFEST_FILE}`);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw fail(`no ${MANIFEST_FILE}, so the run is incomplete (was training interrupted?)`);
+    if (err instanceof Deno.errors.NotFound) return null;
+    // e.g. a symlink in models/ that leads outside what the task may read
+    if (err instanceof Deno.errors.NotCapable) {
+      throw fail("read permission denied (grant it with --allow-read)");
     }
     throw err;
   }
@@ -153,7 +177,6 @@ export async function verifyRun(dir: string): Promise<Manifest> {
       throw fail(`${name} does not match its checksum in ${MANIFEST_FILE}`);
     }
   }
-  await loadModel(dir);
   return manifest;
 }
 

@@ -10,6 +10,7 @@ import {
   pruneRuns,
   resolveModel,
   verifyRun,
+  verifySeal,
   writeRun,
 } from "./registry.ts";
 
@@ -78,6 +79,20 @@ Deno.test("verifyRun() refuses an unsealed or tampered run", async () => {
     InputError,
     "no manifest.json, so the run is incomplete (was training interrupted?)",
   );
+});
+
+Deno.test("verifySeal() passes a plain directory and refuses a sealed one that does not match", async () => {
+  await using r = await registry();
+  const dir = await writeRun(at(0), r);
+  assertEquals((await verifySeal(dir))?.runId, dir.slice(dir.lastIndexOf("/") + 1));
+  await Deno.writeTextFile(`${dir}/metrics.json`, "{}\n");
+  await assertRejects(
+    () => verifySeal(dir),
+    InputError,
+    `Cannot load model "${dir}": metrics.json does not match its checksum in manifest.json`,
+  );
+  await Deno.remove(`${dir}/${MANIFEST_FILE}`);
+  assertEquals(await verifySeal(dir), null);
 });
 
 Deno.test("promote() points latest at the run with a relative symlink; earlier runs stay intact", async () => {

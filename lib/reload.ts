@@ -1,6 +1,8 @@
 /**
  * Model reload without downtime: load the new model, validate it fully, then
- * swap it into the {@link ModelHolder}. A failed load keeps the old model
+ * swap it into the {@link ModelHolder}. A sealed run (one with a
+ * `manifest.json`) must match its seal; a plain directory with only
+ * `model.json` is loaded as it is. A failed load keeps the old model
  * serving; it is logged and counted. Triggers: SIGHUP (wired by `serve.ts`)
  * and changes to the model directory, which covers both a `model.json`
  * renamed into place and a `models/latest` symlink swapped to another run.
@@ -11,6 +13,7 @@ import { type ModelHolder, serveModel } from "./holder.ts";
 import type { Logger } from "./http/log.ts";
 import type { HttpMetrics } from "./http/metrics.ts";
 import { loadModel } from "./model.ts";
+import { verifySeal } from "./registry.ts";
 
 /** What started a load. */
 export type Trigger = "startup" | "signal" | "watch";
@@ -64,7 +67,11 @@ export class Reloader {
     const { holder, dir, metrics, logger } = this.#deps;
     let outcome: Outcome;
     try {
-      const served = await serveModel(await loadModel(dir), dir);
+      // check and read one directory: a symlink swapped in between must not
+      // pair one run's seal with another run's model
+      const resolved = await Deno.realPath(dir).catch(() => dir);
+      await verifySeal(resolved);
+      const served = await serveModel(await loadModel(resolved), dir);
       if (holder.current?.version === served.version) {
         outcome = "unchanged";
         logger.log("debug", "model unchanged", { trigger, version: served.version });

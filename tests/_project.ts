@@ -14,7 +14,7 @@ const COPIED = [
   "deno.lock",
   "lib",
   "data",
-  "tests/_crash_train.ts",
+  "tests/_crash.ts",
 ];
 
 /** What a finished subprocess said. */

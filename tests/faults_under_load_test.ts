@@ -1,8 +1,11 @@
-// `deno task serve` under load while something goes wrong: SIGTERM mid-traffic, slow clients.
-// Reload under load and a truncated model on reload are in tests/serve_test.ts.
+// `deno task serve` under load while something goes wrong: SIGTERM mid-traffic, slow clients,
+// models/latest swapped back and forth with SIGHUP (to good runs and to a tampered one).
+// Reload on a file change and a truncated model on reload are in tests/serve_test.ts.
 import { assert, assertEquals, assertStringIncludes } from "../lib/assert.ts";
+import { loadModel, MODEL_FILE, modelToJson, modelVersion } from "../lib/model.ts";
+import { promote } from "../lib/registry.ts";
 import { makeProject, type Project } from "./_project.ts";
-import { postJson, startServer } from "./_server.ts";
+import { postJson, type Server, startServer } from "./_server.ts";
 
 const ROW = { f1: 1, f2: 0 };
 /** Load phase length; LOAD_MS=10000 (with --allow-env=LOAD_MS) for a longer run. */
@@ -20,6 +23,8 @@ async function project(): Promise<Project> {
 interface Tally {
   statuses: number[];
   refused: string[];
+  /** When set, each distinct 200 body and how often it came. */
+  bodies?: Map<string, number>;
 }
 
 /** Posts predictions back to back until `stopped()`, or until the server stops answering. */
@@ -27,7 +32,10 @@ async function fetchLoop(base: string, stopped: () => boolean, tally: Tally): Pr
   while (!stopped()) {
     try {
       const res = await postJson(`${base}/predict`, ROW);
-      await res.body?.cancel();
+      if (tally.bodies && res.status === 200) {
+        const body = await res.text();
+        tally.bodies.set(body, (tally.bodies.get(body) ?? 0) + 1);
+      } else await res.body?.cancel();
       tally.statuses.push(res.status);
     } catch (err) {
       // no response at all: the listener is closed (connection refused) or the
@@ -96,8 +104,182 @@ Deno.test("a tampered model on reload under load is refused and the old one keep
   assertEquals(tally.statuses.filter((s) => s !== 200), []);
   assert(tally.statuses.length > 20, `load was sustained: ${tally.statuses.length}`);
   assertEquals(line.serving, before);
-  assertStringIncludes(String(line.error), "expected 3 weights for the features, got 2");
+  // the run is sealed: its manifest refuses the edit before the model is even parsed
+  assertStringIncludes(
+    String(line.error),
+    "model.json does not match its checksum in manifest.json",
+  );
   assertEquals(await version(), before);
+});
+
+/** Two promoted runs that answer ROW differently; latest points to the second. */
+async function twoRuns(): Promise<{ p: Project; models: string; runs: [string, string] }> {
+  const p = await makeProject();
+  await p.trainAndPromote(["--iterations", "200"]);
+  await p.trainAndPromote(["--iterations", "40", "--seed", "7"]);
+  const models = `${p.dir}/models`;
+  const ids = [];
+  for await (const e of Deno.readDir(`${models}/runs`)) {
+    if (!e.name.startsWith(".")) ids.push(e.name);
+  }
+  ids.sort();
+  assertEquals(ids.length, 2, ids.join(", "));
+  return { p, models, runs: [ids[0]!, ids[1]!] };
+}
+
+/** The version serve reports for the model in `dir`. */
+async function versionOf(dir: string): Promise<string> {
+  return await modelVersion((await loadModel(dir)).file);
+}
+
+async function served(server: Server): Promise<string> {
+  return (await (await fetch(`${server.base}/model`)).json()).version;
+}
+
+/** `mvd_model_reloads_total{trigger="signal",result=...}` as the server reports it. */
+async function signalReloads(server: Server, result: string): Promise<number> {
+  const text = await (await fetch(`${server.base}/metrics`)).text();
+  const m = new RegExp(`mvd_model_reloads_total\\{trigger="signal",result="${result}"\\} (\\d+)`)
+    .exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** The body of one prediction right now. */
+async function answer(server: Server): Promise<string> {
+  const res = await postJson(`${server.base}/predict`, ROW);
+  assertEquals(res.status, 200);
+  return await res.text();
+}
+
+/** Polls until the server serves `version`, or fails after `ms`. */
+async function settlesOn(server: Server, version: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (await served(server) !== version) {
+    if (Date.now() > deadline) {
+      throw new Error(`server still serves ${await served(server)}, not ${version}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const SWAPS = 16;
+
+Deno.test(`SIGHUP under load while latest flips between two runs ${SWAPS} times fails no request`, async () => {
+  const { p, models, runs } = await twoRuns();
+  await using _ = p;
+  const dirs = runs.map((id) => `${models}/runs/${id}`);
+  const versions = await Promise.all(dirs.map(versionOf));
+  assert(versions[0] !== versions[1], "the two runs are different models");
+  await using server = await startServer(p.dir, { env: { WATCH_MODEL: "false" } });
+  assertEquals(await served(server), versions[1]);
+  // what each model answers, taken from the live server before the load starts
+  const bodies = [await answer(server)];
+  await promote(dirs[0]!, { root: models });
+  server.child.kill("SIGHUP");
+  await settlesOn(server, versions[0]!);
+  bodies.unshift(await answer(server));
+  assert(bodies[0] !== bodies[1], `both runs answer ${bodies[0]}`);
+
+  const tally: Tally = { statuses: [], refused: [], bodies: new Map() };
+  let done = false;
+  const loops = Array.from({ length: 6 }, () => fetchLoop(server.base, () => done, tally));
+  let last = 0;
+  for (let i = 0; i < SWAPS; i++) {
+    // random targets and gaps: sometimes a swap lands while the last reload still runs
+    last = Math.random() < 0.5 ? 0 : 1;
+    await promote(dirs[last]!, { root: models });
+    server.child.kill("SIGHUP");
+    await new Promise((r) => setTimeout(r, Math.random() * 120));
+  }
+  await settlesOn(server, versions[last]!);
+  await new Promise((r) => setTimeout(r, 200));
+  done = true;
+  await Promise.all(loops);
+  assertEquals(tally.refused, []);
+  assertEquals(tally.statuses.filter((s) => s !== 200), []);
+  assert(tally.statuses.length > 100, `load was sustained: ${tally.statuses.length}`);
+  const unknown = [...tally.bodies!.keys()].filter((b) => !bodies.includes(b));
+  assertEquals(unknown, [], "every answer is one of the two models'");
+  assertEquals(await served(server), versions[last], "serves what latest points to");
+  assertEquals(await signalReloads(server, "failure"), 0);
+  assert(await signalReloads(server, "success") >= 2, "reloads happened");
+  console.log(
+    `${tally.statuses.length} answers, all 200; ${SWAPS} swaps; answers per model ${
+      bodies.map((b) => tally.bodies!.get(b) ?? 0).join("/")
+    }; signal reloads ${await signalReloads(server, "success")} loaded, ${await signalReloads(
+      server,
+      "unchanged",
+    )} unchanged`,
+  );
+});
+
+Deno.test("SIGHUP under load to a tampered run is refused, counted, and the old model keeps serving", async () => {
+  const { p, models, runs } = await twoRuns();
+  await using _ = p;
+  const dirs = runs.map((id) => `${models}/runs/${id}`);
+  const versions = await Promise.all(dirs.map(versionOf));
+  // run 0 copied under a new run id with one weight changed: it still loads,
+  // and would answer differently; only its seal tells
+  const forged = `${models}/runs/${runs[0]!.replace(/-[0-9a-f]{8}$/, "-0badf00d")}`;
+  await Deno.mkdir(forged);
+  for await (const e of Deno.readDir(dirs[0]!)) {
+    await Deno.copyFile(`${dirs[0]}/${e.name}`, `${forged}/${e.name}`);
+  }
+  const doc = (await loadModel(forged)).file;
+  doc.estimator.classifiers[0]!.weights[0]![0]! += 1;
+  await Deno.writeTextFile(`${forged}/${MODEL_FILE}`, modelToJson(doc));
+  await loadModel(forged);
+
+  await using server = await startServer(p.dir, { env: { WATCH_MODEL: "false" } });
+  const tally: Tally = { statuses: [], refused: [], bodies: new Map() };
+  let done = false;
+  const loops = Array.from({ length: 6 }, () => fetchLoop(server.base, () => done, tally));
+  let serving = 1;
+  let refusals = 0;
+  const good = new Set([await answer(server)]);
+  for (let i = 0; i < SWAPS; i++) {
+    if (i % 3 === 2 || i === SWAPS - 1) {
+      // not promote(), which would refuse it: a hand-made symlink, as a mistake or an attack makes
+      await Deno.symlink(`runs/${forged.slice(forged.lastIndexOf("/") + 1)}`, `${models}/.x.tmp`);
+      await Deno.rename(`${models}/.x.tmp`, `${models}/latest`);
+      const seen = server.lines.length;
+      server.child.kill("SIGHUP");
+      const line = await server.waitFor((l) =>
+        l.msg === "model load failed" && server.lines.indexOf(l) >= seen
+      );
+      refusals++;
+      assertEquals(line.serving, versions[serving]);
+      assertStringIncludes(
+        String(line.error),
+        "model.json does not match its checksum in manifest.json",
+      );
+      assertEquals(await served(server), versions[serving]);
+    } else {
+      serving = i % 2;
+      await promote(dirs[serving]!, { root: models });
+      server.child.kill("SIGHUP");
+      await settlesOn(server, versions[serving]!);
+      good.add(await answer(server));
+    }
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  done = true;
+  await Promise.all(loops);
+  assertEquals(tally.refused, []);
+  assertEquals(tally.statuses.filter((s) => s !== 200), []);
+  assert(tally.statuses.length > 100, `load was sustained: ${tally.statuses.length}`);
+  // the forged weights, which answer differently, never answered
+  const unknown = [...tally.bodies!.keys()].filter((b) => !good.has(b));
+  assertEquals(unknown, [], "every answer is one of the two good models'");
+  assertEquals(
+    await served(server),
+    versions[serving],
+    "latest is forged: the last good one serves",
+  );
+  assertEquals(await signalReloads(server, "failure"), refusals);
+  console.log(
+    `${tally.statuses.length} answers, all 200; ${refusals} forged swaps refused of ${SWAPS}`,
+  );
 });
 
 /** Opens a raw connection that sends a request head and part of a body, then trickles. */

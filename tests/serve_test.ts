@@ -21,6 +21,12 @@ async function train(project: Project, out: string, seed = "42", iterations = "3
   assertEquals(run.code, 0, run.stderr);
 }
 
+/** Trains into `out` and drops its seal: a user's own model directory, model.json only. */
+async function plainDir(project: Project, out: string): Promise<void> {
+  await train(project, out);
+  await Deno.remove(`${project.dir}/${out}/manifest.json`);
+}
+
 async function version(server: Server): Promise<string> {
   return (await (await fetch(`${server.base}/model`)).json()).version;
 }
@@ -51,7 +57,7 @@ async function reloads(server: Server, trigger: string, result: string): Promise
 
 Deno.test("serve reloads a model.json renamed into its directory, failing no request", async () => {
   await using project = await makeProject();
-  await train(project, "models/latest");
+  await plainDir(project, "models/latest");
   await train(project, "models/staging", "7", "120");
   await using server = await startServer(project.dir);
   const before = await version(server);
@@ -98,7 +104,7 @@ Deno.test("serve follows a models/latest symlink swapped to another run", async 
 
 Deno.test("a failed reload keeps the old model serving, logged and counted", async () => {
   await using project = await makeProject();
-  await train(project, "models/latest");
+  await plainDir(project, "models/latest");
   await train(project, "models/staging", "7", "120");
   await using server = await startServer(project.dir);
   const before = await version(server);
@@ -120,7 +126,7 @@ Deno.test("a failed reload keeps the old model serving, logged and counted", asy
 
 Deno.test("SIGHUP reloads the model when watching is off", async () => {
   await using project = await makeProject();
-  await train(project, "models/latest");
+  await plainDir(project, "models/latest");
   await train(project, "models/staging", "7", "120");
   await using server = await startServer(project.dir, { env: { WATCH_MODEL: "false" } });
   const before = await version(server);
@@ -254,6 +260,53 @@ Deno.test("serve refuses bad configuration and a missing model with one line and
     assertStringIncludes(stderr, message);
     assert(!stderr.includes("short"), "the token is never echoed");
   }
+});
+
+Deno.test("serve refuses to start on a sealed run that does not match its manifest, or a link out of models/, exit 2", async () => {
+  await using project = await makeProject();
+  await project.trainAndPromote(["--iterations", "200"]);
+  const file = `${project.dir}/models/latest/model.json`;
+  // still a valid model, so only the seal can tell
+  const text = await Deno.readTextFile(file);
+  await Deno.writeTextFile(file, text.replace('"createdAt"', ' "createdAt"'));
+  const run = await Deno.realPath(`${project.dir}/models/latest`);
+  const child = await new Deno.Command("deno", {
+    args: ["task", "-q", "serve", "--port", "0"],
+    cwd: project.dir,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(child.stderr);
+  assertEquals(child.code, 2, stderr);
+  assertEquals(
+    stderr,
+    'error: Cannot serve: no valid model in "models/latest" (see the log line above)\n',
+  );
+  const log = new TextDecoder().decode(child.stdout).trim().split("\n").map((l) => JSON.parse(l));
+  assertEquals(log.map((l) => [l.level, l.msg]), [["error", "model load failed"]]);
+  assertEquals(
+    log[0].error,
+    `Cannot load model "${run}": model.json does not match its checksum in manifest.json`,
+  );
+
+  // a link in models/ to a directory outside it: refused where it leads, not served
+  await Deno.rename(run, `${project.dir}/outside`);
+  await Deno.remove(`${project.dir}/models/latest`);
+  await Deno.symlink(`${project.dir}/outside`, `${project.dir}/models/latest`);
+  const linked = await new Deno.Command("deno", {
+    args: ["task", "-q", "serve", "--port", "0"],
+    cwd: project.dir,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(linked.code, 2);
+  const line = JSON.parse(new TextDecoder().decode(linked.stdout).trim());
+  assertEquals(
+    line.error,
+    `Cannot load model "${project.dir}/outside": read permission denied (grant it with --allow-read)`,
+  );
 });
 
 Deno.test("the serve task allows exactly the environment variables the config reads", async () => {

@@ -35,14 +35,17 @@ Deno.test("training stopped at each step of writing its run leaves a complete ru
       "run",
       "--allow-read",
       "--allow-write=models",
-      "tests/_crash_train.ts",
+      "tests/_crash.ts",
+      "train.ts",
       String(n),
       when,
     ]);
   const clean = await crash(0, "never");
   assertEquals(clean.code, 0, clean.stderr);
-  const total = Number(/renames: (\d+)/.exec(clean.stderr)?.[1]);
-  assert(total >= 2, clean.stderr);
+  const ops: Array<[string, string]> = JSON.parse(/ops: (.*)/.exec(clean.stderr)?.[1] ?? "[]");
+  // training only ever renames: its temporary files into place, then the run directory
+  assert(ops.length >= 2 && ops.every(([op]) => op === "rename"), clean.stderr);
+  const total = ops.length;
   await Deno.remove(`${project.dir}/models`, { recursive: true });
   let runsBefore = 0;
   for (let n = 1; n <= total; n++) {
