@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
 import type { Registry } from "prom-client";
+import type { Row } from "../features.ts";
 import type { ModelHolder, ServedModel } from "../holder.ts";
 import { checkItems, issuesLine, payloadItems } from "../inputs.ts";
 import { bearerAuth, bearerCheck } from "./auth.ts";
@@ -109,6 +110,9 @@ export function createApp(deps: AppDeps): Hono {
     checkAuth?.(req.headers.get("authorization"));
     const served = servedOr503(holder);
     const payload = await readJson(req, bodyLimits);
+    const model = served.model;
+    // the common case, one valid row, skips splitting and the result objects
+    if (model.rowAccepts(payload)) return predictOne(served, payload);
     const split = payloadItems(payload);
     if (split.items.length > maxBatchRows) {
       throw new ApiError(
@@ -117,7 +121,6 @@ export function createApp(deps: AppDeps): Hono {
         `Batch has ${split.items.length} rows, more than the limit of ${maxBatchRows}`,
       );
     }
-    const model = served.model;
     const checked = checkItems(split, model.rowSchema, { accepts: model.rowAccepts });
     if (!checked.ok) {
       throw new ApiError(
@@ -127,19 +130,22 @@ export function createApp(deps: AppDeps): Hono {
         checked.issues,
       );
     }
+    if (!checked.batch) return predictOne(served, checked.rows[0]!);
     const { counts, encoder } = hotFor(served);
-    if (!checked.batch) {
-      const k = model.predictOne(checked.rows[0]!, encoder.scratch);
-      counts.byClass[k]!.inc();
-      counts.rows.observe(1);
-      return new Response(encoder.one(k, encoder.scratch), JSON_INIT);
-    }
     const predictions = model.predictRows(checked.rows);
     const tally = new Array<number>(counts.byClass.length).fill(0);
     for (const k of predictions.classes) tally[k]!++;
     tally.forEach((n, k) => n && counts.byClass[k]!.inc(n));
     counts.rows.observe(predictions.classes.length);
     return new Response(encoder.batch(predictions), JSON_INIT);
+  }
+
+  function predictOne(served: ServedModel, row: Row): Response {
+    const { counts, encoder } = hotFor(served);
+    const k = served.model.predictOne(row, encoder.scratch);
+    counts.byClass[k]!.inc();
+    counts.rows.observe(1);
+    return new Response(encoder.one(k, encoder.scratch), JSON_INIT);
   }
 
   // the per-model helpers, looked up once per swap rather than per request
@@ -157,7 +163,8 @@ export function createApp(deps: AppDeps): Hono {
   async function fastPredict(req: Request): Promise<Response> {
     const start = performance.now();
     const given = req.headers.get("x-request-id") ?? undefined;
-    const id = ids(given);
+    // an id is only needed to echo or to log
+    const id = given !== undefined || logger.requests ? ids(given) : "";
     let res: Response;
     holder.active++;
     try {

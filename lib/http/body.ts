@@ -23,7 +23,7 @@ export interface BodyLimits {
 export async function readJson(req: Request, limits: BodyLimits): Promise<unknown> {
   const { maxBytes, deadline } = limits;
   const type = req.headers.get("content-type");
-  if (type === null || !JSON_TYPE.test(type)) {
+  if (type !== "application/json" && (type === null || !JSON_TYPE.test(type))) {
     throw new ApiError(415, "unsupported_media_type", "Content-Type must be application/json");
   }
   const declared = req.headers.get("content-length");
