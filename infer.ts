@@ -4,7 +4,8 @@
  * Reads one JSON object (prints its prediction) or an array of objects
  * (prints an array of predictions) on stdin. Needs no permission flags for
  * the default model, which it imports as a local JSON module; `--model DIR`
- * reads another directory and needs `--allow-read`.
+ * reads another directory (checking a sealed run's manifest first) and needs
+ * `--allow-read`.
  * @module
  */
 import { z } from "zod";
@@ -12,7 +13,7 @@ import { type Command, parseFlags } from "./lib/cli.ts";
 import { fail, InputError } from "./lib/errors.ts";
 import { checkPayload, issuesLine } from "./lib/inputs.ts";
 import { loadModel, type Model, parseModel } from "./lib/model.ts";
-import { resolveModel } from "./lib/registry.ts";
+import { resolveModel, verifySeal } from "./lib/registry.ts";
 
 const command: Command = {
   usage: "deno run infer.ts [--model RUN] < input.json",
@@ -34,9 +35,7 @@ const Options = z.object({ model: z.string().min(1).optional() });
 export async function main(args: string[], input: () => Promise<string>): Promise<void> {
   const parsed = parseFlags(args, command, Options);
   if (parsed.help) return console.log(parsed.text);
-  const model = parsed.options.model
-    ? await loadModel(await resolveModel(parsed.options.model))
-    : await defaultModel();
+  const model = parsed.options.model ? await modelFrom(parsed.options.model) : await defaultModel();
   const text = await input();
   let payload: unknown;
   try {
@@ -50,6 +49,13 @@ export async function main(args: string[], input: () => Promise<string>): Promis
   if (!checked.ok) throw new InputError(`Invalid input: ${issuesLine(checked.issues)}`);
   const labels = Array.from(model.predictRows(checked.rows).classes, (k) => model.classes[k]);
   console.log(JSON.stringify(checked.batch ? labels : labels[0]));
+}
+
+/** The model of a run, refused when its files do not match the run's seal. */
+async function modelFrom(name: string): Promise<Model> {
+  const dir = await resolveModel(name);
+  await verifySeal(dir);
+  return loadModel(dir);
 }
 
 async function defaultModel(): Promise<Model> {

@@ -40,3 +40,21 @@ Deno.test("infer.ts refuses bad input with one line and exit 2", async () => {
     assertEquals(out.stdout, "");
   }
 });
+
+Deno.test("infer.ts --model refuses a sealed run whose model.json was edited", async () => {
+  await using project = await makeProject();
+  assertEquals((await project.deno(["task", "-q", "train"])).code, 0);
+  assertEquals((await project.deno(["task", "-q", "evaluate"])).code, 0);
+  const flags = ["run", "--allow-read", "infer.ts", "--model", "latest"];
+  assertEquals((await project.deno(flags, '{"f1":1,"f2":0}')).stdout, "1\n");
+  const run = await Deno.realPath(`${project.dir}/models/latest`);
+  // one added space: still a valid model, but not the bytes the run was sealed with
+  await Deno.writeTextFile(`${run}/model.json`, " ", { append: true });
+  const out = await project.deno(flags, '{"f1":1,"f2":0}');
+  assertEquals(out.code, 2);
+  assertMatch(
+    out.stderr,
+    /^error: Cannot load model "[^"]+": model\.json does not match its checksum in manifest\.json\n$/,
+  );
+  assertEquals(out.stdout, "");
+});
