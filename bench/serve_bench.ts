@@ -74,6 +74,10 @@ function ours(port: number, level: string): Deno.ChildProcess {
   });
 }
 
+// train refuses to write over a run, and the model of a previous run is stale anyway
+await Deno.remove(MODEL, { recursive: true }).catch((err) => {
+  if (!(err instanceof Deno.errors.NotFound)) throw err;
+});
 const train = await new Deno.Command("deno", {
   args: ["run", "--allow-read", `--allow-write=${ROOT}bench/out`, "train.ts", "--out", MODEL],
   cwd: ROOT,
