@@ -6,6 +6,7 @@
  * (a single pair is dominated by where V8's heap sizing happens to be).
  * @module
  */
+import os from "node:os";
 import { wrk, type WrkResult } from "./wrk.ts";
 
 /** How to soak. */
@@ -32,14 +33,20 @@ export interface Sample {
   rss: number;
   /** `nodejs_heap_size_used_bytes`: the JS heap, live objects and garbage not yet collected. */
   heapUsed: number;
+  /** `process_cpu_seconds_total`. */
+  cpu: number;
 }
 
 /** What one slice measured. */
 export interface Slice {
   /** wrk's report. */
   wrk: WrkResult;
+  /** Seconds since the soak began when the slice started. */
+  start: number;
   /** Seconds since the soak began when the slice ended. */
   end: number;
+  /** Cores in use on average, by the server, by wrk, and by every other process. */
+  cores: { server: number; wrk: number; others: number };
 }
 
 const MIB = 2 ** 20;
@@ -48,6 +55,23 @@ const MIB = 2 ** 20;
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
+
+/** Pearson's correlation of two equally long series; NaN if either is constant. */
+export function correlation(xs: readonly number[], ys: readonly number[]): number {
+  const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  xs.forEach((x, i) => {
+    const y = ys[i]!;
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+    syy += (y - my) ** 2;
+  });
+  return sxx === 0 || syy === 0 ? NaN : sxy / Math.sqrt(sxx * syy);
 }
 
 /** Least-squares slope of y over x; NaN with fewer than two distinct x. */
@@ -163,7 +187,13 @@ async function sample(base: string, t: number): Promise<Sample> {
     t,
     rss: read("process_resident_memory_bytes"),
     heapUsed: read("nodejs_heap_size_used_bytes"),
+    cpu: Number(/^process_cpu_seconds_total ([\d.e+-]+)/m.exec(text)?.[1]),
   };
+}
+
+/** CPU seconds the whole machine has spent busy (all cores), from `os.cpus()`. */
+function machineBusy(): number {
+  return os.cpus().reduce((a, { times: t }) => a + t.user + t.nice + t.sys + t.irq, 0) / 1000;
 }
 
 /** Runs the soak against the server at `base` and returns the Markdown report. */
@@ -182,18 +212,30 @@ export async function soak(base: string, options: SoakOptions): Promise<string> 
   })();
   const slices: Slice[] = [];
   try {
+    let before = { sample: await sample(base, now()), busy: machineBusy() };
+    samples.push(before.sample);
     for (let i = 0; i < count; i++) {
       const result = await wrk(`${base}/predict`, options.script, {
         connections,
         seconds: options.slice,
+        timed: true,
       });
-      const end = now();
-      slices.push({ wrk: result, end });
-      samples.push(await sample(base, end));
+      const after = { sample: await sample(base, now()), busy: machineBusy() };
+      samples.push(after.sample);
+      const { t: start } = before.sample;
+      const { t: end } = after.sample;
+      const wall = end - start;
+      const server = (after.sample.cpu - before.sample.cpu) / wall;
+      const wrkCores = (result.cpuSeconds ?? NaN) / wall;
+      const others = (after.busy - before.busy) / wall - server - wrkCores;
+      slices.push({ wrk: result, start, end, cores: { server, wrk: wrkCores, others } });
+      before = after;
       console.error(
         `slice ${i + 1}/${count}: ${result.requests} requests, p99 ${result.p99} ms, RSS ${
-          (samples.at(-1)!.rss / MIB).toFixed(1)
-        } MiB`,
+          (after.sample.rss / MIB).toFixed(1)
+        } MiB, cores server ${server.toFixed(2)} wrk ${wrkCores.toFixed(2)} others ${
+          others.toFixed(2)
+        }`,
       );
     }
   } finally {
@@ -275,8 +317,8 @@ function report(
     "",
     `| slice | ends at | requests | req/s | p50 | p99 | ${
       options.mix ? "2xx | 4xx | invalid sent | " : ""
-    }5xx | RSS median | JS heap used, lowest sample |`,
-    `|---|---|---|---|---|---|${options.mix ? "---|---|---|" : ""}---|---|---|`,
+    }5xx | RSS median | JS heap used, lowest sample | cores: server / wrk / other processes |`,
+    `|---|---|---|---|---|---|${options.mix ? "---|---|---|" : ""}---|---|---|---|`,
   );
   slices.forEach((s, i) => {
     const from = i === 0 ? 0 : ends[i - 1]!;
@@ -289,9 +331,27 @@ function report(
         c ? `${n(c.ok)} | ${n(c.clientErrors)} | ${n(c.invalidSent)} | ` : ""
       }${c ? n(c.serverErrors + c.other) : n(s.wrk.errors - s.wrk.socketErrors)} | ${mib(rss)} | ${
         mib(heapFloor[i]!)
+      } | ${s.cores.server.toFixed(2)} / ${s.cores.wrk.toFixed(2)} / ${
+        s.cores.others.toFixed(2)
       } |`,
     );
   });
+  // p99 is stable if it has no trend; its spread is read against what else ran
+  const late = slices.slice(1);
+  const half = Math.floor(late.length / 2);
+  const firstHalf = median(late.slice(0, half).map((s) => s.wrk.p99));
+  const secondHalf = median(late.slice(late.length - half).map((s) => s.wrk.p99));
+  const withOthers = correlation(late.map((s) => s.wrk.p99), late.map((s) => s.cores.others));
+  lines.push(
+    "",
+    `p99 after warm-up: median of the first ${half} slices ${
+      firstHalf.toFixed(2)
+    } ms, of the last ${half} ${secondHalf.toFixed(2)} ms (${
+      pct(secondHalf / firstHalf - 1)
+    }); correlation of a slice's p99 with the cores other processes used during it: ${
+      withOthers.toFixed(2)
+    }.`,
+  );
   lines.push(
     "",
     `Zero 5xx: ${serverErrors === 0 ? "yes" : `NO (${serverErrors})`}.` +

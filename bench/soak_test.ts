@@ -1,5 +1,5 @@
 import { assert, assertAlmostEquals, assertEquals } from "../lib/assert.ts";
-import { checkMix, median, memoryReport, type Sample, slope } from "./soak.ts";
+import { checkMix, correlation, median, memoryReport, type Sample, slope } from "./soak.ts";
 import { parseWrk } from "./wrk.ts";
 
 const WRK_OUTPUT = `Running 3s test @ http://127.0.0.1:8391/predict
@@ -88,11 +88,14 @@ Deno.test("checkMix() refuses a server that answers 400 to everything, or any 5x
   assert(!checkMix({}, 64).matches);
 });
 
-Deno.test("slope() fits a least-squares line", () => {
+Deno.test("slope(), correlation() and median() fit, relate and centre series", () => {
   assertAlmostEquals(slope([[0, 1], [1, 3], [2, 5]]), 2);
   assertAlmostEquals(slope([[0, 0], [1, 2], [2, 0], [3, 2]]), 0.4);
   assert(Number.isNaN(slope([[1, 1], [1, 2]])));
   assertEquals(median([3, 1, 2]), 2);
+  assertAlmostEquals(correlation([1, 2, 3], [10, 20, 30]), 1);
+  assertAlmostEquals(correlation([1, 2, 3], [3, 2, 1]), -1);
+  assert(Number.isNaN(correlation([1, 2, 3], [5, 5, 5])));
   assert(Number.isNaN(median([])));
 });
 
@@ -100,7 +103,10 @@ const MIB = 2 ** 20;
 
 /** Samples every 5 s over 300 s, RSS given in MiB by `rss(t)`. */
 function samples(rss: (t: number) => number): Sample[] {
-  return Array.from({ length: 61 }, (_, i) => ({ t: i * 5, rss: rss(i * 5) * MIB, heapUsed: 0 }));
+  return Array.from(
+    { length: 61 },
+    (_, i) => ({ t: i * 5, rss: rss(i * 5) * MIB, heapUsed: 0, cpu: 0 }),
+  );
 }
 const ENDS = Array.from({ length: 10 }, (_, i) => (i + 1) * 30);
 

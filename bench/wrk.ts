@@ -20,6 +20,8 @@ export interface WrkResult {
   requests: number;
   /** The `mixed:` counters of `bench/mixed.lua`, when the script printed them. */
   mixed?: Record<string, number>;
+  /** CPU seconds (user + system) wrk itself used, when it ran under `/usr/bin/time`. */
+  cpuSeconds?: number;
 }
 
 /** wrk's latency text (`812.00us`, `1.20ms`, `2.01s`) in milliseconds. */
@@ -54,28 +56,36 @@ export function parseWrk(text: string): WrkResult {
   };
 }
 
-/** Runs `wrk -t2 --latency -s script url` for `seconds` at `connections`. */
+/**
+ * Runs `wrk -t2 --latency -s script url` for `seconds` at `connections`;
+ * with `timed`, under `/usr/bin/time` to learn wrk's own CPU time (it shares
+ * the cores with the server).
+ */
 export async function wrk(
   url: string,
   script: string,
-  options: { connections: number; seconds: number },
+  options: { connections: number; seconds: number; timed?: boolean },
 ): Promise<WrkResult> {
-  const out = await new Deno.Command("wrk", {
-    args: [
-      "-t2",
-      `-c${options.connections}`,
-      `-d${options.seconds}s`,
-      "--latency",
-      "-s",
-      script,
-      url,
-    ],
+  const args = [
+    "-t2",
+    `-c${options.connections}`,
+    `-d${options.seconds}s`,
+    "--latency",
+    "-s",
+    script,
+    url,
+  ];
+  const out = await new Deno.Command(options.timed ? TIME : "wrk", {
+    args: options.timed ? ["-f", "wrk cpu %U %S", "wrk", ...args] : args,
     stdout: "piped",
     stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(`wrk exited ${out.code}: ${new TextDecoder().decode(out.stderr)}${text}`);
-  }
-  return parseWrk(text);
+  const stderr = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`wrk exited ${out.code}: ${stderr}${text}`);
+  const result = parseWrk(text);
+  const cpu = /^wrk cpu ([\d.]+) ([\d.]+)$/m.exec(stderr);
+  return cpu ? { ...result, cpuSeconds: Number(cpu[1]) + Number(cpu[2]) } : result;
 }
+
+const TIME = "/usr/bin/time";
