@@ -52,6 +52,15 @@ async function waitUp(url: string): Promise<void> {
   throw new Error(`server at ${url} did not come up`);
 }
 
+/** Throws if something already listens on `port`. */
+function assertFree(port: number): void {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+  } catch (err) {
+    throw new Error(`port ${port} is busy: ${err instanceof Error ? err.message : err}`);
+  }
+}
+
 function spawn(cmd: string, args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
   return new Deno.Command(cmd, { args, env, stdout: "null", stderr: "inherit", cwd: ROOT })
     .spawn();
@@ -88,17 +97,31 @@ if (!train.success) throw new Error("training the benchmark model failed");
 const children: Deno.ChildProcess[] = [];
 try {
   if (values.soak) {
-    const server = ours(8201, "info");
+    // a port of its own: other benchmarks use 8200-8202 and a busy port would
+    // send the load to someone else's server
+    const port = 8291;
+    assertFree(port);
+    const server = ours(port, "info");
     children.push(server);
-    await waitUp("http://127.0.0.1:8201/healthz");
-    console.log(
-      await soak("http://127.0.0.1:8201", {
+    const base = `http://127.0.0.1:${port}`;
+    await waitUp(`${base}/healthz`);
+    let finished = false;
+    const exited = server.status.then((s) => {
+      if (!finished) {
+        throw new Error(`the server exited during the soak (${s.signal ?? `exit code ${s.code}`})`);
+      }
+    });
+    const report = await Promise.race([
+      soak(base, {
         seconds: Number(values.soak),
         slice: Number(values.slice),
         script: values.mix ? `${ROOT}bench/mixed.lua` : `${REFERENCE}/predict.lua`,
         mix: values.mix,
       }),
-    );
+      exited.then(() => ""),
+    ]);
+    finished = true;
+    console.log(report);
   } else {
     const servers = [
       { name: "bare `Deno.serve` (reference ceiling)", port: 8200, rows: 1 },

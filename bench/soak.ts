@@ -206,7 +206,12 @@ export async function soak(base: string, options: SoakOptions): Promise<string> 
   let running = true;
   const sampler = (async () => {
     while (running) {
-      samples.push(await sample(base, now()));
+      try {
+        samples.push(await sample(base, now()));
+      } catch {
+        // the slice loop samples too, and reports a server that went away
+        return;
+      }
       await new Promise((r) => setTimeout(r, (options.sampleEvery ?? 5) * 1000));
     }
   })();
