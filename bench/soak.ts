@@ -45,7 +45,7 @@ export interface Slice {
   start: number;
   /** Seconds since the soak began when the slice ended. */
   end: number;
-  /** Cores in use on average, by the server, by wrk, and by every other process. */
+  /** Cores busy on average: the server, wrk, and everything else (other processes, kernel, hypervisor). */
   cores: { server: number; wrk: number; others: number };
 }
 
@@ -191,9 +191,10 @@ async function sample(base: string, t: number): Promise<Sample> {
   };
 }
 
-/** CPU seconds the whole machine has spent busy (all cores), from `os.cpus()`. */
-function machineBusy(): number {
-  return os.cpus().reduce((a, { times: t }) => a + t.user + t.nice + t.sys + t.irq, 0) / 1000;
+/** Idle CPU seconds of the whole machine (all cores) and the number of cores, from `os.cpus()`. */
+function machineIdle(): { idle: number; cores: number } {
+  const cpus = os.cpus();
+  return { idle: cpus.reduce((a, { times }) => a + times.idle, 0) / 1000, cores: cpus.length };
 }
 
 /** Runs the soak against the server at `base` and returns the Markdown report. */
@@ -217,7 +218,7 @@ export async function soak(base: string, options: SoakOptions): Promise<string> 
   })();
   const slices: Slice[] = [];
   try {
-    let before = { sample: await sample(base, now()), busy: machineBusy() };
+    let before = { sample: await sample(base, now()), machine: machineIdle() };
     samples.push(before.sample);
     for (let i = 0; i < count; i++) {
       const result = await wrk(`${base}/predict`, options.script, {
@@ -225,14 +226,16 @@ export async function soak(base: string, options: SoakOptions): Promise<string> 
         seconds: options.slice,
         timed: true,
       });
-      const after = { sample: await sample(base, now()), busy: machineBusy() };
+      const after = { sample: await sample(base, now()), machine: machineIdle() };
       samples.push(after.sample);
       const { t: start } = before.sample;
       const { t: end } = after.sample;
       const wall = end - start;
       const server = (after.sample.cpu - before.sample.cpu) / wall;
       const wrkCores = (result.cpuSeconds ?? NaN) / wall;
-      const others = (after.busy - before.busy) / wall - server - wrkCores;
+      // not idle = busy, whoever was: os.cpus() leaves softirq and steal out of its busy fields
+      const busy = after.machine.cores - (after.machine.idle - before.machine.idle) / wall;
+      const others = busy - server - wrkCores;
       slices.push({ wrk: result, start, end, cores: { server, wrk: wrkCores, others } });
       before = after;
       console.error(
@@ -322,7 +325,7 @@ function report(
     "",
     `| slice | ends at | requests | req/s | p50 | p99 | ${
       options.mix ? "2xx | 4xx | invalid sent | " : ""
-    }5xx | RSS median | JS heap used, lowest sample | cores: server / wrk / other processes |`,
+    }5xx | RSS median | JS heap used, lowest sample | cores: server / wrk / everything else |`,
     `|---|---|---|---|---|---|${options.mix ? "---|---|---|" : ""}---|---|---|---|`,
   );
   slices.forEach((s, i) => {
@@ -353,7 +356,7 @@ function report(
       firstHalf.toFixed(2)
     } ms, of the last ${half} ${secondHalf.toFixed(2)} ms (${
       pct(secondHalf / firstHalf - 1)
-    }); correlation of a slice's p99 with the cores other processes used during it: ${
+    }); correlation of a slice's p99 with the cores everything else used during it: ${
       withOthers.toFixed(2)
     }.`,
   );
