@@ -108,7 +108,11 @@ try {
     let finished = false;
     const exited = server.status.then((s) => {
       if (!finished) {
-        throw new Error(`the server exited during the soak (${s.signal ?? `exit code ${s.code}`})`);
+        // serve.ts exits 0 only from its SIGTERM/SIGINT handler, and this script sends none yet
+        const why = s.code === 0
+          ? "exit code 0: another process sent it SIGTERM or SIGINT"
+          : s.signal ?? `exit code ${s.code}`;
+        throw new Error(`the server exited during the soak (${why})`);
       }
     });
     const report = await Promise.race([

@@ -350,16 +350,18 @@ function report(
   const firstHalf = median(late.slice(0, half).map((s) => s.wrk.p99));
   const secondHalf = median(late.slice(late.length - half).map((s) => s.wrk.p99));
   const withOthers = correlation(late.map((s) => s.wrk.p99), late.map((s) => s.cores.others));
-  lines.push(
-    "",
-    `p99 after warm-up: median of the first ${half} slices ${
-      firstHalf.toFixed(2)
-    } ms, of the last ${half} ${secondHalf.toFixed(2)} ms (${
-      pct(secondHalf / firstHalf - 1)
-    }); correlation of a slice's p99 with the cores everything else used during it: ${
-      withOthers.toFixed(2)
-    }.`,
-  );
+  if (half > 0) {
+    lines.push(
+      "",
+      `p99 after warm-up: median of the first ${half} slices ${
+        firstHalf.toFixed(2)
+      } ms, of the last ${half} ${secondHalf.toFixed(2)} ms (${
+        pct(secondHalf / firstHalf - 1)
+      }); correlation of a slice's p99 with the cores everything else used during it: ${
+        withOthers.toFixed(2)
+      }.`,
+    );
+  }
   lines.push(
     "",
     `Zero 5xx: ${serverErrors === 0 ? "yes" : `NO (${serverErrors})`}.` +
