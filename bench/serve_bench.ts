@@ -6,11 +6,14 @@
  * at LOG_LEVEL=info and at LOG_LEVEL=warn, and the Python seed; then runs wrk
  * against each in interleaved rounds so machine noise hits all alike, and
  * prints a Markdown table of medians with the ratios the targets are set in.
- * `--soak SECONDS` instead runs one long run at 64 connections against our
- * server and reports errors and resident memory at start and end.
+ * `--soak SECONDS` instead loads our server at 64 connections for SECONDS, in
+ * wrk runs of `--slice` seconds (30), with single rows or, with `--mix`, the
+ * mixed valid/batch/invalid traffic of `bench/mixed.lua` (see `bench/soak.ts`).
  * @module
  */
 import { parseArgs } from "node:util";
+import { median, soak } from "./soak.ts";
+import { wrk, type WrkResult } from "./wrk.ts";
 
 const REFERENCE = "/work/shared/reference";
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -24,58 +27,17 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "10" },
     soak: { type: "string" },
+    slice: { type: "string", default: "30" },
+    mix: { type: "boolean", default: false },
     "no-seed": { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
 const duration = Number(values.duration);
 
-interface Result {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  requests: number;
-}
-
-function ms(text: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(text.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
-}
-
-async function wrk(
-  url: string,
-  script: string,
-  options: { connections?: number; seconds?: number } = {},
-): Promise<Result> {
-  const out = await new Deno.Command("wrk", {
-    args: [
-      "-t2",
-      `-c${options.connections ?? 32}`,
-      `-d${options.seconds ?? duration}s`,
-      "--latency",
-      "-s",
-      script,
-      url,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const grab = (re: RegExp) => re.exec(text)?.[1] ?? "";
-  const non2xx = Number(grab(/Non-2xx or 3xx responses: (\d+)/) || 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
-  const socketErrors = socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-  return {
-    rps: Number(grab(/Requests\/sec:\s+([\d.]+)/)),
-    p50: ms(grab(/^\s+50%\s+(\S+)/m)),
-    p99: ms(grab(/^\s+99%\s+(\S+)/m)),
-    errors: non2xx + socketErrors,
-    requests: Number(grab(/(\d+) requests in/)),
-  };
-}
+/** A side-by-side run: 32 connections, `seconds` long. */
+const run = (url: string, script: string, seconds = duration) =>
+  wrk(url, script, { connections: 32, seconds });
 
 async function waitUp(url: string): Promise<void> {
   for (let i = 0; i < 900; i++) {
@@ -88,6 +50,15 @@ async function waitUp(url: string): Promise<void> {
     }
   }
   throw new Error(`server at ${url} did not come up`);
+}
+
+/** Throws if something already listens on `port`. */
+function assertFree(port: number): void {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+  } catch (err) {
+    throw new Error(`port ${port} is busy: ${err instanceof Error ? err.message : err}`);
+  }
 }
 
 function spawn(cmd: string, args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
@@ -112,14 +83,10 @@ function ours(port: number, level: string): Deno.ChildProcess {
   });
 }
 
-/** Resident memory as the server itself reports it (Deno refuses /proc/PID without -A). */
-async function rss(base: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]);
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
+// train refuses to write over a run, and the model of a previous run is stale anyway
+await Deno.remove(MODEL, { recursive: true }).catch((err) => {
+  if (!(err instanceof Deno.errors.NotFound)) throw err;
+});
 const train = await new Deno.Command("deno", {
   args: ["run", "--allow-read", `--allow-write=${ROOT}bench/out`, "train.ts", "--out", MODEL],
   cwd: ROOT,
@@ -130,33 +97,35 @@ if (!train.success) throw new Error("training the benchmark model failed");
 const children: Deno.ChildProcess[] = [];
 try {
   if (values.soak) {
-    const seconds = Number(values.soak);
-    const server = ours(8201, "info");
+    // a port of its own: other benchmarks use 8200-8202 and a busy port would
+    // send the load to someone else's server
+    const port = 8291;
+    assertFree(port);
+    const server = ours(port, "info");
     children.push(server);
-    await waitUp("http://127.0.0.1:8201/healthz");
-    const url = "http://127.0.0.1:8201/predict";
-    await wrk(url, `${REFERENCE}/predict.lua`, { connections: 64, seconds: 10 });
-    const before = await rss("http://127.0.0.1:8201");
-    // sample resident memory while the load runs, to tell a leak from warm-up
-    const samples: number[] = [before];
-    const sampler = setInterval(async () => {
-      samples.push(await rss("http://127.0.0.1:8201").catch(() => NaN));
-    }, Math.max(1000, (seconds * 1000) / 10));
-    const r = await wrk(url, `${REFERENCE}/predict.lua`, { connections: 64, seconds });
-    clearInterval(sampler);
-    const after = await rss("http://127.0.0.1:8201");
-    samples.push(after);
-    const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-    console.log(
-      `| soak | seconds | connections | requests | errors | req/s | p99 | RSS start | RSS end | growth |
-|---|---|---|---|---|---|---|---|---|---|
-| ours, LOG_LEVEL=info | ${seconds} | 64 | ${r.requests} | ${r.errors} | ${r.rps.toFixed(0)} | ${
-        r.p99.toFixed(2)
-      } ms | ${mib(before)} MiB | ${mib(after)} MiB | ${
-        ((after / before - 1) * 100).toFixed(1)
-      }% |`,
-    );
-    console.log(`\nRSS samples (MiB, every ${seconds / 10} s): ${samples.map(mib).join(", ")}`);
+    const base = `http://127.0.0.1:${port}`;
+    await waitUp(`${base}/healthz`);
+    let finished = false;
+    const exited = server.status.then((s) => {
+      if (!finished) {
+        // serve.ts exits 0 only from its SIGTERM/SIGINT handler, and this script sends none yet
+        const why = s.code === 0
+          ? "exit code 0: another process sent it SIGTERM or SIGINT"
+          : s.signal ?? `exit code ${s.code}`;
+        throw new Error(`the server exited during the soak (${why})`);
+      }
+    });
+    const report = await Promise.race([
+      soak(base, {
+        seconds: Number(values.soak),
+        slice: Number(values.slice),
+        script: values.mix ? `${ROOT}bench/mixed.lua` : `${REFERENCE}/predict.lua`,
+        mix: values.mix,
+      }),
+      exited.then(() => ""),
+    ]);
+    finished = true;
+    console.log(report);
   } else {
     const servers = [
       { name: "bare `Deno.serve` (reference ceiling)", port: 8200, rows: 1 },
@@ -175,22 +144,22 @@ try {
     await waitUp("http://127.0.0.1:8201/healthz");
     await waitUp("http://127.0.0.1:8202/healthz");
     if (withSeed) await waitUp("http://127.0.0.1:8100/docs");
-    const results = servers.map(() => [] as Result[]);
+    const results = servers.map(() => [] as WrkResult[]);
     const scriptFor = (rows: number) =>
       rows === 1 ? `${REFERENCE}/predict.lua` : `${ROOT}bench/batch.lua`;
     // warm up the JITs
     for (const s of servers) {
-      await wrk(`http://127.0.0.1:${s.port}/predict`, scriptFor(s.rows), { seconds: 2 });
+      await run(`http://127.0.0.1:${s.port}/predict`, scriptFor(s.rows), 2);
     }
     for (let r = 0; r < rounds; r++) {
       for (const [i, s] of servers.entries()) {
-        results[i]!.push(await wrk(`http://127.0.0.1:${s.port}/predict`, scriptFor(s.rows)));
+        results[i]!.push(await run(`http://127.0.0.1:${s.port}/predict`, scriptFor(s.rows)));
       }
     }
-    let seed: Result | undefined;
+    let seed: WrkResult | undefined;
     if (withSeed) {
-      await wrk("http://127.0.0.1:8100/predict", `${REFERENCE}/predict.lua`, { seconds: 2 });
-      seed = await wrk("http://127.0.0.1:8100/predict", `${REFERENCE}/predict.lua`);
+      await run("http://127.0.0.1:8100/predict", `${REFERENCE}/predict.lua`, 2);
+      seed = await run("http://127.0.0.1:8100/predict", `${REFERENCE}/predict.lua`);
     }
     const bare = median(results[0]!.map((x) => x.rps));
     const lines = [
@@ -201,7 +170,7 @@ try {
       "| server | requests/s | rows/s | vs bare | vs seed | p50 | p99 | errors |",
       "|---|---|---|---|---|---|---|---|",
     ];
-    const row = (name: string, rs: Result[], rows: number) => {
+    const row = (name: string, rs: WrkResult[], rows: number) => {
       const rps = median(rs.map((x) => x.rps));
       const errors = rs.reduce((a, x) => a + x.errors, 0);
       lines.push(

@@ -8,6 +8,7 @@
  */
 import fc from "fast-check";
 import { z } from "zod";
+import { assert, assertEquals } from "../lib/assert.ts";
 import type { Feature } from "../lib/features.ts";
 import { MAX_ISSUES } from "../lib/inputs.ts";
 import type { Model } from "../lib/model.ts";
@@ -216,11 +217,50 @@ function isValidRow(value: unknown, m: Model): boolean {
   });
 }
 
+/** Whether the answer to `payload` is a list: an array, or `{"instances": [...]}` alone. */
+export function isBatch(payload: unknown): boolean {
+  return Array.isArray(payload) || instancesOf(payload) !== undefined;
+}
+
+function instancesOf(payload: unknown): unknown[] | undefined {
+  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return undefined;
+  const keys = Object.keys(payload);
+  const instances = (payload as Record<string, unknown>).instances;
+  return keys.length === 1 && Array.isArray(instances) ? instances : undefined;
+}
+
 /** The rows of a payload the API must accept, or undefined if it must refuse it. */
 export function validRows(payload: unknown, m: Model): unknown[] | undefined {
-  const rows = Array.isArray(payload) ? payload : [payload];
+  const rows = Array.isArray(payload) ? payload : instancesOf(payload) ?? [payload];
   if (rows.length === 0 || !rows.every((r) => isValidRow(r, m))) return undefined;
   return rows;
+}
+
+/** Asserts every number under a probabilities-like field is a probability. */
+export function checkProbabilities(value: unknown, where: string): void {
+  if (typeof value === "number") {
+    assert(Number.isFinite(value) && value >= 0 && value <= 1, `${where}: ${value}`);
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) checkProbabilities(v, `${where}.${k}`);
+  }
+}
+
+/**
+ * Asserts that `body`, a 200 from `POST /predict`, answers `payload` right:
+ * the payload is valid, every label is the model's, in the payload's shape,
+ * and every probability is one. `shown` describes the exchange in failures.
+ */
+export function checkPrediction(body: unknown, payload: unknown, m: Model, shown: string): void {
+  const rows = validRows(payload, m);
+  assert(rows, `200 for an invalid payload: ${JSON.stringify(payload)?.slice(0, 200)} → ${shown}`);
+  const expected = Array.from(m.predictRows(rows as never).classes, (k) => m.classes[k]);
+  const answer = body as Record<string, unknown>;
+  if (isBatch(payload)) {
+    const answers = answer.predictions as Array<{ prediction: unknown; probabilities: unknown }>;
+    assertEquals(answers.map((a) => a.prediction), expected, shown);
+    for (const a of answers) checkProbabilities(a.probabilities, "probabilities");
+  } else assertEquals(answer.prediction, expected[0], shown);
+  if ("probabilities" in answer) checkProbabilities(answer.probabilities, "probabilities");
 }
 
 /** The body parsed as JSON, as a server would. */

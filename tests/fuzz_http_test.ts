@@ -8,6 +8,7 @@ import { assert, assertEquals } from "../lib/assert.ts";
 import { createApp } from "../lib/http/app.ts";
 import { ModelHolder, serveModel } from "../lib/holder.ts";
 import {
+  checkPrediction,
   contentTypes,
   ErrorBody,
   fuzzParams,
@@ -52,15 +53,6 @@ async function answer(
   }
 }
 
-/** Every number under a probabilities-like field is a probability. */
-function checkProbabilities(value: unknown, where: string): void {
-  if (typeof value === "number") {
-    assert(Number.isFinite(value) && value >= 0 && value <= 1, `${where}: ${value}`);
-  } else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) checkProbabilities(v, `${where}.${k}`);
-  }
-}
-
 async function checkAnswer(
   res: Response,
   sent: { body: string | Uint8Array; method: string; path: string },
@@ -80,21 +72,9 @@ async function checkAnswer(
   if (sent.method !== "POST" || sent.path !== "/predict") return;
   // a 2xx from /predict: a 200, the payload was valid, and every label is right
   assertEquals(res.status, 200, shown);
-  const body = JSON.parse(text);
   const payload = parsed(sent.body);
   assert(payload.ok, `200 for a body that is not JSON: ${shown}`);
-  const rows = validRows(payload.value, model);
-  assert(rows, `200 for an invalid payload: ${sentText.slice(0, 200)} → ${shown}`);
-  const expected = Array.from(
-    model.predictRows(rows as never).classes,
-    (k) => model.classes[k],
-  );
-  if (Array.isArray(payload.value)) {
-    const answers = body.predictions as Array<{ prediction: unknown; probabilities: unknown }>;
-    assertEquals(answers.map((a) => a.prediction), expected, shown);
-    for (const a of answers) checkProbabilities(a.probabilities, "probabilities");
-  } else assertEquals(body.prediction, expected[0], shown);
-  if ("probabilities" in body) checkProbabilities(body.probabilities, "probabilities");
+  checkPrediction(JSON.parse(text), payload.value, model, shown);
 }
 
 async function answersNormally(app: ReturnType<typeof makeApp>): Promise<void> {
