@@ -109,8 +109,8 @@ export function validRow(features: readonly Feature[]): fc.Arbitrary<Record<stri
 
 /**
  * Payloads shaped like rows of a model with these `features`: valid rows,
- * rows with the right names and any values, alone, in batches, or wrapped in
- * the wrong container.
+ * rows with the right names and any values, alone, in batches (bare or as
+ * `{"instances": [...]}`), or wrapped in the wrong container.
  */
 export function rowLike(model: readonly Feature[]): fc.Arbitrary<unknown> {
   const features = model.map((f) => f.name);
@@ -137,6 +137,11 @@ export function rowLike(model: readonly Feature[]): fc.Arbitrary<unknown> {
     row,
     fc.array(row, { minLength: 0, maxLength: 4 }),
     fc.array(fc.array(row, { maxLength: 2 }), { maxLength: 2 }),
+    // the {"instances": [...]} shape: valid, mixed, not an array, or with an extra key
+    fc.record({ instances: fc.array(good, { minLength: 1, maxLength: 4 }) }),
+    fc.record({ instances: fc.array(fc.oneof(good, row), { maxLength: 4 }) }),
+    fc.record({ instances: anyJson }),
+    fc.record({ instances: fc.array(good, { maxLength: 2 }), extra: anyJson }),
     anyJson,
   );
 }
