@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { assert, assertEquals, assertMatch } from "../lib/assert.ts";
 import { loadModel } from "../lib/model.ts";
 import { makeProject, runDeno } from "./_project.ts";
-import { fuzzParams, leakIn, parsed, rawBodies, validRows } from "./_fuzz.ts";
+import { fuzzParams, isBatch, leakIn, parsed, rawBodies, validRows } from "./_fuzz.ts";
 
 Deno.test("infer.ts answers any stdin with the right labels or one error line and exit 2", async () => {
   await using project = await makeProject();
@@ -32,7 +32,7 @@ Deno.test("infer.ts answers any stdin with the right labels or one error line an
           model.predictRows(rows as never).classes,
           (k) => model.classes[k],
         );
-        const want = Array.isArray(payload.ok && payload.value) ? labels : labels[0];
+        const want = payload.ok && isBatch(payload.value) ? labels : labels[0];
         assertEquals(out.stdout, `${JSON.stringify(want)}\n`, shown);
         return;
       }
