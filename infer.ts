@@ -12,8 +12,8 @@ import { z } from "zod";
 import { type Command, parseFlags } from "./lib/cli.ts";
 import { fail, InputError } from "./lib/errors.ts";
 import { checkPayload, issuesLine } from "./lib/inputs.ts";
-import { loadModel, type Model, parseModel } from "./lib/model.ts";
-import { resolveModel, verifySeal } from "./lib/registry.ts";
+import { type Model, parseModel } from "./lib/model.ts";
+import { loadSealedModel, resolveModel } from "./lib/registry.ts";
 
 const command: Command = {
   usage: "deno run infer.ts [--model RUN] < input.json",
@@ -35,7 +35,9 @@ const Options = z.object({ model: z.string().min(1).optional() });
 export async function main(args: string[], input: () => Promise<string>): Promise<void> {
   const parsed = parseFlags(args, command, Options);
   if (parsed.help) return console.log(parsed.text);
-  const model = parsed.options.model ? await modelFrom(parsed.options.model) : await defaultModel();
+  const model = parsed.options.model
+    ? await loadSealedModel(await resolveModel(parsed.options.model))
+    : await defaultModel();
   const text = await input();
   let payload: unknown;
   try {
@@ -49,13 +51,6 @@ export async function main(args: string[], input: () => Promise<string>): Promis
   if (!checked.ok) throw new InputError(`Invalid input: ${issuesLine(checked.issues)}`);
   const labels = Array.from(model.predictRows(checked.rows).classes, (k) => model.classes[k]);
   console.log(JSON.stringify(checked.batch ? labels : labels[0]));
-}
-
-/** The model of a run, refused when its files do not match the run's seal. */
-async function modelFrom(name: string): Promise<Model> {
-  const dir = await resolveModel(name);
-  await verifySeal(dir);
-  return loadModel(dir);
 }
 
 async function defaultModel(): Promise<Model> {

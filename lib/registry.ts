@@ -16,7 +16,7 @@ import { METRICS_FILE, writeModelDir, writeProblem } from "./artifacts.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { sha256File } from "./dataset.ts";
 import { InputError } from "./errors.ts";
-import { loadModel, MODEL_FILE, type ModelFile } from "./model.ts";
+import { loadModel, type Model, MODEL_FILE, type ModelFile } from "./model.ts";
 
 /** The registry's root directory, relative to the working directory. */
 export const MODELS_DIR = "models";
@@ -136,6 +136,15 @@ export async function verifyRun(dir: string): Promise<Manifest> {
  */
 export function verifySeal(dir: string): Promise<Manifest | null> {
   return checkSeal(dir, `Cannot load model "${dir}"`);
+}
+
+/**
+ * The model in `dir`, loaded after {@link verifySeal} passes: what `serve`
+ * and `infer.ts --model` load. Refuses as `verifySeal` and `loadModel` do.
+ */
+export async function loadSealedModel(dir: string): Promise<Model> {
+  await verifySeal(dir);
+  return loadModel(dir);
 }
 
 /** The seal check itself; `null` when there is no manifest. */

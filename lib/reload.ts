@@ -12,8 +12,7 @@ import { describeError } from "./errors.ts";
 import { type ModelHolder, serveModel } from "./holder.ts";
 import type { Logger } from "./http/log.ts";
 import type { HttpMetrics } from "./http/metrics.ts";
-import { loadModel } from "./model.ts";
-import { verifySeal } from "./registry.ts";
+import { loadSealedModel } from "./registry.ts";
 
 /** What started a load. */
 export type Trigger = "startup" | "signal" | "watch";
@@ -70,8 +69,7 @@ export class Reloader {
       // check and read one directory: a symlink swapped in between must not
       // pair one run's seal with another run's model
       const resolved = await Deno.realPath(dir).catch(() => dir);
-      await verifySeal(resolved);
-      const served = await serveModel(await loadModel(resolved), dir);
+      const served = await serveModel(await loadSealedModel(resolved), dir);
       if (holder.current?.version === served.version) {
         outcome = "unchanged";
         logger.log("debug", "model unchanged", { trigger, version: served.version });

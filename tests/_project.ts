@@ -83,6 +83,16 @@ export async function runDeno(
   return { code, stdout: decode(stdout), stderr: decode(stderr) };
 }
 
+/** SIGKILLs `child` unless it has already finished; resolves with how it ended. */
+export async function killNow(child: Deno.ChildProcess): Promise<Deno.CommandStatus> {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // it had already finished: its status says how
+  }
+  return await child.status;
+}
+
 /** The permission flags of a task, read from deno.json: the words between `deno run` and the script. */
 export async function taskFlags(task: string): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));

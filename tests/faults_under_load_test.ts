@@ -47,21 +47,38 @@ async function fetchLoop(base: string, stopped: () => boolean, tally: Tally): Pr
   }
 }
 
+/** Runs `n` fetch loops against `base`; `stop()` ends them and waits until they have. */
+function loadOn(base: string, n: number, tally: Tally): { stop(): Promise<void> } {
+  let stopped = false;
+  const loops = Array.from({ length: n }, () => fetchLoop(base, () => stopped, tally));
+  return {
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+/** Every request of the load was answered, all with 200, and there were more than `min`. */
+function assertAllAnswered200(tally: Tally, min: number): void {
+  assertEquals(tally.refused, []);
+  assertEquals(tally.statuses.filter((s) => s !== 200), []);
+  assert(tally.statuses.length > min, `load was sustained: ${tally.statuses.length}`);
+}
+
 Deno.test("SIGTERM under sustained load answers every accepted request 200 and exits 0", async () => {
   await using p = await project();
   const timeout = 3;
   const server = await startServer(p.dir, { env: { SHUTDOWN_TIMEOUT: String(timeout) } });
   const tally: Tally = { statuses: [], refused: [] };
-  let exited = false;
-  const loops = Array.from({ length: 8 }, () => fetchLoop(server.base, () => exited, tally));
+  const load = loadOn(server.base, 8, tally);
   await new Promise((r) => setTimeout(r, LOAD_MS));
   const before = tally.statuses.length;
   const started = Date.now();
   server.child.kill("SIGTERM");
   const status = await server.stop();
   const took = Date.now() - started;
-  exited = true;
-  await Promise.all(loops);
+  await load.stop();
   const failed = tally.statuses.filter((s) => s !== 200);
   assertEquals(failed, [], "every request that got a response got 200");
   assert(before > 50, `load was sustained: ${before} answers before SIGTERM`);
@@ -86,8 +103,7 @@ Deno.test("a tampered model on reload under load is refused and the old one keep
   const version = async () => (await (await fetch(`${server.base}/model`)).json()).version;
   const before = await version();
   const tally: Tally = { statuses: [], refused: [] };
-  let done = false;
-  const loops = Array.from({ length: 4 }, () => fetchLoop(server.base, () => done, tally));
+  const load = loadOn(server.base, 4, tally);
   await new Promise((r) => setTimeout(r, 200));
   // valid JSON, one weight short: what a bad edit or a bit of tampering leaves
   const file = `${p.dir}/models/latest/model.json`;
@@ -98,11 +114,8 @@ Deno.test("a tampered model on reload under load is refused and the old one keep
   await Deno.rename(`${file}.tmp`, file);
   const line = await failed;
   await new Promise((r) => setTimeout(r, 200));
-  done = true;
-  await Promise.all(loops);
-  assertEquals(tally.refused, []);
-  assertEquals(tally.statuses.filter((s) => s !== 200), []);
-  assert(tally.statuses.length > 20, `load was sustained: ${tally.statuses.length}`);
+  await load.stop();
+  assertAllAnswered200(tally, 20);
   assertEquals(line.serving, before);
   // the run is sealed: its manifest refuses the edit before the model is even parsed
   assertStringIncludes(
@@ -181,8 +194,7 @@ Deno.test(`SIGHUP under load while latest flips between two runs ${SWAPS} times 
   assert(bodies[0] !== bodies[1], `both runs answer ${bodies[0]}`);
 
   const tally: Tally = { statuses: [], refused: [], bodies: new Map() };
-  let done = false;
-  const loops = Array.from({ length: 6 }, () => fetchLoop(server.base, () => done, tally));
+  const load = loadOn(server.base, 6, tally);
   let last = 0;
   for (let i = 0; i < SWAPS; i++) {
     // random targets and gaps: sometimes a swap lands while the last reload still runs
@@ -193,11 +205,8 @@ Deno.test(`SIGHUP under load while latest flips between two runs ${SWAPS} times 
   }
   await settlesOn(server, versions[last]!);
   await new Promise((r) => setTimeout(r, 200));
-  done = true;
-  await Promise.all(loops);
-  assertEquals(tally.refused, []);
-  assertEquals(tally.statuses.filter((s) => s !== 200), []);
-  assert(tally.statuses.length > 100, `load was sustained: ${tally.statuses.length}`);
+  await load.stop();
+  assertAllAnswered200(tally, 100);
   const unknown = [...tally.bodies!.keys()].filter((b) => !bodies.includes(b));
   assertEquals(unknown, [], "every answer is one of the two models'");
   assertEquals(await served(server), versions[last], "serves what latest points to");
@@ -232,8 +241,7 @@ Deno.test("SIGHUP under load to a tampered run is refused, counted, and the old 
 
   await using server = await startServer(p.dir, { env: { WATCH_MODEL: "false" } });
   const tally: Tally = { statuses: [], refused: [], bodies: new Map() };
-  let done = false;
-  const loops = Array.from({ length: 6 }, () => fetchLoop(server.base, () => done, tally));
+  const load = loadOn(server.base, 6, tally);
   let serving = 1;
   let refusals = 0;
   const good = new Set([await answer(server)]);
@@ -263,11 +271,8 @@ Deno.test("SIGHUP under load to a tampered run is refused, counted, and the old 
     }
   }
   await new Promise((r) => setTimeout(r, 200));
-  done = true;
-  await Promise.all(loops);
-  assertEquals(tally.refused, []);
-  assertEquals(tally.statuses.filter((s) => s !== 200), []);
-  assert(tally.statuses.length > 100, `load was sustained: ${tally.statuses.length}`);
+  await load.stop();
+  assertAllAnswered200(tally, 100);
   // the forged weights, which answer differently, never answered
   const unknown = [...tally.bodies!.keys()].filter((b) => !good.has(b));
   assertEquals(unknown, [], "every answer is one of the two good models'");

@@ -11,7 +11,7 @@ import { readDataset } from "../lib/dataset.ts";
 import { InputError } from "../lib/errors.ts";
 import { loadModel, type Model, MODEL_FILE } from "../lib/model.ts";
 import { promote, verifyRun } from "../lib/registry.ts";
-import { makeProject, taskFlags } from "./_project.ts";
+import { killNow, makeProject, taskFlags } from "./_project.ts";
 import { fuzzRuns } from "./_fuzz.ts";
 
 const KILLS = fuzzRuns(10, 1, "KILL_RUNS");
@@ -87,12 +87,7 @@ Deno.test(`SIGKILL during train.ts never disturbs models/latest (${KILLS} kills)
       await Promise.race([child.status, writing(`${models}/runs`)]);
       await new Promise((r) => setTimeout(r, extra));
     }
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // it had already finished
-    }
-    const status = await child.status;
+    const status = await killNow(child);
     if (status.success) tally.completed++;
     else tally.killed++;
     const where = `kill ${run}, ${when} (${status.signal ?? `exit ${status.code}`})`;

@@ -12,7 +12,7 @@ import { readDataset } from "../lib/dataset.ts";
 import { loadModel, type Model, MODEL_FILE, modelVersion } from "../lib/model.ts";
 import { latestRunId, listRuns, verifyRun } from "../lib/registry.ts";
 import { fuzzRuns } from "./_fuzz.ts";
-import { makeProject, taskFlags } from "./_project.ts";
+import { killNow, makeProject, type Project, taskFlags } from "./_project.ts";
 import { startServer } from "./_server.ts";
 
 const KILLS = fuzzRuns(16, 1, "KILL_RUNS");
@@ -40,9 +40,8 @@ async function switching(models: string, from: string, t0: number, stop: Promise
   return null;
 }
 
-Deno.test(`SIGKILL during promotion leaves latest the old run or the new one, whole (${KILLS} kills)`, async () => {
-  await using project = await makeProject();
-  const models = `${project.dir}/models`;
+/** Trains two different runs on iris (seeds 7 and 3), neither promoted. */
+async function trainTwoRuns(project: Project): Promise<void> {
   for (const seed of ["7", "3"]) {
     const out = await project.deno([
       "task",
@@ -55,6 +54,12 @@ Deno.test(`SIGKILL during promotion leaves latest the old run or the new one, wh
     ]);
     assertEquals(out.code, 0, out.stderr);
   }
+}
+
+Deno.test(`SIGKILL during promotion leaves latest the old run or the new one, whole (${KILLS} kills)`, async () => {
+  await using project = await makeProject();
+  const models = `${project.dir}/models`;
+  await trainTwoRuns(project);
   const ids = await listRuns({ root: models });
   assertEquals(ids.length, 2);
   const runs = ids.map((id) => `runs/${id}`);
@@ -123,12 +128,7 @@ Deno.test(`SIGKILL during promotion leaves latest the old run or the new one, wh
       const seen = await switching(models, from, t0, child.status);
       when = `${seen?.toFixed(1)} ms, as the switch showed`;
     }
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // it had already finished
-    }
-    const status = await child.status;
+    const status = await killNow(child);
     if (status.success) tally.completed++;
     else tally.killed++;
     const where = `kill ${run}, ${when} (${status.signal ?? `exit ${status.code}`})`;
@@ -176,18 +176,7 @@ Deno.test(`SIGKILL during promotion leaves latest the old run or the new one, wh
 Deno.test("evaluate stopped at each step of promoting leaves latest the old run or the new one", async () => {
   await using project = await makeProject();
   const models = `${project.dir}/models`;
-  for (const seed of ["7", "3"]) {
-    const out = await project.deno([
-      "task",
-      "-q",
-      "train",
-      "--data",
-      "data/iris.csv",
-      "--seed",
-      seed,
-    ]);
-    assertEquals(out.code, 0, out.stderr);
-  }
+  await trainTwoRuns(project);
   const [old, candidate] = await listRuns({ root: models }) as [string, string];
   const bytes = {
     [old]: await Deno.readFile(`${models}/runs/${old}/${MODEL_FILE}`),

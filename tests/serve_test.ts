@@ -247,15 +247,8 @@ Deno.test("serve refuses bad configuration and a missing model with one line and
     [{}, [], 'error: Cannot serve: no valid model in "models/latest"'],
   ];
   for (const [env, args, message] of cases) {
-    const child = await new Deno.Command("deno", {
-      args: ["task", "-q", "serve", ...args],
-      cwd: project.dir,
-      env: { NO_COLOR: "1", ...env },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(child.stderr);
-    assertEquals(child.code, 2, stderr);
+    const { code, stderr } = await project.deno(["task", "-q", "serve", ...args], undefined, env);
+    assertEquals(code, 2, stderr);
     assertEquals(stderr.trim().split("\n").length, 1, stderr);
     assertStringIncludes(stderr, message);
     assert(!stderr.includes("short"), "the token is never echoed");
@@ -270,20 +263,14 @@ Deno.test("serve refuses to start on a sealed run that does not match its manife
   const text = await Deno.readTextFile(file);
   await Deno.writeTextFile(file, text.replace('"createdAt"', ' "createdAt"'));
   const run = await Deno.realPath(`${project.dir}/models/latest`);
-  const child = await new Deno.Command("deno", {
-    args: ["task", "-q", "serve", "--port", "0"],
-    cwd: project.dir,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(child.stderr);
-  assertEquals(child.code, 2, stderr);
+  const serve = ["task", "-q", "serve", "--port", "0"];
+  const child = await project.deno(serve);
+  assertEquals(child.code, 2, child.stderr);
   assertEquals(
-    stderr,
+    child.stderr,
     'error: Cannot serve: no valid model in "models/latest" (see the log line above)\n',
   );
-  const log = new TextDecoder().decode(child.stdout).trim().split("\n").map((l) => JSON.parse(l));
+  const log = child.stdout.trim().split("\n").map((l) => JSON.parse(l));
   assertEquals(log.map((l) => [l.level, l.msg]), [["error", "model load failed"]]);
   assertEquals(
     log[0].error,
@@ -294,15 +281,9 @@ Deno.test("serve refuses to start on a sealed run that does not match its manife
   await Deno.rename(run, `${project.dir}/outside`);
   await Deno.remove(`${project.dir}/models/latest`);
   await Deno.symlink(`${project.dir}/outside`, `${project.dir}/models/latest`);
-  const linked = await new Deno.Command("deno", {
-    args: ["task", "-q", "serve", "--port", "0"],
-    cwd: project.dir,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const linked = await project.deno(serve);
   assertEquals(linked.code, 2);
-  const line = JSON.parse(new TextDecoder().decode(linked.stdout).trim());
+  const line = JSON.parse(linked.stdout.trim());
   assertEquals(
     line.error,
     `Cannot load model "${project.dir}/outside": read permission denied (grant it with --allow-read)`,

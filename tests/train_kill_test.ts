@@ -4,7 +4,7 @@
 import { assert, assertEquals, assertRejects } from "../lib/assert.ts";
 import { InputError } from "../lib/errors.ts";
 import { promote, verifyRun } from "../lib/registry.ts";
-import { makeProject, type Project } from "./_project.ts";
+import { killNow, makeProject, type Project } from "./_project.ts";
 
 /** Checks every entry of runs/: a visible run verifies, a hidden one is refused. */
 async function checkRuns(project: Project): Promise<{ runs: string[]; hidden: string[] }> {
@@ -86,12 +86,7 @@ Deno.test(`a killed train leaves no partial run that promote would accept (${ROU
       stderr: "null",
     }).spawn();
     await new Promise((resolve) => setTimeout(resolve, delay));
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // it finished first: a complete run, checked below like the others
-    }
-    const status = await child.status;
+    const status = await killNow(child);
     if (!status.success) interrupted++;
     for (const name of (await checkRuns(project)).hidden) partials.add(name);
   }

@@ -28,19 +28,22 @@ export async function readJson(req: Request, limits: BodyLimits): Promise<unknow
   }
   const declared = req.headers.get("content-length");
   if (declared === null) {
-    const read = readCapped(req, maxBytes);
-    return parse(await readBody(deadline ? deadline.guard(read) : read));
+    return parse(await readBody(timed(readCapped(req, maxBytes), deadline)));
   }
   // the server enforces content-length framing, so the body is exactly this long
   if (Number(declared) > maxBytes) throw tooLarge(maxBytes);
   // req.json() takes Deno's whole-body fast path; text() + JSON.parse does not
   try {
-    return await (deadline ? deadline.guard(req.json()) : req.json());
+    return await timed(req.json(), deadline);
   } catch (err) {
     if (err instanceof SyntaxError) throw malformed();
     if (err instanceof ApiError) throw err;
     throw unreadable();
   }
+}
+
+function timed<T>(read: Promise<T>, deadline: BodyDeadline | undefined): Promise<T> {
+  return deadline ? deadline.guard(read) : read;
 }
 
 async function readBody(read: Promise<string>): Promise<string> {
