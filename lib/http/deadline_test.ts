@@ -75,3 +75,43 @@ Deno.test("BodyDeadline.close stops limiting reads in progress", async () => {
   assertEquals(settled, false);
   assertEquals(deadline.pending, 0);
 });
+
+Deno.test("BodyDeadline counts reads that finish in any order and reuses their slots", async () => {
+  const deadline = new BodyDeadline(10_000, 1000);
+  try {
+    for (let round = 0; round < 3; round++) {
+      const finish: ((v: number) => void)[] = [];
+      const reads = Array.from(
+        { length: 50 },
+        () => deadline.guard(new Promise<number>((r) => finish.push(r))),
+      );
+      assertEquals(deadline.pending, 50);
+      // finish odd ones first, then even ones, backwards
+      const order = [...finish.keys()].sort((a, b) => (b % 2) - (a % 2) || b - a);
+      for (const i of order) finish[i]!(i);
+      assertEquals(await Promise.all(reads), [...finish.keys()]);
+      assertEquals(deadline.pending, 0);
+    }
+  } finally {
+    deadline.close();
+  }
+});
+
+Deno.test("BodyDeadline: an expired read settling late does not free a slot now in use", () =>
+  keptAlive(async () => {
+    const deadline = new BodyDeadline(30, 10);
+    try {
+      let finishFirst!: (v: string) => void;
+      const first = deadline.guard(new Promise<string>((r) => (finishFirst = r))).catch((e) => e);
+      assertEquals(((await first) as ApiError).status, 408);
+      // the freed slot goes to the next read
+      const second = deadline.guard(never()).catch((e) => e);
+      finishFirst("too late");
+      await Promise.resolve();
+      assertEquals(deadline.pending, 1);
+      assertEquals(((await second) as ApiError).status, 408);
+      assertEquals(deadline.pending, 0);
+    } finally {
+      deadline.close();
+    }
+  }));
