@@ -20,7 +20,6 @@ export class BodyDeadline {
   // reads in progress; a finished read frees its slot for the next one
   readonly #slots: (Pending | undefined)[] = [];
   readonly #free: number[] = [];
-  #count = 0;
   readonly #timeoutTicks: number;
   readonly #seconds: number;
   readonly #timer: ReturnType<typeof setInterval>;
@@ -44,7 +43,6 @@ export class BodyDeadline {
       const slot = this.#free.length > 0 ? this.#free.pop()! : this.#slots.length;
       const entry: Pending = { since: this.#tick, fail: reject };
       this.#slots[slot] = entry;
-      this.#count++;
       read.then(
         (value) => {
           this.#release(slot, entry);
@@ -63,12 +61,12 @@ export class BodyDeadline {
     if (this.#slots[slot] !== entry) return;
     this.#slots[slot] = undefined;
     this.#free.push(slot);
-    this.#count--;
   }
 
   /** Reads in progress. */
   get pending(): number {
-    return this.#count;
+    // every slot is either in use or free
+    return this.#slots.length - this.#free.length;
   }
 
   /** Stops the timer; reads in progress are no longer limited. */
@@ -76,7 +74,11 @@ export class BodyDeadline {
     clearInterval(this.#timer);
     this.#slots.length = 0;
     this.#free.length = 0;
-    this.#count = 0;
+  }
+
+  /** {@link close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   #expire(): void {
