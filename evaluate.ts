@@ -6,11 +6,11 @@
  * @module
  */
 import { z } from "zod";
-import { type Command, numberFlag, parseFlags } from "./lib/cli.ts";
-import { fail, UsageError } from "./lib/errors.ts";
-import { type GateOutcome, runGate } from "./lib/gating.ts";
-import { SEED_THRESHOLDS } from "./lib/gate.ts";
-import { DEFAULT_KEEP } from "./lib/registry.ts";
+import { type Command, numberFlag, parseFlags } from "./lib/core/flags.ts";
+import { fail, UsageError } from "./lib/core/errors.ts";
+import { type GateOutcome, runGate } from "./lib/gate/run.ts";
+import { SEED_THRESHOLDS } from "./lib/gate/rules.ts";
+import { DEFAULT_KEEP } from "./lib/registry/runs.ts";
 
 /** The environment variables the gate reads. */
 export const GATE_ENV = ["MIN_ACCURACY", "MIN_F1"] as const;

@@ -9,11 +9,11 @@
  * @module
  */
 import { z } from "zod";
-import { type Command, parseFlags } from "./lib/cli.ts";
-import { fail, InputError } from "./lib/errors.ts";
-import { checkPayload, issuesLine } from "./lib/inputs.ts";
-import { type Model, parseModel } from "./lib/model.ts";
-import { loadSealedModel, resolveModel } from "./lib/registry.ts";
+import { type Command, parseFlags } from "./lib/core/flags.ts";
+import { fail, InputError } from "./lib/core/errors.ts";
+import { checkPayload, issuesLine } from "./lib/model/inputs.ts";
+import { type Model, parseModel } from "./lib/model/model.ts";
+import { loadSealedModel, resolveModel } from "./lib/registry/runs.ts";
 
 const command: Command = {
   usage: "deno run infer.ts [--model RUN] < input.json",

@@ -3,14 +3,14 @@
  * @module
  */
 import { Registry } from "prom-client";
-import { serveConfig } from "./lib/config.ts";
-import { fail, InputError } from "./lib/errors.ts";
-import { ModelHolder } from "./lib/holder.ts";
+import { serveConfig } from "./lib/serve/config.ts";
+import { fail, InputError } from "./lib/core/errors.ts";
+import { ModelHolder } from "./lib/serve/holder.ts";
 import { createApp } from "./lib/http/app.ts";
 import { BodyDeadline } from "./lib/http/deadline.ts";
-import { Logger, StdoutSink } from "./lib/http/log.ts";
-import { collectProcessMetrics, createHttpMetrics } from "./lib/http/metrics.ts";
-import { Reloader } from "./lib/reload.ts";
+import { Logger, StdoutSink } from "./lib/serve/log.ts";
+import { collectProcessMetrics, createHttpMetrics } from "./lib/http/prometheus.ts";
+import { Reloader } from "./lib/serve/reload.ts";
 
 /** Loads the model and serves it until the process is stopped. */
 export async function main(args: string[]): Promise<void> {

@@ -5,9 +5,9 @@
  * @module
  */
 import { z } from "zod";
-import { type Command, numberFlag, parseFlags } from "./lib/cli.ts";
-import { fail } from "./lib/errors.ts";
-import { runSmoke, summary } from "./lib/smoke.ts";
+import { type Command, numberFlag, parseFlags } from "./lib/core/flags.ts";
+import { fail } from "./lib/core/errors.ts";
+import { runSmoke, summary } from "./lib/serve/smoke.ts";
 
 const command: Command = {
   usage: "deno task smoke --url URL [flags]",

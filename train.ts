@@ -6,12 +6,12 @@
  * @module
  */
 import { z } from "zod";
-import { type Command, numberFlag, parseFlags } from "./lib/cli.ts";
-import { readDataset } from "./lib/dataset.ts";
-import { fail } from "./lib/errors.ts";
-import { writeRun } from "./lib/registry.ts";
-import { terminalProgress } from "./lib/progress.ts";
-import { trainModel } from "./lib/training.ts";
+import { type Command, numberFlag, parseFlags } from "./lib/core/flags.ts";
+import { readDataset } from "./lib/data/dataset.ts";
+import { fail } from "./lib/core/errors.ts";
+import { writeRun } from "./lib/registry/runs.ts";
+import { terminalProgress } from "./lib/core/progress.ts";
+import { trainModel } from "./lib/model/training.ts";
 
 const command: Command = {
   usage: "deno task train [flags]",

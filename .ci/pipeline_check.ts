@@ -11,8 +11,8 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { type Command, parseFlags } from "../lib/cli.ts";
-import { fail, UsageError } from "../lib/errors.ts";
+import { type Command, parseFlags } from "../lib/core/flags.ts";
+import { fail, UsageError } from "../lib/core/errors.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const WORK = join(ROOT, ".ci/.pipeline");

@@ -1,4 +1,4 @@
-import { assert, assertAlmostEquals, assertEquals } from "../lib/assert.ts";
+import { assert, assertAlmostEquals, assertEquals } from "../lib/_testing/assert.ts";
 import { checkMix, correlation, median, memoryReport, type Sample, slope } from "./soak.ts";
 import { parseWrk } from "./wrk.ts";
 

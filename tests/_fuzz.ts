@@ -8,10 +8,10 @@
  */
 import fc from "fast-check";
 import { z } from "zod";
-import { assert, assertEquals } from "../lib/assert.ts";
-import type { Feature } from "../lib/features.ts";
-import { MAX_ISSUES } from "../lib/inputs.ts";
-import type { Model } from "../lib/model.ts";
+import { assert, assertEquals } from "../lib/_testing/assert.ts";
+import type { Feature } from "../lib/model/features.ts";
+import { MAX_ISSUES } from "../lib/model/inputs.ts";
+import type { Model } from "../lib/model/model.ts";
 
 /**
  * Cases for a property: `short` in the default test run; with `FUZZ_RUNS`

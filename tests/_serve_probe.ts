@@ -20,7 +20,7 @@ const attempts: Record<string, () => unknown> = {
   "read ../deno.json": () => Deno.readTextFile("../deno.json"),
   "read models/../deno.json": () => Deno.readTextFile("models/../deno.json"),
   "read through a symlink in models/ to outside": () => Deno.readTextFile("models/link"),
-  "read the sources": () => Deno.readTextFile("lib/model.ts"),
+  "read the sources": () => Deno.readTextFile("lib/model/model.ts"),
   "list the project": () => Array.fromAsync(Deno.readDir(".")),
   "read HOME": () => Deno.env.get("HOME"),
   "read PORT": () => Deno.env.get("PORT"),

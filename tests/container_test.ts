@@ -2,8 +2,8 @@
 // Dockerfile (tests/_dockerfile.ts), then start the image's own CMD with no
 // registry, an empty HOME and only the dependency cache the build stage made.
 import { join } from "node:path";
-import { assert, assertEquals } from "../lib/assert.ts";
-import { runSmoke } from "../lib/smoke.ts";
+import { assert, assertEquals } from "../lib/_testing/assert.ts";
+import { runSmoke } from "../lib/serve/smoke.ts";
 import {
   build,
   execForm,
@@ -65,9 +65,10 @@ Deno.test(".dockerignore keeps data, tests and test helpers out, and serving fil
     const path of [
       "data/toy.csv",
       "tests/e2e_test.ts",
-      "lib/model_test.ts",
+      "lib/model/model_test.ts",
       "lib/http/app_test.ts",
-      "lib/_fixtures.ts",
+      "lib/_testing/fixtures.ts",
+      "lib/_testing/assert.ts",
       ".git/HEAD",
       "README.md",
     ]
@@ -79,7 +80,7 @@ Deno.test(".dockerignore keeps data, tests and test helpers out, and serving fil
       "serve.ts",
       "deno.json",
       "deno.lock",
-      "lib/model.ts",
+      "lib/model/model.ts",
       "lib/http/app.ts",
       "models/latest/model.json",
     ]

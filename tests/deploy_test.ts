@@ -7,7 +7,12 @@ import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/Horizo
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { Service } from "kubernetes-models/v1/Service";
 import { join } from "node:path";
-import { assert, assertEquals, assertGreaterOrEqual, assertThrows } from "../lib/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertGreaterOrEqual,
+  assertThrows,
+} from "../lib/_testing/assert.ts";
 import { last, parseDockerfile } from "./_dockerfile.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -1,5 +1,5 @@
 // The whole flow as a user runs it: train → evaluate → serve, through the tasks.
-import { assert, assertEquals, assertStringIncludes } from "../lib/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../lib/_testing/assert.ts";
 import { makeProject } from "./_project.ts";
 import { startServer } from "./_server.ts";
 

@@ -1,9 +1,9 @@
 // `deno task serve` under load while something goes wrong: SIGTERM mid-traffic, slow clients,
 // models/latest swapped back and forth with SIGHUP (to good runs and to a tampered one).
 // Reload on a file change and a truncated model on reload are in tests/serve_test.ts.
-import { assert, assertEquals, assertStringIncludes } from "../lib/assert.ts";
-import { loadModel, MODEL_FILE, modelToJson, modelVersion } from "../lib/model.ts";
-import { promote } from "../lib/registry.ts";
+import { assert, assertEquals, assertStringIncludes } from "../lib/_testing/assert.ts";
+import { loadModel, MODEL_FILE, modelToJson, modelVersion } from "../lib/model/model.ts";
+import { promote } from "../lib/registry/runs.ts";
 import { makeProject, type Project } from "./_project.ts";
 import { postJson, type Server, startServer } from "./_server.ts";
 

@@ -3,10 +3,10 @@
 // training rows, or one InputError line naming the line — never a crash, a
 // raw parser or zod message, or a model file.
 import fc from "fast-check";
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/assert.ts";
-import { trainOn } from "../lib/_fixtures.ts";
-import { InputError } from "../lib/errors.ts";
-import { modelToJson, parseModel } from "../lib/model.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
+import { trainOn } from "../lib/_testing/fixtures.ts";
+import { InputError } from "../lib/core/errors.ts";
+import { modelToJson, parseModel } from "../lib/model/model.ts";
 import { makeProject } from "./_project.ts";
 import { fuzzParams } from "./_fuzz.ts";
 

@@ -3,10 +3,10 @@
 // a hang or a leak of internals, and the app still answers normally after.
 import fc from "fast-check";
 import { Registry } from "prom-client";
-import { tempCsv, trainOn } from "../lib/_fixtures.ts";
-import { assert, assertEquals } from "../lib/assert.ts";
+import { tempCsv, trainOn } from "../lib/_testing/fixtures.ts";
+import { assert, assertEquals } from "../lib/_testing/assert.ts";
 import { createApp } from "../lib/http/app.ts";
-import { ModelHolder, serveModel } from "../lib/holder.ts";
+import { ModelHolder, serveModel } from "../lib/serve/holder.ts";
 import {
   checkPrediction,
   contentTypes,

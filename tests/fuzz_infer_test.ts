@@ -2,8 +2,8 @@
 // case, so fewer cases): exit 0 with the right labels, or exit 2 with one
 // `error:` line — never exit 1, a stack trace or a leaked path.
 import fc from "fast-check";
-import { assert, assertEquals, assertMatch } from "../lib/assert.ts";
-import { loadModel } from "../lib/model.ts";
+import { assert, assertEquals, assertMatch } from "../lib/_testing/assert.ts";
+import { loadModel } from "../lib/model/model.ts";
 import { makeProject, runDeno } from "./_project.ts";
 import { fuzzParams, isBatch, leakIn, parsed, rawBodies, validRows } from "./_fuzz.ts";
 

@@ -1,10 +1,16 @@
 // Tampered model files are refused at load — by parseModel, loadModel and
 // infer.ts --model — with one clear line, and never half-loaded.
 import fc from "fast-check";
-import { TOY_CSV, trainOn } from "../lib/_fixtures.ts";
-import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "../lib/assert.ts";
-import { InputError } from "../lib/errors.ts";
-import { loadModel, MODEL_FILE, modelToJson, parseModel } from "../lib/model.ts";
+import { TOY_CSV, trainOn } from "../lib/_testing/fixtures.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertThrows,
+} from "../lib/_testing/assert.ts";
+import { InputError } from "../lib/core/errors.ts";
+import { loadModel, MODEL_FILE, modelToJson, parseModel } from "../lib/model/model.ts";
 import { makeProject } from "./_project.ts";
 import { anyJson, fuzzParams } from "./_fuzz.ts";
 

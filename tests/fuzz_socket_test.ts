@@ -2,7 +2,7 @@
 // connections dropped mid-request against the real server (the serve task,
 // on 127.0.0.1). The server must stay up and answer normally afterwards.
 import fc from "fast-check";
-import { assertEquals } from "../lib/assert.ts";
+import { assertEquals } from "../lib/_testing/assert.ts";
 import { makeProject } from "./_project.ts";
 import { fuzzParams } from "./_fuzz.ts";
 

@@ -1,5 +1,5 @@
 // The design card's smoke test: pipe JSON into infer.ts and read the answer.
-import { assertEquals, assertMatch } from "../lib/assert.ts";
+import { assertEquals, assertMatch } from "../lib/_testing/assert.ts";
 import { makeProject } from "./_project.ts";
 
 Deno.test("infer.ts predicts the seed's example after training, with no permission flags", async () => {

@@ -5,12 +5,12 @@
 // under models/runs/ is whole (its manifest verifies) and equals a reference
 // run; anything half-written is hidden and refused by promotion.
 // KILL_RUNS sets the number of kills (`deno task kill-loop` runs many).
-import { assert, assertEquals, assertRejects } from "../lib/assert.ts";
-import { METRICS_FILE } from "../lib/artifacts.ts";
-import { readDataset } from "../lib/dataset.ts";
-import { InputError } from "../lib/errors.ts";
-import { loadModel, type Model, MODEL_FILE } from "../lib/model.ts";
-import { promote, verifyRun } from "../lib/registry.ts";
+import { assert, assertEquals, assertRejects } from "../lib/_testing/assert.ts";
+import { METRICS_FILE } from "../lib/registry/artifacts.ts";
+import { readDataset } from "../lib/data/dataset.ts";
+import { InputError } from "../lib/core/errors.ts";
+import { loadModel, type Model, MODEL_FILE } from "../lib/model/model.ts";
+import { promote, verifyRun } from "../lib/registry/runs.ts";
 import { killNow, makeProject, taskFlags } from "./_project.ts";
 import { fuzzRuns } from "./_fuzz.ts";
 

@@ -1,7 +1,7 @@
 // The permission boundary of `serve`: run a probe under exactly the flags of
 // the serve task in deno.json and show Deno refuses writes, subprocesses and
 // reads outside the model directory.
-import { assert, assertEquals } from "../lib/assert.ts";
+import { assert, assertEquals } from "../lib/_testing/assert.ts";
 import { makeProject, taskFlags } from "./_project.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

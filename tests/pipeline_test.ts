@@ -1,7 +1,7 @@
 // .gitlab-ci.yml against GitLab's schema, and its lint, unit, train and
 // evaluate jobs run for real by gitlab-ci-local (`deno task ci:pipeline`).
 import { join } from "node:path";
-import { assertEquals, assertMatch, assertStringIncludes } from "../lib/assert.ts";
+import { assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
 import { runDeno } from "./_project.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

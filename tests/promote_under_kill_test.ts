@@ -7,10 +7,10 @@
 // for byte that run's and predicts as it does; a temporary symlink left by a
 // kill is never taken for latest. Afterwards evaluate and serve still work.
 // KILL_RUNS sets the number of kills (`deno task kill-promote` runs many).
-import { assert, assertEquals, assertMatch } from "../lib/assert.ts";
-import { readDataset } from "../lib/dataset.ts";
-import { loadModel, type Model, MODEL_FILE, modelVersion } from "../lib/model.ts";
-import { latestRunId, listRuns, verifyRun } from "../lib/registry.ts";
+import { assert, assertEquals, assertMatch } from "../lib/_testing/assert.ts";
+import { readDataset } from "../lib/data/dataset.ts";
+import { loadModel, type Model, MODEL_FILE, modelVersion } from "../lib/model/model.ts";
+import { latestRunId, listRuns, verifyRun } from "../lib/registry/runs.ts";
 import { fuzzRuns } from "./_fuzz.ts";
 import { killNow, makeProject, type Project, taskFlags } from "./_project.ts";
 import { startServer } from "./_server.ts";

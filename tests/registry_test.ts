@@ -5,10 +5,10 @@ import {
   assertMatch,
   assertNotEquals,
   assertStringIncludes,
-} from "../lib/assert.ts";
-import { sha256File } from "../lib/dataset.ts";
-import { verifyRun } from "../lib/registry.ts";
-import { fmt } from "../lib/report.ts";
+} from "../lib/_testing/assert.ts";
+import { sha256File } from "../lib/data/dataset.ts";
+import { verifyRun } from "../lib/registry/runs.ts";
+import { fmt } from "../lib/gate/report.ts";
 import { makeProject, type Project } from "./_project.ts";
 
 /** The toy data with every label flipped: a model trained on it is always wrong on toy.csv. */

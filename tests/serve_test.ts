@@ -1,6 +1,6 @@
 // `deno task serve` as a live process: reload, shutdown, auth, limits, config errors.
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/assert.ts";
-import { SERVE_ENV } from "../lib/config.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
+import { SERVE_ENV } from "../lib/serve/config.ts";
 import { makeProject, type Project } from "./_project.ts";
 import { postJson, type Server, startServer } from "./_server.ts";
 

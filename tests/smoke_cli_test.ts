@@ -1,5 +1,5 @@
 // `deno task smoke` as the pipeline runs it: a subprocess against a server on 127.0.0.1.
-import { assertEquals, assertMatch, assertStringIncludes } from "../lib/assert.ts";
+import { assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
 import { makeProject, runDeno } from "./_project.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -4,9 +4,9 @@
 // or the 4xx its request must get, in the one error shape; exactly one 4xx per
 // invalid request; and the server answers normally afterwards. Timing and
 // memory are measured by `deno task bench:serve --soak 300 --mix`, not here.
-import { TOY_CSV, trainOn } from "../lib/_fixtures.ts";
-import { assert, assertEquals } from "../lib/assert.ts";
-import { loadModel } from "../lib/model.ts";
+import { TOY_CSV, trainOn } from "../lib/_testing/fixtures.ts";
+import { assert, assertEquals } from "../lib/_testing/assert.ts";
+import { loadModel } from "../lib/model/model.ts";
 import { checkPrediction, ErrorBody, leakIn, validRows } from "./_fuzz.ts";
 import { makeProject } from "./_project.ts";
 import { postJson, startServer } from "./_server.ts";

@@ -1,5 +1,5 @@
 // `deno task train` as users run it: bad CSVs fail cleanly, good ones train quietly.
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
 import { makeProject } from "./_project.ts";
 
 const BAD_CSVS: Array<[string, string, string]> = [

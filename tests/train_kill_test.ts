@@ -1,9 +1,9 @@
 // SIGKILL a training run at random moments: what is left must never be a run
 // that promotion accepts. The default suite kills a few times; the soak task
 // (`deno task test:soak`) passes `-- --rounds=N` for more.
-import { assert, assertEquals, assertRejects } from "../lib/assert.ts";
-import { InputError } from "../lib/errors.ts";
-import { promote, verifyRun } from "../lib/registry.ts";
+import { assert, assertEquals, assertRejects } from "../lib/_testing/assert.ts";
+import { InputError } from "../lib/core/errors.ts";
+import { promote, verifyRun } from "../lib/registry/runs.ts";
 import { killNow, makeProject, type Project } from "./_project.ts";
 
 /** Checks every entry of runs/: a visible run verifies, a hidden one is refused. */

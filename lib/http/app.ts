@@ -6,22 +6,22 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
 import type { Registry } from "prom-client";
-import type { Row } from "../features.ts";
-import type { ModelHolder, ServedModel } from "../holder.ts";
-import { checkItems, issuesLine, payloadItems } from "../inputs.ts";
+import type { Row } from "../model/features.ts";
+import type { ModelHolder, ServedModel } from "../serve/holder.ts";
+import { checkItems, issuesLine, payloadItems } from "../model/inputs.ts";
 import { bearerAuth, bearerCheck } from "./auth.ts";
 import { type BodyLimits, readJson } from "./body.ts";
 import type { BodyDeadline } from "./deadline.ts";
 import { DOCS_HTML, DOCS_JS } from "./docs.ts";
 import { ApiError, type ErrorBody } from "./errors.ts";
 import { kserveRoutes } from "./kserve.ts";
-import { Logger } from "./log.ts";
+import { Logger } from "../serve/log.ts";
 import {
   createHttpMetrics,
   type HttpMetrics,
   predictionCounters,
   setModelInfo,
-} from "./metrics.ts";
+} from "./prometheus.ts";
 import { modelDescription, openApiDocument } from "./openapi.ts";
 import { answerEncoder } from "./predict.ts";
 import type { CounterSeries, HistogramSeries } from "./series.ts";

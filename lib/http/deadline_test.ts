@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../assert.ts";
+import { assertEquals, assertRejects } from "../_testing/assert.ts";
 import { BodyDeadline } from "./deadline.ts";
 import { ApiError } from "./errors.ts";
 

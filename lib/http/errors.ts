@@ -4,7 +4,7 @@
  */
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { InputIssue } from "../inputs.ts";
+import type { InputIssue } from "../model/inputs.ts";
 
 /** Every error body: `{"error": {"code", "message", "issues"?}}`. */
 export interface ErrorBody {

@@ -8,12 +8,12 @@
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import type { ModelHolder, ServedModel } from "../holder.ts";
-import { checkItems, type InputIssue, issuesLine } from "../inputs.ts";
-import type { Row } from "../features.ts";
+import type { ModelHolder, ServedModel } from "../serve/holder.ts";
+import { checkItems, type InputIssue, issuesLine } from "../model/inputs.ts";
+import type { Row } from "../model/features.ts";
 import { type BodyLimits, readJson } from "./body.ts";
 import { ApiError } from "./errors.ts";
-import { type HttpMetrics, predictionCounters } from "./metrics.ts";
+import { type HttpMetrics, predictionCounters } from "./prometheus.ts";
 
 /** Tensor element types of the protocol. */
 export const Datatype = z.enum([

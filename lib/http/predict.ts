@@ -4,7 +4,7 @@
  * formats numbers.
  * @module
  */
-import type { Model, Predictions } from "../model.ts";
+import type { Model, Predictions } from "../model/model.ts";
 
 /** Encodes predictions of one model as `/predict` response bodies. */
 export interface AnswerEncoder {

@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { assertEquals, assertStringIncludes, assertThrows } from "../_testing/assert.ts";
+import { type Command, numberFlag, parseFlags } from "./flags.ts";
+import { UsageError } from "./errors.ts";
+
+const command: Command = {
+  usage: "demo [flags]",
+  summary: "A demo.",
+  flags: {
+    size: { type: "string", value: "N", default: "3", description: "A size" },
+    name: { type: "string", description: "A name" },
+    loud: { type: "boolean", description: "Shout" },
+  },
+};
+const schema = z.object({
+  size: numberFlag.pipe(z.number().int()),
+  name: z.string().optional(),
+  loud: z.boolean().optional(),
+});
+
+Deno.test("parseFlags() applies defaults and coerces numbers", () => {
+  assertEquals(parseFlags(["--loud"], command, schema), {
+    help: false,
+    options: { size: 3, name: undefined, loud: true },
+  });
+  assertEquals(parseFlags(["--size=7", "--name", "x"], command, schema), {
+    help: false,
+    options: { size: 7, name: "x", loud: undefined },
+  });
+});
+
+Deno.test("parseFlags() returns help text listing every flag", () => {
+  const parsed = parseFlags(["--help"], command, schema);
+  assertEquals(parsed.help, true);
+  if (parsed.help) {
+    assertStringIncludes(parsed.text, "Usage: demo [flags]");
+    assertStringIncludes(parsed.text, "--size N");
+    assertStringIncludes(parsed.text, "(default: 3)");
+  }
+});
+
+Deno.test("parseFlags() rejects unknown flags, positionals and bad values", () => {
+  assertThrows(
+    () => parseFlags(["--nope"], command, schema),
+    UsageError,
+    "Unknown option '--nope'",
+  );
+  assertThrows(() => parseFlags(["stray"], command, schema), UsageError, "Cannot parse flags");
+  assertThrows(
+    () => parseFlags(["--size", "x"], command, schema),
+    UsageError,
+    'Invalid --size: expected a number, got "x"',
+  );
+  assertThrows(() => parseFlags(["--size", "1.5"], command, schema), UsageError, "Invalid --size");
+});

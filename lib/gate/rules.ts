@@ -1,0 +1,59 @@
+/**
+ * The quality gate: thresholds a model's scores must meet to ship.
+ * @module
+ */
+import { z } from "zod";
+import type { Scores } from "../model/scores.ts";
+
+/** Minimum scores; the seed's defaults are 0.7 and 0.7. */
+export const Thresholds = z.object({
+  accuracy: z.number().min(0).max(1),
+  f1: z.number().min(0).max(1),
+});
+/** Minimum scores; the seed's defaults are 0.7 and 0.7. */
+export type Thresholds = z.infer<typeof Thresholds>;
+
+/** The seed's thresholds. */
+export const SEED_THRESHOLDS: Thresholds = { accuracy: 0.7, f1: 0.7 };
+
+/** The gate's verdict and, when it fails, why. */
+export interface Verdict {
+  /** True when every threshold holds. */
+  passed: boolean;
+  /** One line per threshold missed. */
+  failures: string[];
+}
+
+/** Holds `scores` to `thresholds`. */
+export function checkGate(scores: Scores, thresholds: Thresholds): Verdict {
+  const failures: string[] = [];
+  for (const key of ["accuracy", "f1"] as const) {
+    if (!(scores[key] >= thresholds[key])) {
+      failures.push(`${key} ${scores[key].toFixed(4)} is below ${thresholds[key]}`);
+    }
+  }
+  return { passed: failures.length === 0, failures };
+}
+
+/**
+ * The no-regression rule: one line per metric on which `candidate` is worse
+ * than `baseline` by more than `tolerance`.
+ */
+export function checkRegression(
+  candidate: Scores,
+  baseline: Scores,
+  tolerance: number,
+): string[] {
+  const failures: string[] = [];
+  for (const key of ["accuracy", "f1"] as const) {
+    const drop = baseline[key] - candidate[key];
+    if (!(drop <= tolerance + 1e-12)) {
+      failures.push(
+        `${key} ${candidate[key].toFixed(4)} regressed from ${
+          baseline[key].toFixed(4)
+        } (latest) by more than ${tolerance}`,
+      );
+    }
+  }
+  return failures;
+}

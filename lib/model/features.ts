@@ -1,0 +1,316 @@
+/**
+ * The feature schema: what each input column is, how it is scaled, imputed
+ * or one-hot encoded, and the request schema that follows from it.
+ *
+ * Encoded rows start with a constant 1 (the intercept the learner lacks),
+ * then, feature by feature, one standardised value for a numeric feature or
+ * one 0/1 slot per category for a categorical one. A category not seen in training
+ * encodes as all zeros; a missing numeric value as the training mean.
+ * @module
+ */
+import { z } from "zod";
+import type { Column } from "../data/dataset.ts";
+
+/** A numeric feature and its training statistics. */
+export const NumericFeature = z.object({
+  name: z.string().min(1),
+  type: z.literal("numeric"),
+  /** Training mean, also the value imputed for a missing cell. */
+  mean: z.number(),
+  /** Training standard deviation (1 when the column is constant). */
+  scale: z.number().positive(),
+  min: z.number(),
+  max: z.number(),
+  /** Empty cells seen in training; when above 0 the feature is optional. */
+  missing: z.number().int().nonnegative(),
+});
+/** A numeric feature and its training statistics. */
+export type NumericFeature = z.infer<typeof NumericFeature>;
+
+/** A categorical feature and the categories seen in training. */
+export const CategoricalFeature = z.object({
+  name: z.string().min(1),
+  type: z.literal("categorical"),
+  categories: z.array(z.string()).min(1),
+  /** Empty cells seen in training; when above 0 the feature is optional. */
+  missing: z.number().int().nonnegative(),
+});
+/** A categorical feature and the categories seen in training. */
+export type CategoricalFeature = z.infer<typeof CategoricalFeature>;
+
+/** Either kind of feature. */
+export const Feature = z.discriminatedUnion("type", [
+  NumericFeature,
+  CategoricalFeature,
+]);
+/** Either kind of feature. */
+export type Feature = z.infer<typeof Feature>;
+
+/** One input row as a client sends it: feature name to value. */
+export type Row = Record<string, number | string | null | undefined>;
+
+/** Number of slots in an encoded row, the intercept included. */
+export function encodedWidth(features: readonly Feature[]): number {
+  let width = 1;
+  for (const f of features) {
+    width += f.type === "numeric" ? 1 : f.categories.length;
+  }
+  return width;
+}
+
+/** Learns each column's statistics or categories from the given rows. */
+export function fitFeatures(
+  columns: readonly Column[],
+  rows: ArrayLike<number>,
+): Feature[] {
+  return columns.map((column): Feature => {
+    if (column.type === "numeric") {
+      const values = column.values;
+      let count = 0, sum = 0, min = Infinity, max = -Infinity;
+      for (let i = 0; i < rows.length; i++) {
+        const v = values[rows[i]!]!;
+        if (Number.isNaN(v)) continue;
+        count++;
+        sum += v;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      let mean = count > 0 ? sum / count : 0;
+      let squares = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const v = values[rows[i]!]!;
+        if (v === v) squares += (v - mean) * (v - mean);
+      }
+      let std = count > 0 ? Math.sqrt(squares / count) : 0;
+      if (!Number.isFinite(sum) || !Number.isFinite(squares)) {
+        // values beyond ~1e154 overflow the sums: redo them scaled into [-1, 1]
+        ({ mean, std } = scaledMoments(column.values, rows, Math.max(-min, max)));
+      }
+      return {
+        name: column.name,
+        type: "numeric",
+        mean,
+        scale: std > 0 ? std : 1,
+        min: count > 0 ? min : 0,
+        max: count > 0 ? max : 0,
+        missing: rows.length - count,
+      };
+    }
+    const seen = new Set<string>();
+    let missing = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const v = column.values[rows[i]!]!;
+      if (v === null) missing++;
+      else seen.add(v);
+    }
+    return {
+      name: column.name,
+      type: "categorical",
+      categories: seen.size > 0 ? [...seen].sort() : [""],
+      missing,
+    };
+  });
+}
+
+/**
+ * Encodes the given rows of `columns` into a row-major matrix of
+ * `rows.length × encodedWidth(features)` values.
+ */
+export function encodeColumns(
+  features: readonly Feature[],
+  columns: readonly Column[],
+  rows: ArrayLike<number>,
+): Float64Array {
+  const width = encodedWidth(features);
+  const out = new Float64Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) out[i * width] = 1;
+  let slot = 1;
+  // numeric features are written row by row below: one sequential pass over
+  // the output instead of one strided pass per feature
+  const numericSlots: number[] = [], means: number[] = [], scales: number[] = [];
+  const numericValues: Float64Array[] = [];
+  features.forEach((feature, f) => {
+    const column = columns[f]!;
+    if (feature.type === "numeric") {
+      // a non-numeric column leaves zeros: the mean, standardised
+      if (column.type === "numeric") {
+        numericSlots.push(slot);
+        means.push(feature.mean);
+        scales.push(feature.scale);
+        numericValues.push(column.values);
+      }
+      slot += 1;
+    } else {
+      const index = categoryIndex(feature);
+      for (let i = 0; i < rows.length; i++) {
+        const raw = column.type === "categorical"
+          ? column.values[rows[i]!]
+          : String(column.values[rows[i]!]);
+        const k = raw === null || raw === undefined ? undefined : index.get(raw);
+        if (k !== undefined) out[i * width + slot + k] = 1;
+      }
+      slot += feature.categories.length;
+    }
+  });
+  const count = numericSlots.length;
+  for (let i = 0, base = 0; i < rows.length; i++, base += width) {
+    const r = rows[i]!;
+    for (let k = 0; k < count; k++) {
+      const raw = numericValues[k]![r]!;
+      // NaN (a missing cell) imputes the mean, which standardises to 0
+      out[base + numericSlots[k]!] = raw === raw ? (raw - means[k]!) / scales[k]! : 0;
+    }
+  }
+  return out;
+}
+
+/** An encoder for single rows, with its lookups built once. */
+export interface RowEncoder {
+  /** Slots per encoded row. */
+  width: number;
+  /** Writes `row` into `out` from `offset`; `row` must have passed validation. */
+  encode(row: Row, out: Float64Array, offset: number): void;
+}
+
+/** Builds the encoder for validated rows of the given schema. */
+export function rowEncoder(features: readonly Feature[]): RowEncoder {
+  const width = encodedWidth(features);
+  const plan: Array<
+    | { type: "numeric"; name: string; mean: number; scale: number; slot: number }
+    | { type: "categorical"; name: string; index: Map<string, number>; slot: number }
+  > = [];
+  let slot = 1;
+  for (const feature of features) {
+    if (feature.type === "numeric") {
+      plan.push({
+        type: "numeric",
+        name: feature.name,
+        mean: feature.mean,
+        scale: feature.scale,
+        slot,
+      });
+      slot += 1;
+    } else {
+      plan.push({ type: "categorical", name: feature.name, index: categoryIndex(feature), slot });
+      slot += feature.categories.length;
+    }
+  }
+  return {
+    width,
+    encode(row, out, offset) {
+      out.fill(0, offset, offset + width);
+      out[offset] = 1;
+      for (let f = 0; f < plan.length; f++) {
+        const step = plan[f]!;
+        const value = row[step.name];
+        if (step.type === "numeric") {
+          // a missing value imputes the mean, which standardises to 0
+          out[offset + step.slot] = typeof value === "number"
+            ? (value - step.mean) / step.scale
+            : 0;
+        } else if (typeof value === "string") {
+          const k = step.index.get(value);
+          if (k !== undefined) out[offset + step.slot + k] = 1;
+        }
+      }
+    },
+  };
+}
+
+/**
+ * The zod schema one input row must satisfy: every feature present with the
+ * right type (optional, or `null`, when training imputed it), and no
+ * unknown fields.
+ */
+export function rowSchema(features: readonly Feature[]): z.ZodType<Row> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const feature of features) {
+    // zod v4's number() already refuses NaN and ±Infinity
+    const base = feature.type === "numeric" ? z.number() : z.string();
+    shape[feature.name] = feature.missing > 0 ? base.nullable().optional() : base;
+  }
+  return z.strictObject(shape) as unknown as z.ZodType<Row>;
+}
+
+/** Mean and standard deviation of huge values, computed on `value / bound`. */
+function scaledMoments(
+  values: Float64Array,
+  rows: ArrayLike<number>,
+  bound: number,
+): { mean: number; std: number } {
+  let count = 0, sum = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const v = values[rows[i]!]!;
+    if (Number.isNaN(v)) continue;
+    count++;
+    sum += v / bound;
+  }
+  const mean = sum / count;
+  let squares = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const v = values[rows[i]!]!;
+    if (!Number.isNaN(v)) squares += (v / bound - mean) ** 2;
+  }
+  return { mean: mean * bound, std: Math.sqrt(squares / count) * bound };
+}
+
+function categoryIndex(feature: CategoricalFeature): Map<string, number> {
+  return new Map(feature.categories.map((c, k) => [c, k]));
+}
+
+/** What {@link exampleRow} needs of a feature (`GET /model` describes features this way). */
+export const FeatureOutline = z.discriminatedUnion("type", [
+  NumericFeature.pick({ name: true, type: true, mean: true }),
+  CategoricalFeature.pick({ name: true, type: true, categories: true }),
+]);
+/** What {@link exampleRow} needs of a feature (`GET /model` describes features this way). */
+export type FeatureOutline = z.infer<typeof FeatureOutline>;
+
+/**
+ * A row every model trained on `features` accepts: each numeric feature at
+ * its training mean, each categorical one at its first category.
+ */
+export function exampleRow(features: readonly FeatureOutline[]): Row {
+  const row: Row = {};
+  for (const f of features) row[f.name] = f.type === "numeric" ? f.mean : f.categories[0];
+  return row;
+}
+
+/**
+ * A compiled predicate that accepts only rows {@link rowSchema} accepts (all
+ * of them that JSON can express), without building a result or issues. The
+ * server runs it first and falls back to the zod schema, which stays the
+ * definition and reports every problem, for rows it refuses; a test checks
+ * the two agree on generated rows.
+ */
+export function rowAccepts(features: readonly Feature[]): (value: unknown) => value is Row {
+  const names = features.map((f) => f.name);
+  const numeric = features.map((f) => f.type === "numeric");
+  const optional = features.map((f) => f.missing > 0);
+  const required = optional.filter((o) => !o).length;
+  return (value: unknown): value is Row => {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+    const row = value as Record<string, unknown>;
+    let present = 0;
+    for (let f = 0; f < names.length; f++) {
+      const v = row[names[f]!];
+      if (v === undefined) {
+        if (!optional[f] || Object.hasOwn(row, names[f]!)) return false;
+        continue;
+      }
+      present++;
+      if (v === null) {
+        if (!optional[f]) return false;
+      } else if (
+        numeric[f] ? typeof v !== "number" || !Number.isFinite(v) : typeof v !== "string"
+      ) {
+        return false;
+      }
+    }
+    // no unknown keys: each feature counted above has a number or string
+    // value, which no inherited property has, so equal counts mean every own
+    // key is a feature
+    return present >= required && Object.keys(row).length === present &&
+      Object.getPrototypeOf(row) === Object.prototype;
+  };
+}

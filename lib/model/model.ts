@@ -1,0 +1,302 @@
+/**
+ * The model file format, `model.json`: the one module that writes and reads it.
+ *
+ * A versioned JSON document holding the ml-logistic-regression model's own
+ * `toJSON()` plus everything needed to use it: the feature schema (scaling,
+ * imputation, categories), the class labels, the training parameters and the
+ * metrics. It is validated with zod on every load, and checked for internal
+ * consistency (weights against features, classifiers against classes).
+ * @module
+ */
+import { z } from "zod";
+import { InputError } from "../core/errors.ts";
+import {
+  encodedWidth,
+  Feature,
+  type Row,
+  rowAccepts,
+  type RowEncoder,
+  rowEncoder,
+  rowSchema,
+} from "./features.ts";
+import type { Label } from "../data/dataset.ts";
+import { Estimator, ProbabilityKind } from "./solver.ts";
+
+/** The format name written in every model file. */
+export const MODEL_FORMAT = "mvd-model";
+/** The format version this code writes and reads. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** The file name of a model inside its directory. */
+export const MODEL_FILE = "model.json";
+
+const Metrics = z.object({ accuracy: z.number().min(0).max(1), f1: z.number().min(0).max(1) });
+
+/** Precision, recall, F1 and support of one class. */
+const ClassMetrics = z.object({
+  label: z.string(),
+  precision: z.number().min(0).max(1),
+  recall: z.number().min(0).max(1),
+  f1: z.number().min(0).max(1),
+  support: z.number().int().nonnegative(),
+});
+
+/** A full metrics report with class labels, as `evaluation.json` and `heldOut` hold it. */
+export const LabelledReport = z.object({
+  rows: z.number().int().nonnegative(),
+  accuracy: z.number().min(0).max(1),
+  f1: z.number().min(0).max(1),
+  labels: z.array(z.string()),
+  perClass: z.array(ClassMetrics),
+  confusion: z.array(z.array(z.number().int().nonnegative())),
+  logLoss: z.number().nonnegative().nullable(),
+  rocAuc: z.number().min(0).max(1).nullable(),
+});
+/** A full metrics report with class labels. */
+export type LabelledReport = z.infer<typeof LabelledReport>;
+
+const HeldOut = LabelledReport;
+
+/** The model card's fixed facts, kept in the model document too. */
+export const CardFacts = z.object({
+  intendedUse: z.string(),
+  outOfScope: z.array(z.string()),
+  caveats: z.array(z.string()),
+});
+/** The model card's fixed facts. */
+export type CardFacts = z.infer<typeof CardFacts>;
+
+/** What was trained, on what, and how. */
+export const Training = z.object({
+  data: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  rows: z.number().int().positive(),
+  trainRows: z.number().int().positive(),
+  testRows: z.number().int().nonnegative(),
+  seed: z.number().int(),
+  testSize: z.number().min(0).max(1),
+  solver: z.record(z.string(), z.union([z.string(), z.number()])),
+  /** Rows per class label in the whole file (absent in files made before the registry). */
+  classBalance: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  /** Which rows `metrics` were computed on; held-out rows when absent. */
+  scoredOn: z.enum(["held-out rows", "training rows"]).optional(),
+});
+/** What was trained, on what, and how. */
+export type Training = z.infer<typeof Training>;
+
+/** The whole `model.json` document. */
+export const ModelFile = z.object({
+  format: z.literal(MODEL_FORMAT),
+  formatVersion: z.literal(MODEL_FORMAT_VERSION),
+  name: z.string().min(1),
+  createdAt: z.string().min(1),
+  target: z.string().min(1),
+  classes: z.union([z.array(z.number()), z.array(z.string())]),
+  features: z.array(Feature).min(1),
+  probability: ProbabilityKind,
+  estimator: Estimator,
+  training: Training,
+  metrics: Metrics,
+  runtime: z.record(z.string(), z.string()),
+  /** The registry run this model was written as (absent in older files). */
+  runId: z.string().optional(),
+  /** The held-out rows' full report (absent in older files). */
+  heldOut: HeldOut.optional(),
+  /** The model card's fixed facts: intended and out-of-scope use, caveats. */
+  card: CardFacts.optional(),
+}).superRefine((file, ctx) => {
+  const width = encodedWidth(file.features);
+  if (new Set<Label>(file.classes).size !== file.classes.length || file.classes.length < 2) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["classes"],
+      message: "expected at least two distinct classes",
+    });
+  }
+  if (
+    file.estimator.numberClasses !== file.classes.length ||
+    file.estimator.classifiers.length !== file.classes.length
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["estimator", "classifiers"],
+      message: `expected one classifier per class (${file.classes.length})`,
+    });
+  }
+  file.estimator.classifiers.forEach((c, k) => {
+    // zod runs this refinement even when `weights` failed its length check
+    const got = c.weights[0]?.length ?? 0;
+    if (got !== width) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["estimator", "classifiers", k, "weights"],
+        message: `expected ${width} weights for the features, got ${got}`,
+      });
+    }
+  });
+  const names = new Set(file.features.map((f) => f.name));
+  if (names.size !== file.features.length) {
+    ctx.addIssue({ code: "custom", path: ["features"], message: "feature names repeat" });
+  }
+});
+/** The whole `model.json` document. */
+export type ModelFile = z.infer<typeof ModelFile>;
+
+/** Predictions for a batch: a class index per row and its probabilities. */
+export interface Predictions {
+  /** Winning class index per row. */
+  classes: Int32Array;
+  /** Class probabilities, `rows × classCount`, row-major. */
+  probabilities: Float64Array;
+}
+
+/** A loaded, validated model ready to predict. */
+export class Model {
+  /** The validated document. */
+  readonly file: ModelFile;
+  /** Class labels by index, as written in the training data. */
+  readonly classes: readonly Label[];
+  /** The zod schema one input row must satisfy. */
+  readonly rowSchema: z.ZodType<Row>;
+  /** A fast predicate accepting only rows `rowSchema` accepts, see {@link rowAccepts}. */
+  readonly rowAccepts: (value: unknown) => value is Row;
+  readonly #encoder: RowEncoder;
+  readonly #weights: Float64Array;
+  readonly #scratch: Float64Array;
+
+  /** Wraps a validated document; use {@link parseModel} for untrusted JSON. */
+  constructor(file: ModelFile) {
+    this.file = file;
+    this.classes = file.classes;
+    this.rowSchema = rowSchema(file.features);
+    this.rowAccepts = rowAccepts(file.features);
+    this.#encoder = rowEncoder(file.features);
+    const width = this.#encoder.width;
+    this.#weights = new Float64Array(file.classes.length * width);
+    this.#scratch = new Float64Array(width);
+    file.estimator.classifiers.forEach((c, k) => this.#weights.set(c.weights[0]!, k * width));
+  }
+
+  /** Values per encoded row, the intercept included. */
+  get width(): number {
+    return this.#encoder.width;
+  }
+
+  /** Encodes validated rows into a row-major design matrix. */
+  encode(rows: readonly Row[]): Float64Array {
+    const x = new Float64Array(rows.length * this.width);
+    rows.forEach((row, i) => this.#encoder.encode(row, x, i * this.width));
+    return x;
+  }
+
+  /** Predicts validated rows. */
+  predictRows(rows: readonly Row[]): Predictions {
+    return this.predictEncoded(this.encode(rows), rows.length);
+  }
+
+  /**
+   * Predicts an encoded design matrix, exactly as the library does: the class
+   * with the smallest `sigmoid(w·x)` wins, the first one on a tie.
+   */
+  predictEncoded(x: Float64Array, rows: number): Predictions {
+    const k = this.classes.length;
+    const classes = new Int32Array(rows);
+    const probabilities = new Float64Array(rows * k);
+    for (let i = 0; i < rows; i++) {
+      classes[i] = this.#score(x, i * this.width, probabilities, i * k);
+    }
+    return { classes, probabilities };
+  }
+
+  /**
+   * Predicts one validated row without allocating: writes its class
+   * probabilities into `probabilities` (length `classes.length`) and returns
+   * the winning class index. For the single-row hot path of the server.
+   */
+  predictOne(row: Row, probabilities: Float64Array): number {
+    this.#encoder.encode(row, this.#scratch, 0);
+    return this.#score(this.#scratch, 0, probabilities, 0);
+  }
+
+  /** Scores the encoded row at `x[base]`, writing probabilities at `out[at]`. */
+  #score(x: Float64Array, base: number, out: Float64Array, at: number): number {
+    const k = this.classes.length;
+    const width = this.width;
+    const w = this.#weights;
+    const softmax = this.file.probability === "softmax";
+    let best = 0;
+    let minimum = Infinity;
+    let total = 0;
+    // for softmax the logits are -w·x; shift by the largest for stability
+    let shift = -Infinity;
+    for (let c = 0; c < k; c++) {
+      let z = 0;
+      const wb = c * width;
+      for (let j = 0; j < width; j++) z += x[base + j]! * w[wb + j]!;
+      const score = 1 / (1 + Math.exp(-z));
+      if (score < minimum) {
+        minimum = score;
+        best = c;
+      }
+      out[at + c] = softmax ? -z : 1 - score;
+      if (-z > shift) shift = -z;
+    }
+    for (let c = 0; c < k; c++) {
+      const p = softmax ? Math.exp(out[at + c]! - shift) : out[at + c]!;
+      out[at + c] = p;
+      total += p;
+    }
+    for (let c = 0; c < k; c++) {
+      out[at + c] = total > 0 ? out[at + c]! / total : 1 / k;
+    }
+    return best;
+  }
+}
+
+/** Validates untrusted JSON as a model; `source` names it in errors. */
+export function parseModel(json: unknown, source: string): Model {
+  const result = ModelFile.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.path.length ? `${issue.path.join(".")}: ` : "";
+    throw new InputError(`Cannot load model "${source}": ${path}${issue.message}`);
+  }
+  return new Model(result.data);
+}
+
+/** Reads and validates `model.json` from the model directory `dir`. */
+export async function loadModel(dir: string): Promise<Model> {
+  const path = `${dir}/${MODEL_FILE}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    const reason = err instanceof Deno.errors.NotFound
+      ? "no model.json there (train and promote one: deno task train && deno task evaluate)"
+      : err instanceof Deno.errors.NotCapable
+      ? "read permission denied (grant it with --allow-read)"
+      : err instanceof Error
+      ? err.message
+      : String(err);
+    throw new InputError(`Cannot load model "${dir}": ${reason}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new InputError(`Cannot load model "${dir}": model.json is not valid JSON`);
+  }
+  return parseModel(json, dir);
+}
+
+/** Serialises a model document, as {@link loadModel} reads it back. */
+export function modelToJson(file: ModelFile): string {
+  return JSON.stringify(file, null, 2) + "\n";
+}
+
+/** A short content hash of a model document: its version when served. */
+export async function modelVersion(file: ModelFile): Promise<string> {
+  const bytes = new TextEncoder().encode(modelToJson(file));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest.subarray(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,46 @@
+import { tempCsv, threeClassCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
+import { assertEquals, assertGreaterOrEqual, assertRejects } from "../_testing/assert.ts";
+import { InputError } from "../core/errors.ts";
+import { modelToJson, parseModel } from "./model.ts";
+
+Deno.test("trainModel() learns the seed's toy data and records how", async () => {
+  const { file, metrics, model } = await trainOn(TOY_CSV);
+  assertEquals(metrics, { accuracy: 1, f1: 1 });
+  assertEquals(file.training.trainRows + file.training.testRows, 6);
+  assertEquals(file.training.seed, 42);
+  assertEquals(file.features.map((f) => f.name), ["f1", "f2"]);
+  const labels = model.predictRows([{ f1: 1, f2: 0 }, { f1: 0, f2: 1 }]).classes;
+  assertEquals(Array.from(labels, (k) => model.classes[k]), [1, 0]);
+});
+
+Deno.test("trainModel() gives the same weights, byte for byte, for the same data and seed", async () => {
+  const path = await tempCsv(threeClassCsv());
+  const a = await trainOn(path, { seed: 3 });
+  const b = await trainOn(path, { seed: 3 });
+  assertEquals(modelToJson(a.file), modelToJson(b.file));
+  await Deno.remove(path);
+});
+
+Deno.test("trainModel() handles string labels and scores well on separable data", async () => {
+  const path = await tempCsv(threeClassCsv());
+  const { file, metrics } = await trainOn(path);
+  assertEquals(file.classes, ["high", "low", "mid"]);
+  assertGreaterOrEqual(metrics.accuracy, 0.9);
+  await Deno.remove(path);
+});
+
+Deno.test("trainModel() refuses a single class", async () => {
+  const path = await tempCsv("a,label\n1,x\n2,x\n3,x\n");
+  await assertRejects(() => trainOn(path), InputError, 'target "label" has a single class (x)');
+  await Deno.remove(path);
+});
+
+Deno.test("trainModel() trains on values around 1e300 instead of failing validation", async () => {
+  // regression (issue 7 fuzzing): the scale overflowed and a raw ZodError escaped (exit 1)
+  const lines = ["x,label"];
+  for (let i = 0; i < 20; i++) lines.push(`${(i % 2) * 1e302 + (i % 5) * 1e300},${i % 2}`);
+  const { metrics, file } = await trainOn(await tempCsv(lines.join("\n")));
+  assertEquals(metrics, { accuracy: 1, f1: 1 });
+  const model = parseModel(JSON.parse(modelToJson(file)), "mem");
+  assertEquals(model.predictRows([{ x: 3e300 }, { x: 1.02e302 }]).classes, Int32Array.from([0, 1]));
+});

@@ -1,0 +1,188 @@
+/**
+ * The model card, `model_card.md`: what a reviewer reads before trusting a
+ * model, in the sections of Mitchell et al., "Model Cards for Model
+ * Reporting" (2019) that apply. Every figure in it comes from the model
+ * document and, once the gate has run, its `evaluation.json`.
+ * @module
+ */
+import { CARD_FACTS } from "../model/training.ts";
+import type { ModelFile } from "../model/model.ts";
+import {
+  dataLine,
+  type Evaluation,
+  EVALUATION_MD_FILE,
+  fmt,
+  PROMOTION_FILE,
+} from "../gate/report.ts";
+
+/** Records of the gate to show on a card. */
+export interface CardEvaluations {
+  /** The latest evaluation. */
+  latest?: Evaluation | null;
+  /** The evaluation that promoted the run, if one did. */
+  promotion?: Evaluation | null;
+}
+
+/** Renders the model card for a model document and the gate's records of it. */
+export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): string {
+  const evaluation = evaluations.latest ?? null;
+  const promotion = evaluations.promotion ?? null;
+  const t = file.training;
+  const facts = file.card ?? CARD_FACTS;
+  const solver = Object.entries(t.solver).map(([k, v]) => `${k}=${v}`).join(", ");
+  const features = file.features.map((f) =>
+    f.type === "numeric"
+      ? `| ${f.name} | numeric | ${fmt(f.min)} – ${fmt(f.max)} | ${fmt(f.mean)} | ${
+        fmt(f.scale)
+      } | ${f.missing} |`
+      : `| ${f.name} | categorical | ${
+        f.categories.map((c) => JSON.stringify(c)).join(", ")
+      } | | | ${f.missing} |`
+  );
+  const balance = t.classBalance
+    ? Object.entries(t.classBalance).map(([label, n]) =>
+      `${label}: ${n} (${fmt((100 * n) / t.rows)}%)`
+    ).join(", ")
+    : "not recorded (model made before the registry)";
+  const h = file.heldOut;
+  return [
+    `# Model card: ${file.name}${file.runId ? ` (run ${file.runId})` : ""}`,
+    "",
+    "## Model details",
+    "",
+    `- Algorithm: multi-class logistic regression (ml-logistic-regression ${
+      file.runtime["ml-logistic-regression"] ?? "?"
+    }), features standardised, intercept added, categories one-hot encoded`,
+    `- Solver: ${solver}${
+      t.solver.solver === "lbfgs"
+        ? " (L-BFGS on the L2-regularised log-loss, as scikit-learn's LogisticRegression)"
+        : ""
+    }`,
+    "- Missing values: an empty numeric cell is imputed with the training mean (the `missing` column counts them in training); a category not seen in training encodes as none of the categories",
+    `- Seed: ${t.seed}; held-out fraction: ${t.testSize}`,
+    `- Created: ${file.createdAt}, with Deno ${file.runtime.deno ?? "?"} (V8 ${
+      file.runtime.v8 ?? "?"
+    }, TypeScript ${file.runtime.typescript ?? "?"})`,
+    `- Libraries: ${
+      Object.entries(file.runtime).filter(([k]) => !["deno", "v8", "typescript"].includes(k))
+        .map(([k, v]) => `${k} ${v}`).join(", ")
+    }`,
+    `- Run id: ${file.runId ?? "none (written outside the registry)"}`,
+    `- Format: ${file.format} v${file.formatVersion}`,
+    "",
+    "## Intended use",
+    "",
+    `Predicting \`${file.target}\` (${
+      file.classes.map(String).join(", ")
+    }) from rows with the features below. ${facts.intendedUse}`,
+    "",
+    "### Out-of-scope use",
+    "",
+    ...facts.outOfScope.map((s) => `- ${s}`),
+    "",
+    "## Training data",
+    "",
+    `- File: \`${t.data}\``,
+    `- SHA-256: \`${t.sha256}\``,
+    t.testRows > 0
+      ? `- Rows: ${t.rows} (${t.trainRows} to train, ${t.testRows} held out; stratified split, seed ${t.seed})`
+      : `- Rows: ${t.rows}, all used to train (test size 0, seed ${t.seed}); no rows held out`,
+    `- Class balance: ${balance}`,
+    "",
+    "Feature statistics over the training rows:",
+    "",
+    "| feature | type | range / categories | mean | sd | missing |",
+    "|---|---|---|---|---|---|",
+    ...features,
+    "",
+    "## Evaluation",
+    "",
+    t.scoredOn === "training rows"
+      ? "### Training rows (no rows held out)"
+      : "### Held-out rows (at training)",
+    ...(t.scoredOn === "training rows"
+      ? [
+        "",
+        "Scored on the rows it was trained on, so optimistic: score it on other data with `deno task evaluate --data`.",
+      ]
+      : []),
+    "",
+    `- Accuracy ${fmt(file.metrics.accuracy)}, macro F1 ${fmt(file.metrics.f1)}${
+      h
+        ? `, log loss ${h.logLoss === null ? "n/a" : fmt(h.logLoss)}, ROC AUC ${
+          h.rocAuc === null ? "n/a" : fmt(h.rocAuc)
+        } on ${h.rows} rows`
+        : ""
+    }`,
+    ...(h
+      ? h.perClass.map((c) =>
+        `- ${c.label}: precision ${fmt(c.precision)}, recall ${fmt(c.recall)}, F1 ${
+          fmt(c.f1)
+        }, support ${c.support}`
+      )
+      : []),
+    "",
+    "### Quality gate",
+    "",
+    ...(evaluation ? gateLines(evaluation) : [
+      "Not evaluated yet: run `deno task evaluate` (it gates the newest run and promotes it when it passes).",
+    ]),
+    ...(promotion && promotion.evaluatedAt !== evaluation?.evaluatedAt
+      ? [
+        "",
+        `Promoted to \`models/latest\` by the evaluation of ${promotion.evaluatedAt}, on ${
+          dataLine(promotion)
+        }: accuracy ${fmt(promotion.accuracy)}, macro F1 ${
+          fmt(promotion.f1)
+        } against thresholds ${promotion.thresholds.accuracy} / ${promotion.thresholds.f1} ([${PROMOTION_FILE}](${PROMOTION_FILE})).`,
+      ]
+      : []),
+    "",
+    "## Reproducibility",
+    "",
+    "Retraining with the same data (same SHA-256), seed and settings gives the same weights:",
+    "",
+    "```sh",
+    retrainCommand(file),
+    "```",
+    "",
+    "## Caveats and recommendations",
+    "",
+    ...facts.caveats.map((s) => `- ${s}`),
+    "",
+  ].join("\n");
+}
+
+function gateLines(e: Evaluation): string[] {
+  return [
+    `- Verdict: **${e.passed ? "passed" : "failed"}**${
+      e.failures.length ? ` (${e.failures.join("; ")})` : ""
+    }; promoted by this evaluation: ${e.promoted ? "yes" : "no"}`,
+    `- Data: ${dataLine(e)}`,
+    `- Thresholds: accuracy ≥ ${e.thresholds.accuracy}, macro F1 ≥ ${e.thresholds.f1}${
+      e.maxRegression === null ? "" : `, no drop over ${e.maxRegression} against latest`
+    }`,
+    `- Accuracy ${fmt(e.accuracy)}, macro F1 ${fmt(e.f1)}${
+      e.metrics
+        ? `, log loss ${e.metrics.logLoss === null ? "n/a" : fmt(e.metrics.logLoss)}, ROC AUC ${
+          e.metrics.rocAuc === null ? "n/a" : fmt(e.metrics.rocAuc)
+        }`
+        : ""
+    }`,
+    `- Evaluated at ${e.evaluatedAt}; details in [${EVALUATION_MD_FILE}](${EVALUATION_MD_FILE})`,
+  ];
+}
+
+function retrainCommand(file: ModelFile): string {
+  const t = file.training;
+  const s = t.solver;
+  const flags = [`--data ${t.data}`, `--target ${file.target}`, `--seed ${t.seed}`];
+  flags.push(`--test-size ${t.testSize}`);
+  if (s.solver === "gd") {
+    flags.push(`--solver gd --iterations ${s.iterations} --learning-rate ${s.learningRate}`);
+  } else if (s.solver === "lbfgs") {
+    // the C that was used (chosen or given) gives the same weights without the search
+    flags.push(`--solver lbfgs --C ${s.C} --max-iter ${s.maxIter} --tol ${s.tol}`);
+  }
+  return `deno task train ${flags.join(" ")}`;
+}

@@ -1,0 +1,162 @@
+/**
+ * Server configuration from flags and environment, validated at startup.
+ * Flags win over environment variables.
+ * @module
+ */
+import { z } from "zod";
+import { type Command, type Parsed, parseFlags } from "../core/flags.ts";
+import { UsageError } from "../core/errors.ts";
+
+/** The environment variables the server reads (and `--allow-env` names). */
+export const SERVE_ENV = [
+  "PORT",
+  "HOST",
+  "MODEL_DIR",
+  "API_TOKEN",
+  "LOG_LEVEL",
+  "MAX_BODY_BYTES",
+  "MAX_BATCH_ROWS",
+  "SHUTDOWN_TIMEOUT",
+  "BODY_TIMEOUT",
+  "WATCH_MODEL",
+] as const;
+/** One of the environment variables the server reads. */
+export type ServeEnv = (typeof SERVE_ENV)[number];
+
+/** Log levels, quietest last. */
+export const LogLevel = z.enum(["debug", "info", "warn", "error"]);
+/** Log levels, quietest last. */
+export type LogLevel = z.infer<typeof LogLevel>;
+
+const intText = (min: number, max: number) =>
+  z.string().trim().regex(/^\d+$/, "expected a whole number").transform(Number).pipe(
+    z.number().int().min(min).max(max),
+  );
+
+/** Validated server settings. */
+export const ServeConfig = z.object({
+  port: intText(0, 65535),
+  host: z.string().min(1),
+  model: z.string().min(1),
+  /** Bearer token required on prediction routes; unset means open. */
+  token: z.string().min(16, "expected at least 16 characters").optional(),
+  logLevel: LogLevel,
+  maxBodyBytes: intText(1, 1 << 30),
+  maxBatchRows: intText(1, 10_000_000),
+  /** Seconds in-flight requests get to finish after SIGTERM/SIGINT. */
+  shutdownTimeout: intText(0, 3600),
+  /** Seconds a client gets to send its request body (408 after); 0 for no limit. */
+  bodyTimeout: intText(0, 3600),
+  /** Reload when the model directory changes. */
+  watch: z.enum(["true", "false", "1", "0"], "expected true or false").transform((v) =>
+    v === "true" || v === "1"
+  ),
+});
+/** Validated server settings. */
+export type ServeConfig = z.infer<typeof ServeConfig>;
+
+const FLAGS = {
+  port: { env: "PORT", value: "N", default: "8000", description: "Port to listen on" },
+  host: { env: "HOST", value: "ADDR", default: "0.0.0.0", description: "Address to bind" },
+  model: {
+    env: "MODEL_DIR",
+    value: "DIR",
+    default: "models/latest",
+    description: "Model directory (a directory or a symlink to one)",
+  },
+  token: {
+    env: "API_TOKEN",
+    value: "TOKEN",
+    default: undefined,
+    description: "Require `Authorization: Bearer TOKEN` on prediction routes",
+  },
+  logLevel: {
+    env: "LOG_LEVEL",
+    value: "LEVEL",
+    default: "info",
+    description: "debug, info (one line per request), warn or error",
+  },
+  maxBodyBytes: {
+    env: "MAX_BODY_BYTES",
+    value: "N",
+    default: String(1 << 20),
+    description: "Largest request body; bigger ones get 413",
+  },
+  maxBatchRows: {
+    env: "MAX_BATCH_ROWS",
+    value: "N",
+    default: "10000",
+    description: "Most rows in one batch; more get 413",
+  },
+  shutdownTimeout: {
+    env: "SHUTDOWN_TIMEOUT",
+    value: "SECONDS",
+    default: "10",
+    description: "Grace period for in-flight requests on SIGTERM/SIGINT",
+  },
+  bodyTimeout: {
+    env: "BODY_TIMEOUT",
+    value: "SECONDS",
+    default: "30",
+    description: "Time a client gets to send its request body; slower ones get 408 (0: no limit)",
+  },
+  watch: {
+    env: "WATCH_MODEL",
+    value: "BOOL",
+    default: "true",
+    description: "Reload when the model directory changes (SIGHUP always reloads)",
+  },
+} as const satisfies Record<
+  keyof ServeConfig,
+  { env: ServeEnv; value: string; default: string | undefined; description: string }
+>;
+
+const command: Command = {
+  usage: "deno task serve [flags]",
+  summary:
+    "Serves the model over HTTP (see the README's HTTP API). Flags override the environment variables named in brackets.",
+  flags: Object.fromEntries(
+    Object.entries(FLAGS).map(([name, f]) => [
+      kebab(name),
+      {
+        type: "string",
+        value: f.value,
+        description: `${f.description} [${f.env}]${f.default ? ` (default: ${f.default})` : ""}`,
+      },
+    ]),
+  ),
+};
+
+/** Reads the server settings from `args` and `env`. */
+export function serveConfig(
+  args: string[],
+  env: (name: ServeEnv) => string | undefined,
+): Parsed<ServeConfig> {
+  const flags = parseFlags(
+    args,
+    command,
+    z.record(z.string(), z.string().optional()),
+  );
+  if (flags.help) return flags;
+  const raw: Record<string, string | undefined> = {};
+  const source: Record<string, string> = {};
+  for (const [name, f] of Object.entries(FLAGS)) {
+    const flag = flags.options[kebab(name)];
+    const fromEnv = env(f.env);
+    raw[name] = flag ?? (fromEnv === "" ? undefined : fromEnv) ?? f.default;
+    source[name] = flag !== undefined ? `--${kebab(name)}` : f.env;
+  }
+  const result = ServeConfig.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0]);
+    // never echo the token back
+    const shown = name === "token" ? "" : ` (got "${raw[name]}")`;
+    throw new UsageError(`Invalid configuration: ${source[name]}: ${issue.message}${shown}`);
+  }
+  return { help: false, options: result.data };
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

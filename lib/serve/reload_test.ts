@@ -1,0 +1,108 @@
+import { Registry } from "prom-client";
+import { TOY_CSV, trainOn } from "../_testing/fixtures.ts";
+import { assertEquals } from "../_testing/assert.ts";
+import { ModelHolder } from "./holder.ts";
+import { Logger } from "./log.ts";
+import { createHttpMetrics } from "../http/prometheus.ts";
+import {
+  loadModel,
+  MODEL_FILE,
+  type ModelFile,
+  modelToJson,
+  modelVersion,
+} from "../model/model.ts";
+import { MANIFEST_FILE, writeRun } from "../registry/runs.ts";
+import { Reloader } from "./reload.ts";
+
+const { file: TOY } = await trainOn(TOY_CSV);
+
+/** The toy model as if trained at `minute` past midnight, so runs differ. */
+function at(minute: number): ModelFile {
+  return { ...TOY, createdAt: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString() };
+}
+
+/** A reloader on `dir` with a fresh holder, metrics and a log kept in memory. */
+function reloader(dir: string) {
+  const holder = new ModelHolder();
+  const registry = new Registry();
+  const metrics = createHttpMetrics(registry);
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = new Logger("debug", (line) => void lines.push(JSON.parse(line)));
+  const count = async (result: string) =>
+    (await metrics.reloads.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+  return { holder, lines, count, reloader: new Reloader({ holder, dir, metrics, logger }) };
+}
+
+async function tempRoot(): Promise<{ root: string } & AsyncDisposable> {
+  const root = await Deno.makeTempDir({ prefix: "mvd-reload-" });
+  return { root, [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }) };
+}
+
+/** Points `<root>/latest` at `target` the way promotion does: a new symlink renamed over. */
+async function point(root: string, target: string): Promise<void> {
+  await Deno.symlink(target, `${root}/.latest.tmp`);
+  await Deno.rename(`${root}/.latest.tmp`, `${root}/latest`);
+}
+
+Deno.test("Reloader loads a sealed run through latest and a plain directory without a manifest", async () => {
+  await using r = await tempRoot();
+  const run = await writeRun(at(0), r);
+  await point(r.root, `runs/${run.slice(run.lastIndexOf("/") + 1)}`);
+  const sealed = reloader(`${r.root}/latest`);
+  assertEquals(await sealed.reloader.reload("startup"), "success");
+  assertEquals(sealed.holder.current?.version, await modelVersion((await loadModel(run)).file));
+  assertEquals(sealed.holder.current?.source, `${r.root}/latest`);
+
+  // a user's own directory: model.json only, nothing to verify it against
+  const plain = `${r.root}/mine`;
+  await Deno.mkdir(plain);
+  await Deno.writeTextFile(`${plain}/${MODEL_FILE}`, modelToJson(at(1)));
+  const own = reloader(plain);
+  assertEquals(await own.reloader.reload("startup"), "success");
+  assertEquals(own.holder.current?.version, await modelVersion(at(1)));
+  assertEquals(await own.count("success"), 1);
+});
+
+Deno.test("Reloader refuses a sealed run whose model.json no longer matches its manifest", async () => {
+  await using r = await tempRoot();
+  const good = await writeRun(at(0), r);
+  const bad = await writeRun(at(1), r);
+  // a change that still loads as a model: only the seal can catch it
+  const text = await Deno.readTextFile(`${bad}/${MODEL_FILE}`);
+  await Deno.writeTextFile(`${bad}/${MODEL_FILE}`, text.replace('"createdAt"', ' "createdAt"'));
+  await point(r.root, `runs/${good.slice(good.lastIndexOf("/") + 1)}`);
+  const t = reloader(`${r.root}/latest`);
+  assertEquals(await t.reloader.reload("startup"), "success");
+  const serving = t.holder.current?.version;
+
+  await point(r.root, `runs/${bad.slice(bad.lastIndexOf("/") + 1)}`);
+  assertEquals(await t.reloader.reload("signal"), "failure");
+  assertEquals(t.holder.current?.version, serving, "the old model keeps serving");
+  const line = t.lines.at(-1);
+  assertEquals(line?.msg, "model load failed");
+  assertEquals(line?.level, "warn");
+  assertEquals(line?.serving, serving);
+  assertEquals(
+    line?.error,
+    `Cannot load model "${await Deno.realPath(
+      bad,
+    )}": model.json does not match its checksum in manifest.json`,
+  );
+  assertEquals(await t.count("failure"), 1);
+
+  // with nothing served yet the same run is refused too (serve exits on it)
+  const fresh = reloader(`${r.root}/latest`);
+  assertEquals(await fresh.reloader.reload("startup"), "failure");
+  assertEquals(fresh.holder.current, null);
+  assertEquals(fresh.lines.at(-1)?.level, "error");
+
+  // and a run whose manifest is broken is refused, not taken for a plain directory
+  await point(r.root, `runs/${good.slice(good.lastIndexOf("/") + 1)}`);
+  await Deno.writeTextFile(`${good}/${MANIFEST_FILE}`, "{");
+  assertEquals(await t.reloader.reload("signal"), "failure");
+  assertEquals(
+    t.lines.at(-1)?.error,
+    `Cannot load model "${await Deno.realPath(good)}": manifest.json is not valid JSON`,
+  );
+  assertEquals(t.holder.current?.version, serving);
+});
