@@ -10,7 +10,7 @@ import { type Command, numberFlag, parseFlags } from "./lib/core/flags.ts";
 import { fail, UsageError } from "./lib/core/errors.ts";
 import { type GateOutcome, runGate } from "./lib/gate/run.ts";
 import { SEED_THRESHOLDS } from "./lib/gate/rules.ts";
-import { DEFAULT_KEEP } from "./lib/registry/runs.ts";
+import { DEFAULT_KEEP } from "./lib/registry/layout.ts";
 
 /** The environment variables the gate reads. */
 export const GATE_ENV = ["MIN_ACCURACY", "MIN_F1"] as const;

@@ -13,7 +13,8 @@ import { type Command, parseFlags } from "./lib/core/flags.ts";
 import { fail, InputError } from "./lib/core/errors.ts";
 import { checkPayload, issuesLine } from "./lib/model/inputs.ts";
 import { type Model, parseModel } from "./lib/model/model.ts";
-import { loadSealedModel, resolveModel } from "./lib/registry/runs.ts";
+import { loadSealedModel } from "./lib/registry/seal.ts";
+import { resolveModel } from "./lib/registry/runs.ts";
 
 const command: Command = {
   usage: "deno run infer.ts [--model RUN] < input.json",

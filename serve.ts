@@ -5,10 +5,10 @@
 import { Registry } from "prom-client";
 import { serveConfig } from "./lib/serve/config.ts";
 import { fail, InputError } from "./lib/core/errors.ts";
-import { ModelHolder } from "./lib/serve/holder.ts";
+import { ModelHolder } from "./lib/http/holder.ts";
 import { createApp } from "./lib/http/app.ts";
 import { BodyDeadline } from "./lib/http/deadline.ts";
-import { Logger, StdoutSink } from "./lib/serve/log.ts";
+import { Logger, StdoutSink } from "./lib/core/log.ts";
 import { collectProcessMetrics, createHttpMetrics } from "./lib/http/prometheus.ts";
 import { Reloader } from "./lib/serve/reload.ts";
 

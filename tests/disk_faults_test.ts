@@ -5,7 +5,7 @@
 // Needs a small tmpfs: root and --allow-run=mount,umount (`deno task
 // disk-faults`). Without them the tests are ignored, saying why.
 import { assertEquals, assertMatch } from "../lib/_testing/assert.ts";
-import { MODEL_FILE } from "../lib/model/model.ts";
+import { MODEL_FILE } from "../lib/registry/layout.ts";
 import { makeProject, taskFlags } from "./_project.ts";
 
 async function run(command: string, args: string[]): Promise<boolean> {

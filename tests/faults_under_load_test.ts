@@ -2,8 +2,10 @@
 // models/latest swapped back and forth with SIGHUP (to good runs and to a tampered one).
 // Reload on a file change and a truncated model on reload are in tests/serve_test.ts.
 import { assert, assertEquals, assertStringIncludes } from "../lib/_testing/assert.ts";
-import { loadModel, MODEL_FILE, modelToJson, modelVersion } from "../lib/model/model.ts";
-import { promote } from "../lib/registry/runs.ts";
+import { loadModel } from "../lib/registry/artifacts.ts";
+import { MODEL_FILE } from "../lib/registry/layout.ts";
+import { modelToJson, modelVersion } from "../lib/model/model.ts";
+import { promote } from "../lib/registry/promote.ts";
 import { makeProject, type Project } from "./_project.ts";
 import { postJson, type Server, startServer } from "./_server.ts";
 

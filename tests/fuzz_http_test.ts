@@ -6,7 +6,7 @@ import { Registry } from "prom-client";
 import { tempCsv, trainOn } from "../lib/_testing/fixtures.ts";
 import { assert, assertEquals } from "../lib/_testing/assert.ts";
 import { createApp } from "../lib/http/app.ts";
-import { ModelHolder, serveModel } from "../lib/serve/holder.ts";
+import { ModelHolder, serveModel } from "../lib/http/holder.ts";
 import {
   checkPrediction,
   contentTypes,

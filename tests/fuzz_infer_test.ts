@@ -3,7 +3,7 @@
 // `error:` line — never exit 1, a stack trace or a leaked path.
 import fc from "fast-check";
 import { assert, assertEquals, assertMatch } from "../lib/_testing/assert.ts";
-import { loadModel } from "../lib/model/model.ts";
+import { loadModel } from "../lib/registry/artifacts.ts";
 import { makeProject, runDeno } from "./_project.ts";
 import { fuzzParams, isBatch, leakIn, parsed, rawBodies, validRows } from "./_fuzz.ts";
 

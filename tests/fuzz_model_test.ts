@@ -10,7 +10,9 @@ import {
   assertThrows,
 } from "../lib/_testing/assert.ts";
 import { InputError } from "../lib/core/errors.ts";
-import { loadModel, MODEL_FILE, modelToJson, parseModel } from "../lib/model/model.ts";
+import { loadModel } from "../lib/registry/artifacts.ts";
+import { MODEL_FILE } from "../lib/registry/layout.ts";
+import { modelToJson, parseModel } from "../lib/model/model.ts";
 import { makeProject } from "./_project.ts";
 import { anyJson, fuzzParams } from "./_fuzz.ts";
 

@@ -6,11 +6,14 @@
 // run; anything half-written is hidden and refused by promotion.
 // KILL_RUNS sets the number of kills (`deno task kill-loop` runs many).
 import { assert, assertEquals, assertRejects } from "../lib/_testing/assert.ts";
-import { METRICS_FILE } from "../lib/registry/artifacts.ts";
+import { METRICS_FILE } from "../lib/registry/layout.ts";
 import { readDataset } from "../lib/data/dataset.ts";
 import { InputError } from "../lib/core/errors.ts";
-import { loadModel, type Model, MODEL_FILE } from "../lib/model/model.ts";
-import { promote, verifyRun } from "../lib/registry/runs.ts";
+import { loadModel } from "../lib/registry/artifacts.ts";
+import type { Model } from "../lib/model/model.ts";
+import { MODEL_FILE } from "../lib/registry/layout.ts";
+import { promote } from "../lib/registry/promote.ts";
+import { verifyRun } from "../lib/registry/seal.ts";
 import { killNow, makeProject, taskFlags } from "./_project.ts";
 import { fuzzRuns } from "./_fuzz.ts";
 

@@ -9,8 +9,11 @@
 // KILL_RUNS sets the number of kills (`deno task kill-promote` runs many).
 import { assert, assertEquals, assertMatch } from "../lib/_testing/assert.ts";
 import { readDataset } from "../lib/data/dataset.ts";
-import { loadModel, type Model, MODEL_FILE, modelVersion } from "../lib/model/model.ts";
-import { latestRunId, listRuns, verifyRun } from "../lib/registry/runs.ts";
+import { loadModel } from "../lib/registry/artifacts.ts";
+import { type Model, modelVersion } from "../lib/model/model.ts";
+import { MODEL_FILE } from "../lib/registry/layout.ts";
+import { latestRunId, listRuns } from "../lib/registry/runs.ts";
+import { verifyRun } from "../lib/registry/seal.ts";
 import { fuzzRuns } from "./_fuzz.ts";
 import { killNow, makeProject, type Project, taskFlags } from "./_project.ts";
 import { startServer } from "./_server.ts";

@@ -6,9 +6,9 @@ import {
   assertNotEquals,
   assertStringIncludes,
 } from "../lib/_testing/assert.ts";
-import { sha256File } from "../lib/data/dataset.ts";
-import { verifyRun } from "../lib/registry/runs.ts";
-import { fmt } from "../lib/gate/report.ts";
+import { sha256File } from "../lib/data/hash.ts";
+import { verifyRun } from "../lib/registry/seal.ts";
+import { fmt } from "../lib/core/markdown.ts";
 import { makeProject, type Project } from "./_project.ts";
 
 /** The toy data with every label flipped: a model trained on it is always wrong on toy.csv. */

@@ -6,7 +6,7 @@
 // memory are measured by `deno task bench:serve --soak 300 --mix`, not here.
 import { TOY_CSV, trainOn } from "../lib/_testing/fixtures.ts";
 import { assert, assertEquals } from "../lib/_testing/assert.ts";
-import { loadModel } from "../lib/model/model.ts";
+import { loadModel } from "../lib/registry/artifacts.ts";
 import { checkPrediction, ErrorBody, leakIn, validRows } from "./_fuzz.ts";
 import { makeProject } from "./_project.ts";
 import { postJson, startServer } from "./_server.ts";

@@ -3,7 +3,8 @@
 // (`deno task test:soak`) passes `-- --rounds=N` for more.
 import { assert, assertEquals, assertRejects } from "../lib/_testing/assert.ts";
 import { InputError } from "../lib/core/errors.ts";
-import { promote, verifyRun } from "../lib/registry/runs.ts";
+import { promote } from "../lib/registry/promote.ts";
+import { verifyRun } from "../lib/registry/seal.ts";
 import { killNow, makeProject, type Project } from "./_project.ts";
 
 /** Checks every entry of runs/: a visible run verifies, a hidden one is refused. */

@@ -1,5 +1,6 @@
 import { assertEquals, assertRejects, assertStringIncludes } from "../_testing/assert.ts";
-import { csvFromString, type CsvReader, openCsv, scanCsv } from "./csv.ts";
+import { csvFromString, type CsvReader, openCsv } from "./csv.ts";
+import { scanCsv } from "./scan.ts";
 import { InputError } from "../core/errors.ts";
 
 async function all(reader: CsvReader) {

@@ -7,10 +7,8 @@
  * sorted order as the class list.
  * @module
  */
-import { type FieldView, parseNumber, scanCsv, sha256File } from "./csv.ts";
+import { type FieldView, scanCsv } from "./scan.ts";
 import { InputError } from "../core/errors.ts";
-
-export { parseNumber, sha256File };
 
 /** A numeric column: one value per row, `NaN` where the cell was empty. */
 export interface NumericColumn {

@@ -1,5 +1,6 @@
 import { assertEquals, assertRejects, assertStrictEquals } from "../_testing/assert.ts";
-import { distinctLabels, parseNumber, readDataset } from "./dataset.ts";
+import { distinctLabels, readDataset } from "./dataset.ts";
+import { parseNumber } from "./csv.ts";
 import { InputError } from "../core/errors.ts";
 
 async function fromText(text: string, target?: string) {

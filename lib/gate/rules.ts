@@ -3,13 +3,10 @@
  * @module
  */
 import { z } from "zod";
-import type { Scores } from "../model/scores.ts";
+import { Scores } from "../model/scores.ts";
 
 /** Minimum scores; the seed's defaults are 0.7 and 0.7. */
-export const Thresholds = z.object({
-  accuracy: z.number().min(0).max(1),
-  f1: z.number().min(0).max(1),
-});
+export const Thresholds = Scores;
 /** Minimum scores; the seed's defaults are 0.7 and 0.7. */
 export type Thresholds = z.infer<typeof Thresholds>;
 

@@ -5,32 +5,26 @@
  * @module
  */
 import { writeFileAtomic } from "../core/atomic.ts";
-import { CARD_FILE } from "../registry/artifacts.ts";
+import { CARD_FILE } from "../registry/layout.ts";
 import { modelCard } from "../registry/card.ts";
 import { readDataset } from "../data/dataset.ts";
 import { InputError } from "../core/errors.ts";
 import { reportDataset } from "./scoring.ts";
 import { checkGate, checkRegression, type Thresholds } from "./rules.ts";
-import { loadModel, type Model } from "../model/model.ts";
+import { loadModel } from "../registry/artifacts.ts";
+import type { Model } from "../model/model.ts";
 import {
   CONFUSION_SVG_FILE,
-  type Evaluation,
   EVALUATION_FILE,
   EVALUATION_MD_FILE,
-  evaluationMarkdown,
   PROMOTION_FILE,
-  readEvaluation,
-} from "./report.ts";
-import {
-  latestRunId,
-  listRuns,
-  MODELS_DIR,
-  promote,
-  pruneRuns,
-  type RegistryOptions,
-  resolveModel,
-  verifyRun,
-} from "../registry/runs.ts";
+} from "../registry/layout.ts";
+import { type Evaluation, readEvaluation } from "../registry/evaluations.ts";
+import { evaluationMarkdown } from "./report.ts";
+import { latestRunId, listRuns, resolveModel } from "../registry/runs.ts";
+import { MODELS_DIR, type RegistryOptions } from "../registry/layout.ts";
+import { promote, pruneRuns } from "../registry/promote.ts";
+import { verifyRun } from "../registry/seal.ts";
 import { confusionSvg } from "./svg.ts";
 
 /** What to gate and how. */

@@ -7,7 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
 import type { Registry } from "prom-client";
 import type { Row } from "../model/features.ts";
-import type { ModelHolder, ServedModel } from "../serve/holder.ts";
+import type { ModelHolder, ServedModel } from "./holder.ts";
 import { checkItems, issuesLine, payloadItems } from "../model/inputs.ts";
 import { bearerAuth, bearerCheck } from "./auth.ts";
 import { type BodyLimits, readJson } from "./body.ts";
@@ -15,7 +15,7 @@ import type { BodyDeadline } from "./deadline.ts";
 import { DOCS_HTML, DOCS_JS } from "./docs.ts";
 import { ApiError, type ErrorBody } from "./errors.ts";
 import { kserveRoutes } from "./kserve.ts";
-import { Logger } from "../serve/log.ts";
+import { Logger } from "../core/log.ts";
 import {
   createHttpMetrics,
   type HttpMetrics,

@@ -1,9 +1,9 @@
 import { Registry } from "prom-client";
 import { tempCsv, threeClassCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../_testing/assert.ts";
-import { ModelHolder, serveModel } from "../serve/holder.ts";
+import { ModelHolder, serveModel } from "./holder.ts";
 import { type AppOptions, createApp } from "./app.ts";
-import { Logger } from "../serve/log.ts";
+import { Logger } from "../core/log.ts";
 
 async function makeApp(options: AppOptions = {}, csv = TOY_CSV) {
   const { model } = await trainOn(csv, csv === TOY_CSV ? {} : { target: "kind" });

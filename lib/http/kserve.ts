@@ -8,7 +8,7 @@
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import type { ModelHolder, ServedModel } from "../serve/holder.ts";
+import type { ModelHolder, ServedModel } from "./holder.ts";
 import { checkItems, type InputIssue, issuesLine } from "../model/inputs.ts";
 import type { Row } from "../model/features.ts";
 import { type BodyLimits, readJson } from "./body.ts";

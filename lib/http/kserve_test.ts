@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { tempCsv, threeClassCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
 import { assert, assertEquals } from "../_testing/assert.ts";
-import { ModelHolder, serveModel } from "../serve/holder.ts";
+import { ModelHolder, serveModel } from "./holder.ts";
 import { createApp } from "./app.ts";
 
 async function makeApp(csv = TOY_CSV) {

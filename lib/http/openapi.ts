@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import type { ServedModel } from "../serve/holder.ts";
+import type { ServedModel } from "./holder.ts";
 import { InferRequest, InferResponse } from "./kserve.ts";
 
 /** The error shape, as a schema for the document. */

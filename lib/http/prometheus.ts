@@ -5,7 +5,7 @@
  * @module
  */
 import { collectDefaultMetrics, Counter, Gauge, type Registry } from "prom-client";
-import type { ServedModel } from "../serve/holder.ts";
+import type { ServedModel } from "./holder.ts";
 import {
   type CounterSeries,
   type HistogramSeries,

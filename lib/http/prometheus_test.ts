@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { TOY_CSV, trainOn } from "../_testing/fixtures.ts";
 import { assert, assertEquals, assertStringIncludes } from "../_testing/assert.ts";
-import { ModelHolder, serveModel } from "../serve/holder.ts";
+import { ModelHolder, serveModel } from "./holder.ts";
 import { createApp } from "./app.ts";
 import { collectProcessMetrics } from "./prometheus.ts";
 import { LabelledCounter, LabelledHistogram } from "./series.ts";

@@ -20,42 +20,13 @@ import {
   rowSchema,
 } from "./features.ts";
 import type { Label } from "../data/dataset.ts";
+import { LabelledReport, Scores } from "./scores.ts";
 import { Estimator, ProbabilityKind } from "./solver.ts";
 
 /** The format name written in every model file. */
 export const MODEL_FORMAT = "mvd-model";
 /** The format version this code writes and reads. */
 export const MODEL_FORMAT_VERSION = 1;
-
-/** The file name of a model inside its directory. */
-export const MODEL_FILE = "model.json";
-
-const Metrics = z.object({ accuracy: z.number().min(0).max(1), f1: z.number().min(0).max(1) });
-
-/** Precision, recall, F1 and support of one class. */
-const ClassMetrics = z.object({
-  label: z.string(),
-  precision: z.number().min(0).max(1),
-  recall: z.number().min(0).max(1),
-  f1: z.number().min(0).max(1),
-  support: z.number().int().nonnegative(),
-});
-
-/** A full metrics report with class labels, as `evaluation.json` and `heldOut` hold it. */
-export const LabelledReport = z.object({
-  rows: z.number().int().nonnegative(),
-  accuracy: z.number().min(0).max(1),
-  f1: z.number().min(0).max(1),
-  labels: z.array(z.string()),
-  perClass: z.array(ClassMetrics),
-  confusion: z.array(z.array(z.number().int().nonnegative())),
-  logLoss: z.number().nonnegative().nullable(),
-  rocAuc: z.number().min(0).max(1).nullable(),
-});
-/** A full metrics report with class labels. */
-export type LabelledReport = z.infer<typeof LabelledReport>;
-
-const HeldOut = LabelledReport;
 
 /** The model card's fixed facts, kept in the model document too. */
 export const CardFacts = z.object({
@@ -96,12 +67,12 @@ export const ModelFile = z.object({
   probability: ProbabilityKind,
   estimator: Estimator,
   training: Training,
-  metrics: Metrics,
+  metrics: Scores,
   runtime: z.record(z.string(), z.string()),
   /** The registry run this model was written as (absent in older files). */
   runId: z.string().optional(),
   /** The held-out rows' full report (absent in older files). */
-  heldOut: HeldOut.optional(),
+  heldOut: LabelledReport.optional(),
   /** The model card's fixed facts: intended and out-of-scope use, caveats. */
   card: CardFacts.optional(),
 }).superRefine((file, ctx) => {
@@ -264,32 +235,7 @@ export function parseModel(json: unknown, source: string): Model {
   return new Model(result.data);
 }
 
-/** Reads and validates `model.json` from the model directory `dir`. */
-export async function loadModel(dir: string): Promise<Model> {
-  const path = `${dir}/${MODEL_FILE}`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (err) {
-    const reason = err instanceof Deno.errors.NotFound
-      ? "no model.json there (train and promote one: deno task train && deno task evaluate)"
-      : err instanceof Deno.errors.NotCapable
-      ? "read permission denied (grant it with --allow-read)"
-      : err instanceof Error
-      ? err.message
-      : String(err);
-    throw new InputError(`Cannot load model "${dir}": ${reason}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new InputError(`Cannot load model "${dir}": model.json is not valid JSON`);
-  }
-  return parseModel(json, dir);
-}
-
-/** Serialises a model document, as {@link loadModel} reads it back. */
+/** Serialises a model document, as `loadModel` (registry/artifacts.ts) reads it back. */
 export function modelToJson(file: ModelFile): string {
   return JSON.stringify(file, null, 2) + "\n";
 }

@@ -8,7 +8,8 @@ import {
   assertThrows,
 } from "../_testing/assert.ts";
 import { InputError } from "../core/errors.ts";
-import { loadModel, modelToJson, parseModel } from "./model.ts";
+import { loadModel } from "../registry/artifacts.ts";
+import { modelToJson, parseModel } from "./model.ts";
 
 Deno.test("parseModel() round-trips a trained model through its JSON text", async () => {
   const { file } = await trainOn(TOY_CSV);

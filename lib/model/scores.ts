@@ -1,17 +1,24 @@
 /**
  * Classification metrics over class indices, matching scikit-learn's
  * `accuracy_score`, `f1_score(average="macro")`, `precision_recall_fscore_support`,
- * `confusion_matrix`, `log_loss` and `roc_auc_score`.
+ * `confusion_matrix`, `log_loss` and `roc_auc_score`, and the schemas of the
+ * reports they make, as the model document and the gate's records hold them.
  * @module
  */
+import { z } from "zod";
+
+/** A score in [0, 1]: accuracy, F1, precision, recall, ROC AUC, a threshold. */
+export const Score = z.number().min(0).max(1);
 
 /** The seed's two headline metrics. */
-export interface Scores {
+export const Scores = z.object({
   /** Fraction of rows predicted right. */
-  accuracy: number;
+  accuracy: Score,
   /** Unweighted mean of per-class F1 over classes seen in truth or prediction. */
-  f1: number;
-}
+  f1: Score,
+});
+/** The seed's two headline metrics. */
+export type Scores = z.infer<typeof Scores>;
 
 /** Counts of (true class, predicted class) pairs, `matrix[true][pred]`. */
 export function confusionMatrix(
@@ -55,36 +62,46 @@ export function scores(
 }
 
 /** Precision, recall, F1 and support of one class. */
-export interface ClassMetrics {
+export const ClassMetrics = z.object({
   /** Right predictions of the class over all predictions of it (0 when never predicted). */
-  precision: number;
+  precision: Score,
   /** Right predictions of the class over its true rows (0 when it has none). */
-  recall: number;
+  recall: Score,
   /** Harmonic mean of precision and recall (0 when both are 0). */
-  f1: number;
+  f1: Score,
   /** Rows whose true class it is. */
-  support: number;
-}
+  support: z.number().int().nonnegative(),
+});
+/** Precision, recall, F1 and support of one class. */
+export type ClassMetrics = z.infer<typeof ClassMetrics>;
 
-/** Every metric the gate reports, over class indices. */
-export interface Report extends Scores {
+/** Every metric the gate reports, with class labels: as `evaluation.json` and `heldOut` hold it. */
+export const LabelledReport = z.object({
   /** Rows scored. */
-  rows: number;
-  /** Per class index, as scikit-learn's `precision_recall_fscore_support`. */
-  perClass: ClassMetrics[];
+  rows: z.number().int().nonnegative(),
+  ...Scores.shape,
+  /** Class labels by index, as strings. */
+  labels: z.array(z.string()),
+  /** Per class, with its label, as scikit-learn's `precision_recall_fscore_support`. */
+  perClass: z.array(ClassMetrics.extend({ label: z.string() })),
   /** `confusion[true][predicted]`. */
-  confusion: number[][];
+  confusion: z.array(z.array(z.number().int().nonnegative())),
   /**
    * Mean negative log-likelihood of the true class (`log_loss`), over rows
    * whose class the probabilities cover; `null` when there are none.
    */
-  logLoss: number | null;
+  logLoss: z.number().nonnegative().nullable(),
   /**
    * Area under the ROC curve of class 1 against class 0 (`roc_auc_score`)
    * for a two-class model; `null` otherwise or when a class has no rows.
    */
-  rocAuc: number | null;
-}
+  rocAuc: Score.nullable(),
+});
+/** Every metric the gate reports, with class labels. */
+export type LabelledReport = z.infer<typeof LabelledReport>;
+
+/** A {@link LabelledReport} over class indices, before labels are attached. */
+export type Report = Omit<LabelledReport, "labels" | "perClass"> & { perClass: ClassMetrics[] };
 
 /** Probabilities for a report: `rows × width`, row-major. */
 export interface Probabilities {
@@ -169,14 +186,6 @@ export function rocAuc(truth: ArrayLike<number>, p: Probabilities): number | nul
     i = j;
   }
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
-}
-
-/** A {@link Report} whose classes carry their labels. */
-export interface LabelledReport extends Omit<Report, "perClass"> {
-  /** Class labels by index, as strings. */
-  labels: string[];
-  /** Per class, with its label. */
-  perClass: Array<ClassMetrics & { label: string }>;
 }
 
 /** Attaches `labels` (by class index) to `report`. */

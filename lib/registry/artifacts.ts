@@ -1,18 +1,16 @@
 /**
- * A model directory's files: `model.json`, `metrics.json`, `model_card.md`.
- * The registry (`registry.ts`) writes them into a hidden staging directory
+ * A model directory's files: `model.json`, `metrics.json`, `model_card.md`,
+ * written and read. `runs.ts` writes them into a hidden staging directory
  * and seals it, so only complete runs ever appear under `models/runs/`.
  * @module
  */
 import { writeFileAtomic } from "../core/atomic.ts";
-import { modelCard } from "./card.ts";
+import { InputError } from "../core/errors.ts";
+import { FileError, readJsonFile, writeProblem } from "../core/files.ts";
+import { type Model, type ModelFile, modelToJson, parseModel } from "../model/model.ts";
 import type { Scores } from "../model/scores.ts";
-import { MODEL_FILE, type ModelFile, modelToJson } from "../model/model.ts";
-
-/** The metrics file inside a model directory, as the seed names it. */
-export const METRICS_FILE = "metrics.json";
-/** The model card inside a model directory. */
-export const CARD_FILE = "model_card.md";
+import { modelCard } from "./card.ts";
+import { CARD_FILE, METRICS_FILE, MODEL_FILE, NO_MODEL } from "./layout.ts";
 
 /**
  * Writes a model directory. Each file is replaced atomically, and
@@ -30,17 +28,19 @@ export async function writeModelDir(dir: string, file: ModelFile): Promise<void>
   }
 }
 
-/** A write failure in a few words: `no space left on device`, without the OS code or temp path. */
-export function writeProblem(err: unknown): string {
-  if (err instanceof Deno.errors.NotCapable) {
-    return "write permission denied (grant it with --allow-write)";
-  }
-  const text = err instanceof Error ? err.message : String(err);
-  const reason = text.replace(/\s*\(os error \d+\).*$/s, "");
-  return reason.charAt(0).toLowerCase() + reason.slice(1);
-}
-
 /** The seed's `metrics.json` text. */
 export function metricsJson(metrics: Scores): string {
   return JSON.stringify({ accuracy: metrics.accuracy, f1: metrics.f1 }, null, 2) + "\n";
+}
+
+/** Reads and validates `model.json` from the model directory `dir`. */
+export async function loadModel(dir: string): Promise<Model> {
+  let json: unknown;
+  try {
+    json = await readJsonFile(`${dir}/${MODEL_FILE}`);
+  } catch (err) {
+    if (!(err instanceof FileError)) throw err;
+    throw new InputError(`Cannot load model "${dir}": ${err.missing ? NO_MODEL : err.message}`);
+  }
+  return parseModel(json, dir);
 }

@@ -7,13 +7,9 @@
  */
 import { CARD_FACTS } from "../model/training.ts";
 import type { ModelFile } from "../model/model.ts";
-import {
-  dataLine,
-  type Evaluation,
-  EVALUATION_MD_FILE,
-  fmt,
-  PROMOTION_FILE,
-} from "../gate/report.ts";
+import { dataLine, type Evaluation } from "./evaluations.ts";
+import { fmt } from "../core/markdown.ts";
+import { EVALUATION_MD_FILE, PROMOTION_FILE } from "./layout.ts";
 
 /** Records of the gate to show on a card. */
 export interface CardEvaluations {

@@ -2,7 +2,7 @@ import { TOY_CSV, trainOn } from "../_testing/fixtures.ts";
 import { assert, assertStringIncludes } from "../_testing/assert.ts";
 import { modelCard } from "./card.ts";
 import { parseModel } from "../model/model.ts";
-import type { Evaluation } from "../gate/report.ts";
+import type { Evaluation } from "./evaluations.ts";
 
 const { file } = await trainOn(TOY_CSV);
 

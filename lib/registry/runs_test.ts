@@ -1,18 +1,12 @@
 import { TOY_CSV, trainOn } from "../_testing/fixtures.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "../_testing/assert.ts";
 import { InputError } from "../core/errors.ts";
-import { loadModel, type ModelFile } from "../model/model.ts";
-import {
-  latestRunId,
-  listRuns,
-  MANIFEST_FILE,
-  promote,
-  pruneRuns,
-  resolveModel,
-  verifyRun,
-  verifySeal,
-  writeRun,
-} from "./runs.ts";
+import { loadModel } from "./artifacts.ts";
+import type { ModelFile } from "../model/model.ts";
+import { latestRunId, listRuns, resolveModel, writeRun } from "./runs.ts";
+import { MANIFEST_FILE } from "./layout.ts";
+import { promote, pruneRuns } from "./promote.ts";
+import { verifyRun, verifySeal } from "./seal.ts";
 
 const { file: TOY } = await trainOn(TOY_CSV);
 

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { type Command, type Parsed, parseFlags } from "../core/flags.ts";
 import { UsageError } from "../core/errors.ts";
+import { LogLevel } from "../core/log.ts";
 
 /** The environment variables the server reads (and `--allow-env` names). */
 export const SERVE_ENV = [
@@ -22,11 +23,6 @@ export const SERVE_ENV = [
 ] as const;
 /** One of the environment variables the server reads. */
 export type ServeEnv = (typeof SERVE_ENV)[number];
-
-/** Log levels, quietest last. */
-export const LogLevel = z.enum(["debug", "info", "warn", "error"]);
-/** Log levels, quietest last. */
-export type LogLevel = z.infer<typeof LogLevel>;
 
 const intText = (min: number, max: number) =>
   z.string().trim().regex(/^\d+$/, "expected a whole number").transform(Number).pipe(

@@ -9,10 +9,10 @@
  * @module
  */
 import { describeError } from "../core/errors.ts";
-import { type ModelHolder, serveModel } from "./holder.ts";
-import type { Logger } from "./log.ts";
+import { type ModelHolder, serveModel } from "../http/holder.ts";
+import type { Logger } from "../core/log.ts";
 import type { HttpMetrics } from "../http/prometheus.ts";
-import { loadSealedModel } from "../registry/runs.ts";
+import { loadSealedModel } from "../registry/seal.ts";
 
 /** What started a load. */
 export type Trigger = "startup" | "signal" | "watch";

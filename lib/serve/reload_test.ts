@@ -1,17 +1,14 @@
 import { Registry } from "prom-client";
 import { TOY_CSV, trainOn } from "../_testing/fixtures.ts";
 import { assertEquals } from "../_testing/assert.ts";
-import { ModelHolder } from "./holder.ts";
-import { Logger } from "./log.ts";
+import { ModelHolder } from "../http/holder.ts";
+import { Logger } from "../core/log.ts";
 import { createHttpMetrics } from "../http/prometheus.ts";
-import {
-  loadModel,
-  MODEL_FILE,
-  type ModelFile,
-  modelToJson,
-  modelVersion,
-} from "../model/model.ts";
-import { MANIFEST_FILE, writeRun } from "../registry/runs.ts";
+import { loadModel } from "../registry/artifacts.ts";
+import { MODEL_FILE } from "../registry/layout.ts";
+import { type ModelFile, modelToJson, modelVersion } from "../model/model.ts";
+import { MANIFEST_FILE } from "../registry/layout.ts";
+import { writeRun } from "../registry/runs.ts";
 import { Reloader } from "./reload.ts";
 
 const { file: TOY } = await trainOn(TOY_CSV);

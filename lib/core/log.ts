@@ -4,7 +4,12 @@
  * server makes one write call for many requests.
  * @module
  */
-import type { LogLevel } from "./config.ts";
+import { z } from "zod";
+
+/** Log levels, quietest last. */
+export const LogLevel = z.enum(["debug", "info", "warn", "error"]);
+/** Log levels, quietest last. */
+export type LogLevel = z.infer<typeof LogLevel>;
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

@@ -1,0 +1,75 @@
+/**
+ * The registry's layout on disk: where it lives, the names of the files in
+ * a run directory, the shape of a run id, and the path helpers every
+ * registry module uses.
+ *
+ * ```
+ * models/
+ *   latest -> runs/<run-id>        the served run (a relative symlink)
+ *   runs/<run-id>/                 one sealed directory per training run
+ *     model.json metrics.json model_card.md manifest.json
+ *     evaluation.json evaluation.md confusion_matrix.svg promotion.json
+ * ```
+ * @module
+ */
+
+/** The registry's root directory, relative to the working directory. */
+export const MODELS_DIR = "models";
+/** Runs kept by default when pruning. */
+export const DEFAULT_KEEP = 10;
+
+/** The model document. */
+export const MODEL_FILE = "model.json";
+/** The seed's metrics file. */
+export const METRICS_FILE = "metrics.json";
+/** The model card. */
+export const CARD_FILE = "model_card.md";
+/** The sealed-run manifest: SHA-256 and size of the files it seals. */
+export const MANIFEST_FILE = "manifest.json";
+/** The gate's record of the newest evaluation. */
+export const EVALUATION_FILE = "evaluation.json";
+/** The newest evaluation, for people. */
+export const EVALUATION_MD_FILE = "evaluation.md";
+/** The record of the evaluation that promoted the run, kept when later ones overwrite `evaluation.json`. */
+export const PROMOTION_FILE = "promotion.json";
+/** The confusion-matrix picture. */
+export const CONFUSION_SVG_FILE = "confusion_matrix.svg";
+
+/** Why a model directory holds no model, with what to do about it. */
+export const NO_MODEL =
+  `no ${MODEL_FILE} there (train and promote one: deno task train && deno task evaluate)`;
+
+/** `20261126T040512123Z-1a2b3c4d`: creation time to the millisecond, then a hash. */
+const RUN_ID = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/;
+
+/** True for a name shaped like a run id. */
+export function isRunId(name: string): boolean {
+  return RUN_ID.test(name);
+}
+
+/** Where the registry lives; tests point it at a temporary directory. */
+export interface RegistryOptions {
+  /** The registry root (default `models`). */
+  root?: string;
+}
+
+/** The registry root of `options`, without a trailing slash. */
+export function registryRoot(options: RegistryOptions = {}): string {
+  return trimSlash(options.root ?? MODELS_DIR);
+}
+
+/** `path` without trailing slashes (`/` stays `/`). */
+export function trimSlash(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, "") : path;
+}
+
+/** The directory part of `path`: `.` for a bare name, `/` at the root. */
+export function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i > 0 ? path.slice(0, i) : i === 0 ? "/" : ".";
+}
+
+/** The last part of `path`. */
+export function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
