@@ -14,6 +14,7 @@ import { fail, InputError } from "./lib/core/errors.ts";
 import { checkPayload, issuesLine } from "./lib/model/inputs.ts";
 import { type Model, parseModel } from "./lib/model/model.ts";
 import { loadSealedModel } from "./lib/registry/seal.ts";
+import { MODEL_FILE, NO_MODEL } from "./lib/registry/layout.ts";
 import { resolveModel } from "./lib/registry/runs.ts";
 
 const command: Command = {
@@ -60,9 +61,7 @@ async function defaultModel(): Promise<Model> {
     // a literal local import needs no --allow-read
     json = (await import("./models/latest/model.json", { with: { type: "json" } })).default;
   } catch (err) {
-    const reason = /not found/i.test(String(err))
-      ? "no model.json there (train and promote one: deno task train && deno task evaluate)"
-      : "model.json is not valid JSON";
+    const reason = /not found/i.test(String(err)) ? NO_MODEL : `${MODEL_FILE} is not valid JSON`;
     throw new InputError(`Cannot load model "models/latest": ${reason}`);
   }
   return parseModel(json, "models/latest");

@@ -5,7 +5,8 @@
  */
 import { cell, fmt } from "../core/markdown.ts";
 import { dataLine, type Evaluation } from "../registry/evaluations.ts";
-import { CONFUSION_SVG_FILE } from "../registry/layout.ts";
+import { CONFUSION_SVG_FILE, EVALUATION_MD_FILE } from "../registry/layout.ts";
+import type { GateOutcome } from "./run.ts";
 
 /** Renders `evaluation.md`; `trainingSha256` flags data the model was trained on. */
 export function evaluationMarkdown(e: Evaluation, trainingSha256?: string): string {
@@ -70,4 +71,35 @@ export function evaluationMarkdown(e: Evaluation, trainingSha256?: string): stri
     lines.push("", "_This model predates full reports: only accuracy and macro F1 are known._");
   }
   return lines.join("\n") + "\n";
+}
+
+/** The gate's outcome as `deno task evaluate` prints it, one line each. */
+export function outcomeText(o: GateOutcome): string {
+  const lines: string[] = [];
+  const m = o.metrics;
+  const extra = m
+    ? `, log loss ${m.logLoss?.toFixed(4) ?? "n/a"}, ROC AUC ${m.rocAuc?.toFixed(4) ?? "n/a"}`
+    : "";
+  lines.push(`model: ${o.model}${o.runId ? ` (run ${o.runId})` : ""}`);
+  lines.push(
+    `data: ${
+      o.data.kind === "held-out" ? "held-out rows of " : ""
+    }${o.data.path} (${o.data.rows} rows)`,
+  );
+  lines.push(`metrics: accuracy ${o.accuracy.toFixed(4)}, macro F1 ${o.f1.toFixed(4)}${extra}`);
+  lines.push(
+    `thresholds: accuracy >= ${o.thresholds.accuracy}, macro F1 >= ${o.thresholds.f1}${
+      o.maxRegression === null ? "" : `, no drop over ${o.maxRegression} against latest`
+    }`,
+  );
+  lines.push(o.passed ? "gate: passed" : `gate: failed: ${o.failures.join("; ")}`);
+  if (o.promoted) {
+    lines.push(
+      `promoted: models/latest -> runs/${o.runId}${o.previous ? ` (was ${o.previous})` : ""}`,
+    );
+  }
+  if (o.pruned.length) lines.push(`pruned: ${o.pruned.join(", ")}`);
+  const md = o.reports.find((r) => r.endsWith(`/${EVALUATION_MD_FILE}`));
+  if (md) lines.push(`report: ${md}`);
+  return lines.join("\n");
 }
