@@ -1,7 +1,7 @@
 /**
  * Training benchmark: `deno task train` against scikit-learn's seed-style
  * `train.py` (bench/sklearn_train.py), side by side in one run, plus the
- * accuracy table on the real datasets. Prints markdown for BENCHMARKS.md.
+ * accuracy table on the real datasets. Prints markdown for docs/benchmarks.md.
  *
  * Run it under the shared lock: `deno task bench:train` (see deno.json).
  * Flags: `--repeat N` runs per side and case (median wall time, 3 by

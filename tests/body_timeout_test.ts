@@ -1,6 +1,6 @@
 // A client that stalls or trickles its request body gets 408 after BODY_TIMEOUT, with
 // `connection: close`. (Deno.serve then keeps the socket until the client closes it or finishes
-// the body: no handler is held, but a socket is — README › Slow clients.)
+// the body: no handler is held, but a socket is — docs/http-api.md › Lifecycle.)
 import { assert, assertEquals, assertMatch } from "../lib/_testing/assert.ts";
 import { makeProject } from "./_project.ts";
 import { postJson, startServer } from "./_server.ts";

@@ -33,7 +33,7 @@ Deno.test("serve's permissions refuse writes, subprocesses and reads outside mod
     "read models/../deno.json": "NotCapable",
     "read the sources": "NotCapable",
     // known gap: Deno checks the path asked for, not where a symlink leads;
-    // only a process that can write under models/ can plant one (RELIABILITY.md)
+    // only a process that can write under models/ can plant one (docs/reliability.md)
     "read through a symlink in models/ to outside": "allowed",
     "list the project": "NotCapable",
     "read HOME": "NotCapable",

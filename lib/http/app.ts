@@ -61,7 +61,7 @@ const JSON_INIT: ResponseInit = { headers: { "content-type": "application/json" 
  * Builds the Hono app for `deps`.
  *
  * `POST /predict`, the hot route, is dispatched before Hono's router and
- * context, which cost throughput measurably (see BENCHMARKS.md); it shares
+ * context, which cost throughput measurably (see docs/benchmarks.md); it shares
  * the metrics, log line, auth and error shape with every other route, and
  * `app.request()` goes through it like a socket does.
  */

@@ -4,7 +4,7 @@
  * and a socket for ever. One interval timer serves every request, so the
  * hot path pays a slot in an array, not a timer. (A `Set` of pending reads
  * measured 8 % slower serving than slots: its add/delete churn rehashes in
- * V8's runtime; see BENCHMARKS.md.)
+ * V8's runtime.)
  * @module
  */
 import { ApiError } from "./errors.ts";

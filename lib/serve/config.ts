@@ -110,7 +110,7 @@ const FLAGS = {
 const command: Command = {
   usage: "deno task serve [flags]",
   summary:
-    "Serves the model over HTTP (see the README's HTTP API). Flags override the environment variables named in brackets.",
+    "Serves the model over HTTP (see docs/http-api.md). Flags override the environment variables named in brackets.",
   flags: Object.fromEntries(
     Object.entries(FLAGS).map(([name, f]) => [
       kebab(name),
