@@ -185,7 +185,7 @@ Deno.test("--model takes a run id, latest or a directory, and --promote promotes
   assertStringIncludes(readOnly.stdout, "gate: passed");
   assertEquals(
     readOnly.stderr,
-    'warning: Cannot write reports to "elsewhere": write permission denied\n',
+    'warning: Cannot write reports to "elsewhere": write permission denied (grant it with --allow-write)\n',
   );
   const outside = await evaluate(project, "--model", "elsewhere", "--promote");
   assertEquals(outside.code, 2);

@@ -36,17 +36,18 @@ Deno.test("gateOptions() takes thresholds from the environment, and flags over i
 });
 
 Deno.test("gateOptions() refuses bad values in one line", () => {
-  assertThrows(
-    () => gateOptions([], envOf({ MIN_ACCURACY: "1.5" })),
-    UsageError,
-    'Invalid MIN_ACCURACY: Too big: expected number to be <=1 (got "1.5")',
-  );
-  assertThrows(
-    () => gateOptions(["--max-regression", "0.02"], envOf({})),
-    UsageError,
-    "Invalid --max-regression: it needs --data",
-  );
-  assertThrows(() => gateOptions(["--keep", "0"], envOf({})), UsageError, "--keep");
+  const cases: Array<[string[], Record<string, string>, string]> = [
+    [
+      [],
+      { MIN_ACCURACY: "1.5" },
+      'Invalid MIN_ACCURACY: Too big: expected number to be <=1 (got "1.5")',
+    ],
+    [["--max-regression", "0.02"], {}, "Invalid --max-regression: it needs --data"],
+    [["--keep", "0"], {}, "--keep"],
+  ];
+  for (const [args, env, message] of cases) {
+    assertThrows(() => gateOptions(args, envOf(env)), UsageError, message);
+  }
 });
 
 Deno.test("gateOptions() returns the --help text", () => {

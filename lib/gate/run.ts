@@ -9,6 +9,7 @@ import { CARD_FILE } from "../registry/layout.ts";
 import { modelCard } from "../registry/card.ts";
 import { readDataset } from "../data/dataset.ts";
 import { InputError } from "../core/errors.ts";
+import { writeProblem } from "../core/files.ts";
 import { reportDataset } from "./scoring.ts";
 import { checkGate, checkRegression, type Thresholds } from "./rules.ts";
 import { loadModel } from "../registry/artifacts.ts";
@@ -105,7 +106,7 @@ export async function runGate(options: GateOptions): Promise<GateOutcome> {
     if (!(err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied)) {
       throw err;
     }
-    warnings.push(`Cannot write reports to "${dir}": write permission denied`);
+    warnings.push(`Cannot write reports to "${dir}": ${writeProblem(err)}`);
     return [];
   });
   let previous: string | null = null;
