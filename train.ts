@@ -11,6 +11,7 @@ import { readDataset } from "./lib/data/dataset.ts";
 import { fail } from "./lib/core/errors.ts";
 import { writeRun } from "./lib/registry/runs.ts";
 import { terminalProgress } from "./lib/core/progress.ts";
+import { ModelName } from "./lib/model/name.ts";
 import { trainModel } from "./lib/model/training.ts";
 
 const command: Command = {
@@ -28,6 +29,12 @@ const command: Command = {
       type: "string",
       value: "NAME",
       description: "Target column (default: the last column)",
+    },
+    name: {
+      type: "string",
+      value: "NAME",
+      description:
+        "Model name: starts the run id, names the model when served (default: the data file's name, penguins.csv → penguins)",
     },
     out: {
       type: "string",
@@ -90,6 +97,7 @@ const command: Command = {
 const Options = z.object({
   data: z.string().min(1),
   target: z.string().min(1).optional(),
+  name: ModelName.optional(),
   out: z.string().min(1).optional(),
   seed: numberFlag.pipe(z.number().int("expected a whole number")),
   "test-size": numberFlag.pipe(z.number().min(0).lt(1)),
@@ -110,6 +118,7 @@ export async function main(args: string[]): Promise<void> {
   const progress = o.quiet ? undefined : terminalProgress();
   const data = await readDataset(o.data, { target: o.target, progress });
   const { file, metrics } = trainModel(data, {
+    name: o.name,
     seed: o.seed,
     testSize: o["test-size"],
     solver: o.solver === "gd"

@@ -13,6 +13,9 @@ export const LBFGS: SolverOptions = { solver: "lbfgs", c: "auto", maxIter: 500, 
 /** The seed's toy data. */
 export const TOY_CSV = new URL("../../data/toy.csv", import.meta.url).pathname;
 
+/** Iris: four numeric features, three string classes. */
+export const IRIS_CSV = new URL("../../data/iris.csv", import.meta.url).pathname;
+
 /** Trains on a CSV file with fixed settings. */
 export async function trainOn(
   path: string,

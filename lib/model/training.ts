@@ -8,6 +8,7 @@ import { InputError } from "../core/errors.ts";
 import { encodeColumns, encodedWidth, fitFeatures } from "./features.ts";
 import { classificationReport, type Scores, withLabels } from "./scores.ts";
 import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFile } from "./model.ts";
+import { type ModelName, nameFromPath } from "./name.ts";
 import { fit, type SolverOptions } from "./solver.ts";
 import { stratifiedSplit } from "../data/split.ts";
 import { runtimeVersions } from "../core/versions.ts";
@@ -20,8 +21,8 @@ export interface TrainOptions {
   testSize: number;
   /** Solver settings. */
   solver: SolverOptions;
-  /** Model name written in the document. */
-  name?: string;
+  /** The model's name; by default derived from the data file (see `name.ts`). */
+  name?: ModelName;
   /** Creation time; now when absent. */
   createdAt?: Date;
   /** Receives progress lines (solver iterations and loss). */
@@ -76,7 +77,7 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   const draft = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
-    name: options.name ?? "mvd-logistic-regression",
+    name: options.name ?? nameFromPath(data.source),
     createdAt: (options.createdAt ?? new Date()).toISOString(),
     target: data.target,
     classes,

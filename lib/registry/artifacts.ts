@@ -10,7 +10,14 @@ import { FileError, readJsonFile, writeProblem } from "../core/files.ts";
 import { type Model, type ModelFile, modelToJson, parseModel } from "../model/model.ts";
 import type { Scores } from "../model/scores.ts";
 import { modelCard } from "./card.ts";
-import { CARD_FILE, METRICS_FILE, MODEL_FILE, NO_MODEL } from "./layout.ts";
+import {
+  CARD_FILE,
+  insideRegistry,
+  METRICS_FILE,
+  MODEL_FILE,
+  NO_MODEL,
+  OutsideRegistryError,
+} from "./layout.ts";
 
 /**
  * Writes a model directory. Each file is replaced atomically, and
@@ -33,14 +40,28 @@ export function metricsJson(metrics: Scores): string {
   return JSON.stringify({ accuracy: metrics.accuracy, f1: metrics.f1 }, null, 2) + "\n";
 }
 
+/** Where {@link loadModel} may read, and how errors name the model. */
+export interface LoadOptions {
+  /** Refuse a `model.json` that really lies outside this registry root. */
+  within?: string;
+  /** The name errors give the model (default `dir`). */
+  label?: string;
+}
+
 /** Reads and validates `model.json` from the model directory `dir`. */
-export async function loadModel(dir: string): Promise<Model> {
+export async function loadModel(dir: string, options: LoadOptions = {}): Promise<Model> {
+  const label = options.label ?? dir;
   let json: unknown;
   try {
-    json = await readJsonFile(`${dir}/${MODEL_FILE}`);
+    const path = `${dir}/${MODEL_FILE}`;
+    const real = options.within === undefined ? path : await insideRegistry(path, options.within);
+    json = await readJsonFile(real ?? path);
   } catch (err) {
+    if (err instanceof OutsideRegistryError) {
+      throw new InputError(`Cannot load model "${label}": ${MODEL_FILE} ${err.message}`);
+    }
     if (!(err instanceof FileError)) throw err;
-    throw new InputError(`Cannot load model "${dir}": ${err.missing ? NO_MODEL : err.message}`);
+    throw new InputError(`Cannot load model "${label}": ${err.missing ? NO_MODEL : err.message}`);
   }
-  return parseModel(json, dir);
+  return parseModel(json, label);
 }

@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { InputError } from "../core/errors.ts";
 
 /** The registry's root directory, relative to the working directory. */
 export const MODELS_DIR = "models";
@@ -39,12 +40,28 @@ export const CONFUSION_SVG_FILE = "confusion_matrix.svg";
 export const NO_MODEL =
   `no ${MODEL_FILE} there (train and promote one: deno task train && deno task evaluate)`;
 
-/** `20261126T040512123Z-1a2b3c4d`: creation time to the millisecond, then a hash. */
-const RUN_ID = /^\d{8}T\d{9}Z-[0-9a-f]{8}$/;
+/**
+ * `penguins-20261126T040512123Z-1a2b3c4d`: the model's name, the creation
+ * time to the millisecond, then a hash. Runs written before names had no
+ * name part.
+ */
+const RUN_ID = /^(?:([a-z0-9][a-z0-9._-]{0,62})-)?(\d{8}T\d{9}Z-[0-9a-f]{8})$/;
 
 /** True for a name shaped like a run id. */
 export function isRunId(name: string): boolean {
   return RUN_ID.test(name);
+}
+
+/** The model name a run id starts with; `null` for a run written before names. */
+export function runIdName(id: string): string | null {
+  return RUN_ID.exec(id)?.[1] ?? null;
+}
+
+/** Orders run ids by creation time, oldest first, whatever their names. */
+export function byCreation(a: string, b: string): number {
+  const ka = RUN_ID.exec(a)?.[2] ?? a;
+  const kb = RUN_ID.exec(b)?.[2] ?? b;
+  return ka < kb ? -1 : ka > kb ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Where the registry lives; tests point it at a temporary directory. */
@@ -72,4 +89,37 @@ export function dirname(path: string): string {
 /** The last part of `path`. */
 export function basename(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/**
+ * Where `path` really is, once symlinks and `..` are resolved, provided that
+ * lies inside the registry root `root`; `null` when `path` does not exist.
+ * Throws an {@link OutsideRegistryError} for a path that leads elsewhere, a
+ * symlinked file included: the tasks' `--allow-read=models` would not stop
+ * a link from inside.
+ */
+export async function insideRegistry(path: string, root: string): Promise<string | null> {
+  let real: string;
+  let realRoot: string;
+  try {
+    [real, realRoot] = await Promise.all([Deno.realPath(path), Deno.realPath(root)]);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+  if (real !== realRoot && !real.startsWith(`${realRoot}/`)) {
+    throw new OutsideRegistryError(root);
+  }
+  return real;
+}
+
+/** A model path that leads outside the registry; the message says so after the path's name. */
+export class OutsideRegistryError extends InputError {
+  /** Names the registry root the path escapes. */
+  constructor(root: string) {
+    super(
+      `leads outside ${root}/ (through a symlink or ..): models are read only from the registry`,
+    );
+    this.name = "OutsideRegistryError";
+  }
 }

@@ -10,9 +10,11 @@
 import { InputError } from "../core/errors.ts";
 import { writeProblem } from "../core/files.ts";
 import type { ModelFile } from "../model/model.ts";
+import { ModelName } from "../model/name.ts";
 import { writeModelDir } from "./artifacts.ts";
 import {
   basename,
+  byCreation,
   dirname,
   isRunId,
   type RegistryOptions,
@@ -22,8 +24,9 @@ import {
 import { seal } from "./seal.ts";
 
 /**
- * A run id for a model document: its creation time (UTC, sortable) and the
- * first 8 hex digits of the SHA-256 of its data and parameters.
+ * A run id for a model document: its name, its creation time (UTC,
+ * sortable) and the first 8 hex digits of the SHA-256 of its data and
+ * parameters.
  */
 export async function runIdFor(file: ModelFile): Promise<string> {
   const t = file.training;
@@ -33,7 +36,8 @@ export async function runIdFor(file: ModelFile): Promise<string> {
     .map((b) => b.toString(16).padStart(2, "0"))
     .join("");
   const stamp = new Date(file.createdAt).toISOString().replace(/[-:.]/g, "");
-  return `${stamp}-${hash}`;
+  const name = ModelName.safeParse(file.name);
+  return `${name.success ? `${name.data}-` : ""}${stamp}-${hash}`;
 }
 
 /**
@@ -89,7 +93,7 @@ export async function listRuns(options: RegistryOptions = {}): Promise<string[]>
     if (err instanceof Deno.errors.NotFound) return [];
     throw err;
   }
-  return ids.sort();
+  return ids.sort(byCreation);
 }
 
 /** The id of the run `latest` points to; `null` when there is no `latest` symlink. */

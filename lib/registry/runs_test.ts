@@ -27,7 +27,7 @@ function names(dir: string): string[] {
 Deno.test("writeRun() seals a run under runs/<run-id> and leaves nothing partial", async () => {
   await using r = await registry();
   const dir = await writeRun(at(0), r);
-  assertMatch(dir, /\/runs\/20260101T000000000Z-[0-9a-f]{8}$/);
+  assertMatch(dir, /\/runs\/toy-20260101T000000000Z-[0-9a-f]{8}$/);
   assertEquals(names(`${r.root}/runs`), [dir.slice(dir.lastIndexOf("/") + 1)]);
   assertEquals(names(dir), [MANIFEST_FILE, "metrics.json", "model.json", "model_card.md"]);
   const manifest = await verifyRun(dir);

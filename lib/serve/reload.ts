@@ -2,8 +2,10 @@
  * Model reload without downtime: load the new model, validate it fully, then
  * swap it into the {@link ModelHolder}. A sealed run (one with a
  * `manifest.json`) must match its seal; a plain directory with only
- * `model.json` is loaded as it is. A failed load keeps the old model
- * serving; it is logged and counted. Triggers: SIGHUP (wired by `serve.ts`)
+ * `model.json` is loaded as it is; either must lie inside the registry. A
+ * failed load keeps the old model serving; it is logged and counted. So does
+ * a model whose inputs or classes differ from the one being served, which
+ * its clients could not use: a restart serves it. Triggers: SIGHUP (wired by `serve.ts`)
  * and changes to the model directory, which covers both a `model.json`
  * renamed into place and a `models/latest` symlink swapped to another run.
  * @module
@@ -13,12 +15,13 @@ import { type ModelHolder, serveModel } from "../http/holder.ts";
 import type { Logger } from "../core/log.ts";
 import type { HttpMetrics } from "../http/prometheus.ts";
 import { loadSealedModel } from "../registry/seal.ts";
+import { signatureChanges, signatureOf } from "../model/signature.ts";
 
 /** What started a load. */
 export type Trigger = "startup" | "signal" | "watch";
 
 /** How a load ended. */
-export type Outcome = "success" | "unchanged" | "failure";
+export type Outcome = "success" | "unchanged" | "incompatible" | "failure";
 
 /** What the reloader works on. */
 export interface ReloaderDeps {
@@ -30,6 +33,8 @@ export interface ReloaderDeps {
   metrics: HttpMetrics;
   /** Logs each load. */
   logger: Logger;
+  /** The registry root the model must lie in (default `models`). */
+  root?: string;
   /** Quiet time after the last change before loading, in ms. Default 200. */
   debounceMs?: number;
 }
@@ -69,10 +74,27 @@ export class Reloader {
       // check and read one directory: a symlink swapped in between must not
       // pair one run's seal with another run's model
       const resolved = await Deno.realPath(dir).catch(() => dir);
-      const served = await serveModel(await loadSealedModel(resolved), dir);
-      if (holder.current?.version === served.version) {
+      const model = await loadSealedModel(resolved, { root: this.#deps.root });
+      const served = await serveModel(model, dir);
+      const current = holder.current;
+      // clients of the model being served must be able to use the next one
+      const changes = current
+        ? signatureChanges(signatureOf(current.model.file), signatureOf(model.file), {
+          target: false,
+        })
+        : [];
+      if (current?.version === served.version) {
         outcome = "unchanged";
         logger.log("debug", "model unchanged", { trigger, version: served.version });
+      } else if (changes.length > 0) {
+        outcome = "incompatible";
+        logger.log("warn", "model reload refused", {
+          trigger,
+          changes,
+          serving: current?.version ?? null,
+          refused: served.version,
+          hint: "its inputs or classes differ from the model being served: restart to serve it",
+        });
       } else {
         const previous = holder.current?.version ?? null;
         holder.swap(served);

@@ -1,5 +1,5 @@
 import { Registry } from "prom-client";
-import { TOY_CSV, trainOn } from "../_testing/fixtures.ts";
+import { IRIS_CSV, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
 import { assertEquals } from "../_testing/assert.ts";
 import { ModelHolder } from "../http/holder.ts";
 import { Logger } from "../core/log.ts";
@@ -18,8 +18,8 @@ function at(minute: number): ModelFile {
   return { ...TOY, createdAt: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString() };
 }
 
-/** A reloader on `dir` with a fresh holder, metrics and a log kept in memory. */
-function reloader(dir: string) {
+/** A reloader on `dir` (in registry `root`) with a fresh holder, metrics and a log kept in memory. */
+function reloader(dir: string, root: string) {
   const holder = new ModelHolder();
   const registry = new Registry();
   const metrics = createHttpMetrics(registry);
@@ -27,7 +27,7 @@ function reloader(dir: string) {
   const logger = new Logger("debug", (line) => void lines.push(JSON.parse(line)));
   const count = async (result: string) =>
     (await metrics.reloads.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
-  return { holder, lines, count, reloader: new Reloader({ holder, dir, metrics, logger }) };
+  return { holder, lines, count, reloader: new Reloader({ holder, dir, root, metrics, logger }) };
 }
 
 async function tempRoot(): Promise<{ root: string } & AsyncDisposable> {
@@ -45,7 +45,7 @@ Deno.test("Reloader loads a sealed run through latest and a plain directory with
   await using r = await tempRoot();
   const run = await writeRun(at(0), r);
   await point(r.root, `runs/${run.slice(run.lastIndexOf("/") + 1)}`);
-  const sealed = reloader(`${r.root}/latest`);
+  const sealed = reloader(`${r.root}/latest`, r.root);
   assertEquals(await sealed.reloader.reload("startup"), "success");
   assertEquals(sealed.holder.current?.version, await modelVersion((await loadModel(run)).file));
   assertEquals(sealed.holder.current?.source, `${r.root}/latest`);
@@ -54,7 +54,7 @@ Deno.test("Reloader loads a sealed run through latest and a plain directory with
   const plain = `${r.root}/mine`;
   await Deno.mkdir(plain);
   await Deno.writeTextFile(`${plain}/${MODEL_FILE}`, modelToJson(at(1)));
-  const own = reloader(plain);
+  const own = reloader(plain, r.root);
   assertEquals(await own.reloader.reload("startup"), "success");
   assertEquals(own.holder.current?.version, await modelVersion(at(1)));
   assertEquals(await own.count("success"), 1);
@@ -68,7 +68,7 @@ Deno.test("Reloader refuses a sealed run whose model.json no longer matches its 
   const text = await Deno.readTextFile(`${bad}/${MODEL_FILE}`);
   await Deno.writeTextFile(`${bad}/${MODEL_FILE}`, text.replace('"createdAt"', ' "createdAt"'));
   await point(r.root, `runs/${good.slice(good.lastIndexOf("/") + 1)}`);
-  const t = reloader(`${r.root}/latest`);
+  const t = reloader(`${r.root}/latest`, r.root);
   assertEquals(await t.reloader.reload("startup"), "success");
   const serving = t.holder.current?.version;
 
@@ -88,7 +88,7 @@ Deno.test("Reloader refuses a sealed run whose model.json no longer matches its 
   assertEquals(await t.count("failure"), 1);
 
   // with nothing served yet the same run is refused too (serve exits on it)
-  const fresh = reloader(`${r.root}/latest`);
+  const fresh = reloader(`${r.root}/latest`, r.root);
   assertEquals(await fresh.reloader.reload("startup"), "failure");
   assertEquals(fresh.holder.current, null);
   assertEquals(fresh.lines.at(-1)?.level, "error");
@@ -102,4 +102,70 @@ Deno.test("Reloader refuses a sealed run whose model.json no longer matches its 
     `Cannot load model "${await Deno.realPath(good)}": manifest.json is not valid JSON`,
   );
   assertEquals(t.holder.current?.version, serving);
+});
+
+Deno.test("Reloader refuses a model its clients could not use, keeps serving, and takes a compatible one", async () => {
+  await using r = await tempRoot();
+  const base = (dir: string) => dir.slice(dir.lastIndexOf("/") + 1);
+  const toy = await writeRun(at(0), r);
+  await point(r.root, `runs/${base(toy)}`);
+  const t = reloader(`${r.root}/latest`, r.root);
+  assertEquals(await t.reloader.reload("startup"), "success");
+  const serving = t.holder.current?.version;
+
+  // another dataset promoted by mistake: other features, other classes
+  const iris = await writeRun((await trainOn(IRIS_CSV)).file, r);
+  await point(r.root, `runs/${base(iris)}`);
+  assertEquals(await t.reloader.reload("signal"), "incompatible");
+  assertEquals(t.holder.current?.version, serving, "the old model keeps serving");
+  assertEquals(t.holder.ready, true);
+  assertEquals(await t.count("incompatible"), 1);
+  const line = t.lines.at(-1);
+  assertEquals(line?.msg, "model reload refused");
+  assertEquals(line?.level, "warn");
+  assertEquals(
+    (line?.changes as string[])[0],
+    'classes [0, 1] → ["setosa", "versicolor", "virginica"]',
+  );
+  assertEquals((line?.changes as string[]).length, 3);
+  assertEquals(String(line?.hint).includes("restart to serve it"), true);
+
+  // the same schema with new weights is taken as before
+  const next = await writeRun(at(2), r);
+  await point(r.root, `runs/${base(next)}`);
+  assertEquals(await t.reloader.reload("signal"), "success");
+  assertEquals(t.holder.current?.model.file.createdAt, at(2).createdAt);
+
+  // and a restart serves whatever latest is
+  await point(r.root, `runs/${base(iris)}`);
+  const restarted = reloader(`${r.root}/latest`, r.root);
+  assertEquals(await restarted.reloader.reload("startup"), "success");
+  assertEquals(restarted.holder.current?.model.file.target, "label");
+  assertEquals(restarted.holder.current?.model.classes, ["setosa", "versicolor", "virginica"]);
+});
+
+Deno.test("Reloader refuses a model.json that links outside the registry", async () => {
+  await using r = await tempRoot();
+  const outside = await Deno.makeTempDir({ prefix: "mvd-outside-" });
+  try {
+    await Deno.writeTextFile(`${outside}/${MODEL_FILE}`, modelToJson(at(0)));
+    await Deno.mkdir(`${r.root}/plain`);
+    await Deno.symlink(`${outside}/${MODEL_FILE}`, `${r.root}/plain/${MODEL_FILE}`);
+    const t = reloader(`${r.root}/plain`, r.root);
+    assertEquals(await t.reloader.reload("startup"), "failure");
+    assertEquals(
+      t.lines.at(-1)?.error,
+      `Cannot load model "${await Deno.realPath(`${r.root}/plain`)}": model.json "${await Deno
+        .realPath(
+          `${r.root}/plain`,
+        )}/model.json" leads outside ${r.root}/ (through a symlink or ..): models are read only from the registry`,
+    );
+    // a whole directory elsewhere, reached through a link, is refused the same way
+    await Deno.symlink(outside, `${r.root}/linked`);
+    const linked = reloader(`${r.root}/linked`, r.root);
+    assertEquals(await linked.reloader.reload("startup"), "failure");
+    assertEquals(String(linked.lines.at(-1)?.error).includes("leads outside"), true);
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
 });
