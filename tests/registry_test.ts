@@ -163,7 +163,26 @@ Deno.test("--model takes a run id, latest or a directory, and --promote promotes
   assertEquals(byDir.json.promoted, true);
   assertEquals(await latest(project), `runs/${first}`);
 
-  // --out writes exactly that directory; scoring it needs no write permission, only reports do
+  // a mistyped run id is named with the closest ones
+  const typo = await evaluate(project, "--model", first.slice(0, -1) + "x");
+  assertEquals(typo.code, 2);
+  assertEquals(
+    typo.stderr,
+    `error: Unknown run "${
+      first.slice(0, -1)
+    }x": no such run in models/runs (closest: ${first}, ${second}); list them with: deno task runs\n`,
+  );
+
+  // scoring needs no write permission, only reports do
+  const readOnly = await project.deno(["run", "--allow-read", "evaluate.ts", "--model", first]);
+  assertEquals(readOnly.code, 0, readOnly.stderr);
+  assertStringIncludes(readOnly.stdout, "gate: passed");
+  assertEquals(
+    readOnly.stderr,
+    `warning: Cannot write reports to "models/runs/${first}": write permission denied (grant it with --allow-write)\n`,
+  );
+
+  // --out writes exactly that directory, given the permission; the gate reads only the registry
   const out = await project.deno([
     "run",
     "--allow-read",
@@ -174,25 +193,15 @@ Deno.test("--model takes a run id, latest or a directory, and --promote promotes
   ]);
   assertEquals(out.code, 0, out.stderr);
   await verifyRun(`${project.dir}/elsewhere`);
-  const readOnly = await project.deno([
-    "run",
-    "--allow-read",
-    "evaluate.ts",
-    "--model",
-    "elsewhere",
-  ]);
-  assertEquals(readOnly.code, 0, readOnly.stderr);
-  assertStringIncludes(readOnly.stdout, "gate: passed");
-  assertEquals(
-    readOnly.stderr,
-    'warning: Cannot write reports to "elsewhere": write permission denied (grant it with --allow-write)\n',
-  );
-  const outside = await evaluate(project, "--model", "elsewhere", "--promote");
-  assertEquals(outside.code, 2);
-  assertStringIncludes(
-    outside.stderr,
-    'error: Cannot promote "elsewhere": it is not a run; only runs in models/runs can be',
-  );
+  for (const path of ["elsewhere", "models/runs/../../elsewhere"]) {
+    const outside = await evaluate(project, "--model", path, "--promote");
+    assertEquals(outside.code, 2, outside.stderr);
+    assertEquals(
+      outside.stderr,
+      `error: Cannot use model "${path}": it lies outside models/ (symlinks and .. resolved): models are read only from the registry\n`,
+    );
+  }
+  assertEquals(await latest(project), `runs/${first}`);
 });
 
 Deno.test("evaluate refuses bad usage and input with one line and exit 2", async () => {
@@ -216,7 +225,7 @@ Deno.test("evaluate refuses bad usage and input with one line and exit 2", async
       {},
       "error: Invalid --min-accuracy: Too big: expected number to be <=1 (see --help)\n",
     ],
-    [["--model", "nope"], {}, 'error: Cannot load model "nope": no model.json there'],
+    [["--model", "nope"], {}, 'error: Unknown run "nope": no such run in models/runs;'],
     [["--data", "missing.csv"], {}, 'error: Cannot read CSV "missing.csv": file not found'],
     [["--keep", "0"], {}, "error: Invalid --keep: "],
   ];

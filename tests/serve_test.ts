@@ -286,7 +286,7 @@ Deno.test("serve refuses to start on a sealed run that does not match its manife
   const line = JSON.parse(linked.stdout.trim());
   assertEquals(
     line.error,
-    `Cannot load model "${project.dir}/outside": read permission denied (grant it with --allow-read)`,
+    `Cannot load model "${project.dir}/outside": it lies outside models/ (symlinks and .. resolved): models are read only from the registry`,
   );
 });
 

@@ -47,11 +47,16 @@ const command: Command = {
       description: "Fail if accuracy or F1 is below latest's on --data by more than F",
     },
     promote: { type: "boolean", description: "Promote a --model that passes" },
+    "allow-schema-change": {
+      type: "boolean",
+      description:
+        "Promote even when the target, classes or input features differ from latest's (its clients must change too)",
+    },
     keep: {
       type: "string",
       value: "N",
       default: String(DEFAULT_KEEP),
-      description: "Runs to keep after a promotion (latest's is never deleted)",
+      description: "Runs of the same name to keep after a promotion (latest's is never deleted)",
     },
     json: { type: "boolean", description: "Print one JSON object instead of text" },
   },
@@ -66,6 +71,7 @@ const Options = z.object({
   "min-f1": Fraction.optional(),
   "max-regression": Fraction.optional(),
   promote: z.boolean().optional(),
+  "allow-schema-change": z.boolean().optional(),
   keep: numberFlag.pipe(z.number().int().min(1)),
   json: z.boolean().optional(),
 });
@@ -103,6 +109,7 @@ export function gateOptions(
       },
       maxRegression: o["max-regression"],
       promote: o.model === undefined || o.promote === true,
+      allowSchemaChange: o["allow-schema-change"] === true,
       keep: o.keep,
     },
   };

@@ -14,6 +14,7 @@ Deno.test("gateOptions() gates and promotes the newest run with the seed's thres
       thresholds: { accuracy: 0.7, f1: 0.7 },
       maxRegression: undefined,
       promote: true,
+      allowSchemaChange: false,
       keep: 10,
     },
   });

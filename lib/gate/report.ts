@@ -8,8 +8,15 @@ import { dataLine, type Evaluation } from "../registry/evaluations.ts";
 import { CONFUSION_SVG_FILE, EVALUATION_MD_FILE } from "../registry/layout.ts";
 import type { GateOutcome } from "./run.ts";
 
-/** Renders `evaluation.md`; `trainingSha256` flags data the model was trained on. */
-export function evaluationMarkdown(e: Evaluation, trainingSha256?: string): string {
+/**
+ * Renders `evaluation.md`; `trainingSha256` flags data the model was trained
+ * on, and `picture` names the confusion-matrix SVG beside it.
+ */
+export function evaluationMarkdown(
+  e: Evaluation,
+  trainingSha256?: string,
+  options: { picture?: string } = {},
+): string {
   const m = e.metrics;
   const lines = [
     `# Evaluation${e.runId ? `: run ${e.runId}` : ""}`,
@@ -29,6 +36,7 @@ export function evaluationMarkdown(e: Evaluation, trainingSha256?: string): stri
         }, macro F1 ${fmt(e.baseline.f1)}`,
       ]
       : []),
+    ...schemaLines(e).map((line) => `- ${line}`),
     `- Promoted to \`models/latest\` by this evaluation: ${e.promoted ? "yes" : "no"}`,
     `- Evaluated at: ${e.evaluatedAt}`,
     ...(e.data.kind === "file" && e.data.sha256 === trainingSha256
@@ -61,7 +69,9 @@ export function evaluationMarkdown(e: Evaluation, trainingSha256?: string): stri
       "",
       "## Confusion matrix",
       "",
-      `![Confusion matrix: rows are the true class, columns the predicted one](${CONFUSION_SVG_FILE})`,
+      `![Confusion matrix: rows are the true class, columns the predicted one](${
+        options.picture ?? CONFUSION_SVG_FILE
+      })`,
       "",
       `| true \\ predicted | ${m.labels.map(cell).join(" | ")} |`,
       `|---|${m.labels.map(() => "---").join("|")}|`,
@@ -71,6 +81,17 @@ export function evaluationMarkdown(e: Evaluation, trainingSha256?: string): stri
     lines.push("", "_This model predates full reports: only accuracy and macro F1 are known._");
   }
   return lines.join("\n") + "\n";
+}
+
+/** How the schema compared with latest's, when it was compared and differed. */
+function schemaLines(e: Evaluation): string[] {
+  const changes = e.schemaChanges ?? [];
+  if (changes.length === 0) return [];
+  return [
+    `Schema changed against latest${
+      e.schemaChangeAllowed ? " (allowed by --allow-schema-change)" : ""
+    }: ${changes.join("; ")}`,
+  ];
 }
 
 /** The gate's outcome as `deno task evaluate` prints it, one line each. */
@@ -92,6 +113,9 @@ export function outcomeText(o: GateOutcome): string {
       o.maxRegression === null ? "" : `, no drop over ${o.maxRegression} against latest`
     }`,
   );
+  if (o.schemaChangeAllowed) {
+    lines.push(...schemaLines(o).map((l) => l.replace(/^Schema/, "schema")));
+  }
   lines.push(o.passed ? "gate: passed" : `gate: failed: ${o.failures.join("; ")}`);
   if (o.promoted) {
     lines.push(

@@ -1,31 +1,35 @@
 /**
  * One pass of the quality gate over a model: score it, hold it to the
- * thresholds and the no-regression rule, write its reports, and promote it
- * when asked and it passed. `evaluate.ts` is this plus flags.
+ * thresholds, the no-regression rule and latest's schema, write its
+ * reports, and promote it when asked and it passed. `evaluate.ts` is this
+ * plus flags.
  * @module
  */
 import { writeFileAtomic } from "../core/atomic.ts";
-import { CARD_FILE } from "../registry/layout.ts";
-import { modelCard } from "../registry/card.ts";
-import { readDataset } from "../data/dataset.ts";
 import { InputError } from "../core/errors.ts";
 import { writeProblem } from "../core/files.ts";
-import { reportDataset } from "./scoring.ts";
-import { checkGate, checkRegression, type Thresholds } from "./rules.ts";
-import { loadModel } from "../registry/artifacts.ts";
+import { readDataset } from "../data/dataset.ts";
 import type { Model } from "../model/model.ts";
+import { signatureChanges, signatureOf } from "../model/signature.ts";
+import { loadModel } from "../registry/artifacts.ts";
+import { modelCard } from "../registry/card.ts";
+import { type Evaluation, historyName, readEvaluation } from "../registry/evaluations.ts";
 import {
+  basename,
+  CARD_FILE,
   CONFUSION_SVG_FILE,
   EVALUATION_FILE,
   EVALUATION_MD_FILE,
+  MODELS_DIR,
   PROMOTION_FILE,
+  type RegistryOptions,
 } from "../registry/layout.ts";
-import { type Evaluation, readEvaluation } from "../registry/evaluations.ts";
-import { evaluationMarkdown } from "./report.ts";
+import { promoteRun } from "../registry/promote.ts";
 import { latestRunId, listRuns, resolveModel } from "../registry/runs.ts";
-import { MODELS_DIR, type RegistryOptions } from "../registry/layout.ts";
-import { promote, pruneRuns } from "../registry/promote.ts";
 import { verifyRun } from "../registry/seal.ts";
+import { evaluationMarkdown } from "./report.ts";
+import { checkGate, checkRegression, type Thresholds } from "./rules.ts";
+import { reportDataset } from "./scoring.ts";
 import { confusionSvg } from "./svg.ts";
 
 /** What to gate and how. */
@@ -40,7 +44,9 @@ export interface GateOptions extends RegistryOptions {
   maxRegression?: number;
   /** Promote the model if it passes (the default without `model`). */
   promote: boolean;
-  /** Runs to keep after a promotion. */
+  /** Promote even when the model's schema differs from latest's. */
+  allowSchemaChange?: boolean;
+  /** Runs of the same name to keep after a promotion. */
   keep: number;
 }
 
@@ -62,16 +68,16 @@ export async function runGate(options: GateOptions): Promise<GateOutcome> {
   const dir = options.model === undefined
     ? await newestRun(root)
     : await resolveModel(options.model, { root });
-  const model = await loadModel(dir);
+  const model = await loadModel(dir, { within: root });
   const candidate = await score(model, options.data);
   const failures = [...checkGate(candidate.report, options.thresholds).failures];
+  const warnings: string[] = [];
 
   const latest = await latestRunId({ root });
-  const sameAsLatest = latest !== null && model.file.runId === latest;
+  const current = await currentModel(root, model, warnings);
   let baseline: Evaluation["baseline"] = null;
-  if (options.maxRegression !== undefined && options.data && latest !== null && !sameAsLatest) {
+  if (options.maxRegression !== undefined && options.data && current !== null) {
     try {
-      const current = await loadModel(`${root}/latest`);
       const scored = await score(current, options.data);
       baseline = { runId: latest, accuracy: scored.report.accuracy, f1: scored.report.f1 };
       failures.push(...checkRegression(candidate.report, baseline, options.maxRegression));
@@ -80,10 +86,22 @@ export async function runGate(options: GateOptions): Promise<GateOutcome> {
       failures.push(`cannot compare with latest (${latest}): ${err.message}`);
     }
   }
+  // clients of latest must be able to use what replaces it
+  const schemaChanges = current
+    ? signatureChanges(signatureOf(current.file), signatureOf(model.file))
+    : [];
+  const allowed = options.allowSchemaChange === true;
+  if (schemaChanges.length > 0 && options.promote && !allowed) {
+    failures.push(
+      `schema differs from latest${latest ? ` (${latest})` : ""}: ${
+        schemaChanges.join("; ")
+      }; its clients would break (to promote it anyway: --allow-schema-change)`,
+    );
+  }
   const passed = failures.length === 0;
   const willPromote = passed && options.promote;
   // refuse an unsealed run before writing anything that says it was promoted
-  if (willPromote) await verifyRun(dir);
+  if (willPromote) await verifyRun(dir, { within: root });
 
   const evaluation: Evaluation = {
     evaluatedAt: new Date().toISOString(),
@@ -99,28 +117,50 @@ export async function runGate(options: GateOptions): Promise<GateOutcome> {
     passed,
     failures,
     promoted: willPromote,
+    schemaChanges,
+    schemaChangeAllowed: schemaChanges.length > 0 && allowed,
   };
-  const warnings: string[] = [];
-  const reports = await writeReports(dir, model, evaluation).catch((err) => {
-    // scoring a model the task may not write beside still gives a verdict
-    if (!(err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied)) {
-      throw err;
-    }
-    warnings.push(`Cannot write reports to "${dir}": ${writeProblem(err)}`);
-    return [];
-  });
-  let previous: string | null = null;
-  let pruned: string[] = [];
-  if (willPromote) {
-    previous = (await promote(dir, { root })).previous;
-    try {
-      pruned = await pruneRuns(options.keep, { root });
-    } catch (err) {
-      // the promotion stands; old runs are only left for next time
-      warnings.push(`Cannot prune old runs: ${err instanceof Error ? err.message : String(err)}`);
-    }
+  if (!willPromote) {
+    const reports = await writeReports(dir, model, evaluation).catch((err) => {
+      // scoring a model the task may not write beside still gives a verdict
+      if (!(err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied)) {
+        throw err;
+      }
+      warnings.push(`Cannot write reports to "${dir}": ${writeProblem(err)}`);
+      return [];
+    });
+    return { ...evaluation, reports, warnings, previous: null, pruned: [] };
   }
-  return { ...evaluation, reports, warnings, previous, pruned };
+  // the records of a promotion are written under the registry lock, once the
+  // run is known to be there, and before latest switches to it
+  let reports: string[] = [];
+  const promoted = await promoteRun(dir, {
+    root,
+    keep: options.keep,
+    record: async () => void (reports = await writeReports(dir, model, evaluation)),
+  });
+  if (promoted.pruneProblem) warnings.push(`Cannot prune old runs: ${promoted.pruneProblem}`);
+  return { ...evaluation, reports, warnings, previous: promoted.previous, pruned: promoted.pruned };
+}
+
+/** The model latest serves, to compare a candidate with; `null` when none or the same run. */
+async function currentModel(
+  root: string,
+  candidate: Model,
+  warnings: string[],
+): Promise<Model | null> {
+  const latest = await latestRunId({ root });
+  if (latest !== null && candidate.file.runId === latest) return null;
+  try {
+    return await loadModel(`${root}/latest`, { within: root });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    // nothing served yet is the first promotion; a broken latest is replaced
+    if (await Deno.lstat(`${root}/latest`).then(() => true, () => false)) {
+      warnings.push(`Cannot compare with latest: ${err.message}`);
+    }
+    return null;
+  }
 }
 
 async function newestRun(root: string): Promise<string> {
@@ -179,20 +219,25 @@ async function writeReports(
   evaluation: Evaluation,
 ): Promise<string[]> {
   const record = JSON.stringify(evaluation, null, 2) + "\n";
-  // a later evaluation replaces evaluation.json; the one that promoted the run stays
+  // each evaluation is kept in evaluations/; evaluation.json and .md are the newest,
+  // and promotion.json the one that promoted the run
+  const history = historyName(evaluation.evaluatedAt);
   const promotion = evaluation.promoted ? evaluation : await readEvaluation(dir, PROMOTION_FILE);
-  const files: Array<[string, string]> = [
+  const sha = model.file.training.sha256;
+  const files: Array<[string, string]> = [];
+  if (evaluation.metrics) {
+    const svg = confusionSvg(evaluation.metrics.confusion, evaluation.metrics.labels);
+    files.push([`${history}.svg`, svg], [CONFUSION_SVG_FILE, svg]);
+  }
+  files.push(
+    [`${history}.json`, record],
+    [`${history}.md`, evaluationMarkdown(evaluation, sha, { picture: `${basename(history)}.svg` })],
     [EVALUATION_FILE, record],
     ...(evaluation.promoted ? [[PROMOTION_FILE, record] as [string, string]] : []),
-    [EVALUATION_MD_FILE, evaluationMarkdown(evaluation, model.file.training.sha256)],
+    [EVALUATION_MD_FILE, evaluationMarkdown(evaluation, sha)],
     [CARD_FILE, modelCard(model.file, { latest: evaluation, promotion })],
-  ];
-  if (evaluation.metrics) {
-    files.push([
-      CONFUSION_SVG_FILE,
-      confusionSvg(evaluation.metrics.confusion, evaluation.metrics.labels),
-    ]);
-  }
+  );
+  await Deno.mkdir(`${dir}/${history.slice(0, history.lastIndexOf("/"))}`, { recursive: true });
   const written: string[] = [];
   for (const [name, text] of files) {
     await writeFileAtomic(`${dir}/${name}`, text);

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { FileError, readJsonFile } from "../core/files.ts";
 import { LabelledReport, Score, Scores } from "../model/scores.ts";
-import { EVALUATION_FILE } from "./layout.ts";
+import { EVALUATION_FILE, EVALUATIONS_DIR } from "./layout.ts";
 
 /** What the gate saw and decided, as `evaluation.json` holds it. */
 export const Evaluation = z.object({
@@ -31,6 +31,10 @@ export const Evaluation = z.object({
   passed: z.boolean(),
   failures: z.array(z.string()),
   promoted: z.boolean(),
+  /** How the model's schema differs from latest's at evaluation (absent in older records). */
+  schemaChanges: z.array(z.string()).optional(),
+  /** True when `--allow-schema-change` let a changed schema through. */
+  schemaChangeAllowed: z.boolean().optional(),
 });
 /** What the gate saw and decided. */
 export type Evaluation = z.infer<typeof Evaluation>;
@@ -56,4 +60,29 @@ export function dataLine(e: Evaluation): string {
   return e.data.kind === "held-out"
     ? `the ${e.data.rows} rows of \`${e.data.path}\`${sha} held out at training`
     : `\`${e.data.path}\`${sha}, ${e.data.rows} rows`;
+}
+
+/**
+ * Where an evaluation made at `evaluatedAt` is kept, without extension:
+ * `evaluations/20261130T012414680Z`, beside its `.json`, `.md` and `.svg`.
+ */
+export function historyName(evaluatedAt: string): string {
+  return `${EVALUATIONS_DIR}/${new Date(evaluatedAt).toISOString().replace(/[-:.]/g, "")}`;
+}
+
+/** Every evaluation kept for the run in `dir`, oldest first; unreadable ones are skipped. */
+export async function listEvaluations(dir: string): Promise<Evaluation[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(`${dir}/${EVALUATIONS_DIR}`)) {
+      if (entry.isFile && /^\d{8}T\d{9}Z\.json$/.test(entry.name)) names.push(entry.name);
+    }
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw err;
+  }
+  const records = await Promise.all(
+    names.sort().map((name) => readEvaluation(dir, `${EVALUATIONS_DIR}/${name}`)),
+  );
+  return records.filter((r): r is Evaluation => r !== null);
 }

@@ -9,6 +9,7 @@
  *   runs/<run-id>/                 one sealed directory per training run
  *     model.json metrics.json model_card.md manifest.json
  *     evaluation.json evaluation.md confusion_matrix.svg promotion.json
+ *     evaluations/<time>.json .md .svg   every evaluation, newest copied above
  * ```
  * @module
  */
@@ -35,6 +36,8 @@ export const EVALUATION_MD_FILE = "evaluation.md";
 export const PROMOTION_FILE = "promotion.json";
 /** The confusion-matrix picture. */
 export const CONFUSION_SVG_FILE = "confusion_matrix.svg";
+/** Every evaluation of the run, each as `<time>.json`, `.md` and `.svg`. */
+export const EVALUATIONS_DIR = "evaluations";
 
 /** Why a model directory holds no model, with what to do about it. */
 export const NO_MODEL =
@@ -105,6 +108,8 @@ export async function insideRegistry(path: string, root: string): Promise<string
     [real, realRoot] = await Promise.all([Deno.realPath(path), Deno.realPath(root)]);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
+    // the task may read only the registry: a path it may not read lies elsewhere
+    if (err instanceof Deno.errors.NotCapable) throw new OutsideRegistryError(root);
     throw err;
   }
   if (real !== realRoot && !real.startsWith(`${realRoot}/`)) {
@@ -118,7 +123,7 @@ export class OutsideRegistryError extends InputError {
   /** Names the registry root the path escapes. */
   constructor(root: string) {
     super(
-      `leads outside ${root}/ (through a symlink or ..): models are read only from the registry`,
+      `lies outside ${root}/ (symlinks and .. resolved): models are read only from the registry`,
     );
     this.name = "OutsideRegistryError";
   }

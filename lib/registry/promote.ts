@@ -5,10 +5,76 @@
  * never a mix.
  * @module
  */
-import { InputError } from "../core/errors.ts";
-import { basename, dirname, isRunId, type RegistryOptions, registryRoot } from "./layout.ts";
+import { describeError, InputError } from "../core/errors.ts";
+import { readJsonFile } from "../core/files.ts";
+import {
+  basename,
+  dirname,
+  isRunId,
+  MODEL_FILE,
+  type RegistryOptions,
+  registryRoot,
+  runIdName,
+} from "./layout.ts";
+import { type LockOptions, withRegistryLock } from "./lock.ts";
 import { latestRunId, listRuns } from "./runs.ts";
 import { verifyRun } from "./seal.ts";
+
+/** What {@link promoteRun} did. */
+export interface PromoteOutcome extends Promotion {
+  /** Runs deleted by pruning afterwards. */
+  pruned: string[];
+  /** Why pruning failed, when it did: the promotion stands all the same. */
+  pruneProblem: string | null;
+}
+
+/** Options for {@link promoteRun}. */
+export interface PromoteOptions extends LockOptions {
+  /** Runs of the same name to keep after the promotion. */
+  keep: number;
+  /**
+   * Runs under the lock once the run is known to be there, before `latest`
+   * switches: the gate writes its records of the promotion here.
+   */
+  record?: () => Promise<void>;
+}
+
+/**
+ * Promotes the sealed run at `dir` and prunes old runs of its name down to
+ * `keep`, all under the registry lock, so concurrent promotions take turns
+ * and none can point `latest` at a run another one deleted. A run pruned
+ * by a promotion that held the lock first is refused with one line (exit 1).
+ */
+export async function promoteRun(dir: string, options: PromoteOptions): Promise<PromoteOutcome> {
+  const base = registryRoot(options);
+  const lost = () =>
+    new Error(
+      `Cannot promote "${dir}": another promotion pruned it first (keep more runs with --keep)`,
+    );
+  const gone = () => Deno.lstat(dir).then(() => false, () => true);
+  let runId: string;
+  try {
+    runId = await runIdIn(dir, base);
+  } catch (err) {
+    if (isRunId(basename(dir.replace(/\/+$/, ""))) && await gone()) throw lost();
+    throw err;
+  }
+  return await withRegistryLock(async () => {
+    const run = `${base}/runs/${runId}`;
+    if (await Deno.lstat(run).then(() => false, () => true)) throw lost();
+    await options.record?.();
+    const promotion = await promote(run, options);
+    let pruned: string[] = [];
+    let pruneProblem: string | null = null;
+    try {
+      pruned = await pruneRuns(options.keep, { ...options, name: await runName(base, runId) });
+    } catch (err) {
+      // the promotion stands; old runs are only left for next time
+      pruneProblem = describeError(err);
+    }
+    return { ...promotion, pruned, pruneProblem };
+  }, options);
+}
 
 /** What {@link promote} did. */
 export interface Promotion {
@@ -29,7 +95,7 @@ export interface Promotion {
 export async function promote(dir: string, options: RegistryOptions = {}): Promise<Promotion> {
   const base = registryRoot(options);
   const runId = await runIdIn(dir, base);
-  await verifyRun(dir);
+  await verifyRun(dir, { within: base });
   const previous = await latestRunId(options);
   const migrated = await migrateLegacyLatest(base);
   const temp = `${base}/.latest.${crypto.randomUUID().slice(0, 8)}.tmp`;
@@ -44,18 +110,22 @@ export async function promote(dir: string, options: RegistryOptions = {}): Promi
 }
 
 /**
- * Deletes all but the newest `keep` runs, never the one `latest` points to,
- * and partial runs and temporary links older than an hour (a trainer or a
- * promotion that died). A run is
- * renamed out of sight before it is deleted, so a half-deleted run never
- * looks complete. Returns the ids deleted.
+ * Deletes all but the newest `keep` runs of the model `name` (every run when
+ * no name is given), never the one `latest` points to, and partial runs and
+ * temporary links older than an hour (a trainer or a promotion that died).
+ * A run is renamed out of sight before it is deleted, so a half-deleted run
+ * never looks complete. Call it under the registry lock. Returns the ids
+ * deleted.
  */
 export async function pruneRuns(
   keep: number,
-  options: RegistryOptions = {},
+  options: RegistryOptions & { name?: string } = {},
 ): Promise<string[]> {
   const base = registryRoot(options);
-  const ids = await listRuns(options);
+  const ids = [];
+  for (const id of await listRuns(options)) {
+    if (options.name === undefined || await runName(base, id) === options.name) ids.push(id);
+  }
   const latest = await latestRunId(options);
   const doomed = ids.slice(0, Math.max(0, ids.length - keep)).filter((id) => id !== latest);
   for (const id of doomed) {
@@ -67,6 +137,20 @@ export async function pruneRuns(
   // a promotion that died between making its symlink and renaming it
   await removeStale(base, /^\.latest\.[0-9a-f]{8}\.tmp$/);
   return doomed;
+}
+
+/** The model name of run `id`: from the id, or for a run from before names, its model.json. */
+async function runName(base: string, id: string): Promise<string> {
+  const fromId = runIdName(id);
+  if (fromId !== null) return fromId;
+  try {
+    const json = await readJsonFile(`${base}/runs/${id}/${MODEL_FILE}`);
+    const name = (json as { name?: unknown } | null)?.name;
+    return typeof name === "string" ? name : "";
+  } catch {
+    // an unreadable old run forms a group of its own
+    return "";
+  }
 }
 
 /** Removes entries of `dir` named like `pattern` and untouched for an hour. */

@@ -7,7 +7,7 @@
  * leaves a run that promotion would accept.
  * @module
  */
-import { InputError } from "../core/errors.ts";
+import { InputError, UsageError } from "../core/errors.ts";
 import { writeProblem } from "../core/files.ts";
 import type { ModelFile } from "../model/model.ts";
 import { ModelName } from "../model/name.ts";
@@ -16,7 +16,9 @@ import {
   basename,
   byCreation,
   dirname,
+  insideRegistry,
   isRunId,
+  OutsideRegistryError,
   type RegistryOptions,
   registryRoot,
   trimSlash,
@@ -112,18 +114,64 @@ export async function latestRunId(options: RegistryOptions = {}): Promise<string
 
 /**
  * Resolves a `--model` value: `latest`, a run id under `<root>/runs`, or a
- * directory path as given.
+ * directory path. The directory must lie inside the registry once symlinks
+ * and `..` are resolved; a bare name that is neither a run nor a directory
+ * is an unknown run. Throws a {@link UsageError} naming the closest run ids.
  */
 export async function resolveModel(
   value: string,
   options: RegistryOptions = {},
 ): Promise<string> {
-  if (value === "latest") return `${registryRoot(options)}/latest`;
-  if (!value.includes("/")) {
-    const run = `${registryRoot(options)}/runs/${value}`;
-    if (await isDirectory(run)) return run;
+  const root = registryRoot(options);
+  let dir = trimSlash(value);
+  if (value === "latest") dir = `${root}/latest`;
+  else if (!value.includes("/")) {
+    const run = `${root}/runs/${value}`;
+    if (await isDirectory(run)) dir = run;
+    else if (!await isDirectory(value)) {
+      const close = closest(value, ["latest", ...await listRuns(options)]);
+      throw new UsageError(
+        `Unknown run "${value}": no such run in ${root}/runs${
+          close.length ? ` (closest: ${close.join(", ")})` : ""
+        }; list them with: deno task runs`,
+      );
+    }
   }
-  return trimSlash(value);
+  try {
+    await insideRegistry(dir, root);
+  } catch (err) {
+    if (!(err instanceof OutsideRegistryError)) throw err;
+    throw new UsageError(`Cannot use model "${value}": it ${err.message}`);
+  }
+  return dir;
+}
+
+/** Up to three of `candidates` nearest to `value` by edit distance, nearest first. */
+export function closest(value: string, candidates: readonly string[]): string[] {
+  const scored = candidates.map((c) => ({
+    c,
+    // a candidate that contains the value (a name, a time stamp) counts as near
+    d: c.includes(value) ? 0 : distance(value.toLowerCase(), c.toLowerCase()),
+  }));
+  const limit = Math.max(3, Math.ceil(value.length / 2));
+  return scored.filter((s) => s.d <= limit).sort((a, b) => a.d - b.d).slice(0, 3).map((s) => s.c);
+}
+
+/** Levenshtein distance. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 async function refuseExisting(dir: string): Promise<void> {

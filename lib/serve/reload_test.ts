@@ -156,13 +156,13 @@ Deno.test("Reloader refuses a model.json that links outside the registry", async
     const dir = await Deno.realPath(`${r.root}/plain`);
     assertEquals(
       t.lines.at(-1)?.error,
-      `Cannot load model "${dir}": model.json leads outside ${r.root}/ (through a symlink or ..): models are read only from the registry`,
+      `Cannot load model "${dir}": model.json lies outside ${r.root}/ (symlinks and .. resolved): models are read only from the registry`,
     );
     // a whole directory elsewhere, reached through a link, is refused the same way
     await Deno.symlink(outside, `${r.root}/linked`);
     const linked = reloader(`${r.root}/linked`, r.root);
     assertEquals(await linked.reloader.reload("startup"), "failure");
-    assertEquals(String(linked.lines.at(-1)?.error).includes("leads outside"), true);
+    assertEquals(String(linked.lines.at(-1)?.error).includes("lies outside"), true);
   } finally {
     await Deno.remove(outside, { recursive: true });
   }
