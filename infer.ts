@@ -12,9 +12,8 @@ import { z } from "zod";
 import { type Command, parseFlags } from "./lib/core/flags.ts";
 import { fail, InputError } from "./lib/core/errors.ts";
 import { checkPayload, issuesLine } from "./lib/model/inputs.ts";
-import { type Model, parseModel } from "./lib/model/model.ts";
-import { loadSealedModel } from "./lib/registry/seal.ts";
-import { MODEL_FILE, NO_MODEL } from "./lib/registry/layout.ts";
+import { type JsonImports, loadImportedModel, loadSealedModel } from "./lib/registry/seal.ts";
+import { MANIFEST_FILE, METRICS_FILE, MODEL_FILE } from "./lib/registry/layout.ts";
 import { resolveModel } from "./lib/registry/runs.ts";
 
 const command: Command = {
@@ -39,7 +38,7 @@ export async function main(args: string[], input: () => Promise<string>): Promis
   if (parsed.help) return console.log(parsed.text);
   const model = parsed.options.model
     ? await loadSealedModel(await resolveModel(parsed.options.model))
-    : await defaultModel();
+    : await loadImportedModel(LATEST, "models/latest");
   const text = await input();
   let payload: unknown;
   try {
@@ -55,17 +54,15 @@ export async function main(args: string[], input: () => Promise<string>): Promis
   console.log(JSON.stringify(checked.batch ? labels : labels[0]));
 }
 
-async function defaultModel(): Promise<Model> {
-  let json: unknown;
-  try {
-    // a literal local import needs no --allow-read
-    json = (await import("./models/latest/model.json", { with: { type: "json" } })).default;
-  } catch (err) {
-    const reason = /not found/i.test(String(err)) ? NO_MODEL : `${MODEL_FILE} is not valid JSON`;
-    throw new InputError(`Cannot load model "models/latest": ${reason}`);
-  }
-  return parseModel(json, "models/latest");
-}
+/**
+ * The promoted model's files, as JSON modules: literal local imports need no
+ * `--allow-read`, and the seal is checked on them all the same.
+ */
+const LATEST: JsonImports = {
+  [MODEL_FILE]: () => import("./models/latest/model.json", { with: { type: "json" } }),
+  [MANIFEST_FILE]: () => import("./models/latest/manifest.json", { with: { type: "json" } }),
+  [METRICS_FILE]: () => import("./models/latest/metrics.json", { with: { type: "json" } }),
+};
 
 if (import.meta.main) {
   await main(Deno.args, () => new Response(Deno.stdin.readable).text()).catch(fail);

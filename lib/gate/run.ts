@@ -24,9 +24,8 @@ import {
   PROMOTION_FILE,
   type RegistryOptions,
 } from "../registry/layout.ts";
-import { promoteRun } from "../registry/promote.ts";
+import { isGone, LostRaceError, promoteRun } from "../registry/promote.ts";
 import { latestRunId, listRuns, resolveModel } from "../registry/runs.ts";
-import { verifyRun } from "../registry/seal.ts";
 import { evaluationMarkdown } from "./report.ts";
 import { checkGate, checkRegression, type Thresholds } from "./rules.ts";
 import { reportDataset } from "./scoring.ts";
@@ -68,7 +67,13 @@ export async function runGate(options: GateOptions): Promise<GateOutcome> {
   const dir = options.model === undefined
     ? await newestRun(root)
     : await resolveModel(options.model, { root });
-  const model = await loadModel(dir, { within: root });
+  const model = await loadModel(dir, { within: root }).catch(async (err) => {
+    // a promotion racing this one may have pruned the run since it was named
+    if (options.promote && err instanceof InputError && await isGone(dir)) {
+      throw new LostRaceError(dir);
+    }
+    throw err;
+  });
   const candidate = await score(model, options.data);
   const failures = [...checkGate(candidate.report, options.thresholds).failures];
   const warnings: string[] = [];
@@ -100,9 +105,6 @@ export async function runGate(options: GateOptions): Promise<GateOutcome> {
   }
   const passed = failures.length === 0;
   const willPromote = passed && options.promote;
-  // refuse an unsealed run before writing anything that says it was promoted
-  if (willPromote) await verifyRun(dir, { within: root });
-
   const evaluation: Evaluation = {
     evaluatedAt: new Date().toISOString(),
     model: dir,

@@ -28,6 +28,22 @@ export interface PromoteOutcome extends Promotion {
   pruneProblem: string | null;
 }
 
+/** A run deleted by another promotion's pruning before this one could promote it. */
+export class LostRaceError extends Error {
+  /** Names the run. */
+  constructor(dir: string) {
+    super(
+      `Cannot promote "${dir}": another promotion pruned it first (keep more runs with --keep)`,
+    );
+    this.name = "LostRaceError";
+  }
+}
+
+/** True when nothing is at `path` any more. */
+export function isGone(path: string): Promise<boolean> {
+  return Deno.lstat(path).then(() => false, () => true);
+}
+
 /** Options for {@link promoteRun}. */
 export interface PromoteOptions extends LockOptions {
   /** Runs of the same name to keep after the promotion. */
@@ -47,21 +63,19 @@ export interface PromoteOptions extends LockOptions {
  */
 export async function promoteRun(dir: string, options: PromoteOptions): Promise<PromoteOutcome> {
   const base = registryRoot(options);
-  const lost = () =>
-    new Error(
-      `Cannot promote "${dir}": another promotion pruned it first (keep more runs with --keep)`,
-    );
-  const gone = () => Deno.lstat(dir).then(() => false, () => true);
+  const lost = () => new LostRaceError(dir);
   let runId: string;
   try {
     runId = await runIdIn(dir, base);
   } catch (err) {
-    if (isRunId(basename(dir.replace(/\/+$/, ""))) && await gone()) throw lost();
+    if (isRunId(basename(dir.replace(/\/+$/, ""))) && await isGone(dir)) throw lost();
     throw err;
   }
   return await withRegistryLock(async () => {
     const run = `${base}/runs/${runId}`;
     if (await Deno.lstat(run).then(() => false, () => true)) throw lost();
+    // refuse an unsealed run before anything records that it was promoted
+    await verifyRun(run, { within: base });
     await options.record?.();
     const promotion = await promote(run, options);
     let pruned: string[] = [];

@@ -9,13 +9,14 @@ import { InputError } from "../core/errors.ts";
 import { FileError, readJsonFile } from "../core/files.ts";
 import { writeFileAtomic } from "../core/atomic.ts";
 import { sha256File } from "../data/hash.ts";
-import type { Model } from "../model/model.ts";
+import { type Model, parseModel } from "../model/model.ts";
 import { loadModel } from "./artifacts.ts";
 import {
   insideRegistry,
   MANIFEST_FILE,
   METRICS_FILE,
   MODEL_FILE,
+  NO_MODEL,
   OutsideRegistryError,
   type RegistryOptions,
   registryRoot,
@@ -145,6 +146,50 @@ async function checkSeal(
     }
   }
   return manifest;
+}
+
+/** Imports of a model directory's JSON files by name, as `import(…, { with: { type: "json" } })`. */
+export type JsonImports = Record<string, () => Promise<{ default: unknown }>>;
+
+/**
+ * The model whose files `imports` bring in, after its seal is checked:
+ * what `infer.ts` loads by default, through JSON module imports that need
+ * no `--allow-read`. Each sealed file must be present and match its
+ * checksum once written out again exactly as the registry writes it; a
+ * directory without a manifest loads as it is. `label` names it in errors.
+ */
+export async function loadImportedModel(imports: JsonImports, label: string): Promise<Model> {
+  const fail = (reason: string) => new InputError(`Cannot load model "${label}": ${reason}`);
+  const read = async (name: string): Promise<unknown> => {
+    const load = imports[name];
+    try {
+      if (!load) throw new Deno.errors.NotFound(name);
+      return (await load()).default;
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound || /not found/i.test(String(err))) return undefined;
+      throw fail(`${name} is not valid JSON`);
+    }
+  };
+  const json = await read(MODEL_FILE);
+  if (json === undefined) throw fail(NO_MODEL);
+  const manifestJson = await read(MANIFEST_FILE);
+  if (manifestJson !== undefined) {
+    const parsed = Manifest.safeParse(manifestJson);
+    if (!parsed.success) throw fail(`${MANIFEST_FILE} is malformed`);
+    for (const name of SEALED_FILES) {
+      const expected = parsed.data.files[name];
+      if (!expected) throw fail(`${MANIFEST_FILE} does not list ${name}`);
+      const value = name === MODEL_FILE ? json : await read(name);
+      if (value === undefined) throw fail(`${name} is missing`);
+      const bytes = new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n");
+      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+      const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+      if (sha256 !== expected.sha256 || bytes.length !== expected.bytes) {
+        throw fail(`${name} does not match its checksum in ${MANIFEST_FILE}`);
+      }
+    }
+  }
+  return parseModel(json, label);
 }
 
 /** Writes the manifest of the files in `dir` that a run seals. */
