@@ -234,7 +234,7 @@ Deno.test("SIGHUP under load to a tampered run is refused, counted, and the old 
   const forged = `${models}/runs/${runs[0]!.replace(/-[0-9a-f]{8}$/, "-0badf00d")}`;
   await Deno.mkdir(forged);
   for await (const e of Deno.readDir(dirs[0]!)) {
-    await Deno.copyFile(`${dirs[0]}/${e.name}`, `${forged}/${e.name}`);
+    if (e.isFile) await Deno.copyFile(`${dirs[0]}/${e.name}`, `${forged}/${e.name}`);
   }
   const doc = (await loadModel(forged)).file;
   doc.estimator.classifiers[0]!.weights[0]![0]! += 1;

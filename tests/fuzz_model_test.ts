@@ -187,23 +187,23 @@ Deno.test("infer.ts --model refuses tampered models with one line and exit 2", a
   await using project = await makeProject();
   const text = modelToJson(file);
   const cases: Array<[string, string]> = [
-    [text.slice(0, 200), 'error: Cannot load model "bad": model.json is not valid JSON\n'],
+    [text.slice(0, 200), 'error: Cannot load model "models/bad": model.json is not valid JSON\n'],
     [
       JSON.stringify(tampered((d) => (d.formatVersion = 9))),
-      'error: Cannot load model "bad": formatVersion: Invalid input: expected 1\n',
+      'error: Cannot load model "models/bad": formatVersion: Invalid input: expected 1\n',
     ],
     [
       JSON.stringify(tampered((d) => weights(d).pop())),
-      `error: Cannot load model "bad": estimator.classifiers.0.weights: expected ${WIDTH} weights for the features, got ${
+      `error: Cannot load model "models/bad": estimator.classifiers.0.weights: expected ${WIDTH} weights for the features, got ${
         WIDTH - 1
       }\n`,
     ],
   ];
-  await Deno.mkdir(`${project.dir}/bad`);
+  await Deno.mkdir(`${project.dir}/models/bad`);
   for (const [content, stderr] of cases) {
-    await Deno.writeTextFile(`${project.dir}/bad/${MODEL_FILE}`, content);
+    await Deno.writeTextFile(`${project.dir}/models/bad/${MODEL_FILE}`, content);
     const out = await project.deno(
-      ["run", "--allow-read=bad", "infer.ts", "--model", "bad"],
+      ["run", "--allow-read=models", "infer.ts", "--model", "models/bad"],
       '{"f1":1,"f2":0}',
     );
     assertEquals(out, { code: 2, stdout: "", stderr });

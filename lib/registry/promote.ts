@@ -64,13 +64,14 @@ export interface PromoteOptions extends LockOptions {
 export async function promoteRun(dir: string, options: PromoteOptions): Promise<PromoteOutcome> {
   const base = registryRoot(options);
   const lost = () => new LostRaceError(dir);
-  let runId: string;
-  try {
-    runId = await runIdIn(dir, base);
-  } catch (err) {
+  // a run that vanished under us was pruned by a promotion that went first
+  const lostIfGone = async (err: unknown): Promise<never> => {
     if (isRunId(basename(dir.replace(/\/+$/, ""))) && await isGone(dir)) throw lost();
     throw err;
-  }
+  };
+  // a tampered or incomplete directory is refused for what it is, run or not
+  await verifyRun(dir, { within: base }).catch(lostIfGone);
+  const runId = await runIdIn(dir, base).catch(lostIfGone);
   return await withRegistryLock(async () => {
     const run = `${base}/runs/${runId}`;
     if (await Deno.lstat(run).then(() => false, () => true)) throw lost();
