@@ -6,6 +6,7 @@ import type { ModelFile } from "../lib/model/model.ts";
 import { writeRun } from "../lib/registry/runs.ts";
 import { verifyRun } from "../lib/registry/seal.ts";
 import { makeProject, type Project } from "./_project.ts";
+import { postJson, startServer } from "./_server.ts";
 
 const { file: TOY } = await trainOn(TOY_CSV);
 const { file: IRIS } = await trainOn(IRIS_CSV);
@@ -154,4 +155,58 @@ Deno.test("infer.ts without --model refuses a sealed latest whose model.json was
     after.stderr,
     'error: Cannot load model "models/latest": model.json does not match its checksum in manifest.json\n',
   );
+});
+
+Deno.test("a live server refuses an incompatible swap on disk, takes a compatible one, and a restart serves the new model", async () => {
+  await using project = await makeProject();
+  await run(project, TOY, 0);
+  assertEquals((await evaluate(project)).code, 0);
+  const server = await startServer(project.dir);
+  try {
+    const predict = async (row: unknown) => {
+      const res = await postJson(`${server.base}/predict`, row);
+      return { status: res.status, body: await res.json() };
+    };
+    assertEquals((await predict({ f1: 1, f2: 0 })).status, 200);
+
+    // a careless promotion on disk: another dataset's model behind latest
+    const iris = await run(project, IRIS, 1);
+    const promoted = await evaluate(project, "--allow-schema-change");
+    assertEquals(promoted.code, 0, promoted.stderr);
+    assertEquals(await latest(project), `runs/${iris}`);
+    const refused = await server.waitFor((l) => l.msg === "model reload refused");
+    assertEquals(refused.level, "warn");
+    assertStringIncludes(String(refused.hint), "restart to serve it");
+    // the old schema is still answered, and the server stays ready
+    const still = await predict({ f1: 1, f2: 0 });
+    assertEquals([still.status, still.body.prediction], [200, 1]);
+    assertEquals((await fetch(`${server.base}/readyz`)).status, 200);
+    const metrics = await (await fetch(`${server.base}/metrics`)).text();
+    assertMatch(metrics, /mvd_model_reloads_total\{trigger="watch",result="incompatible"\} [1-9]/);
+
+    // a compatible model (the toy schema, new weights) is taken as before
+    const next = await run(project, TOY, 2);
+    const back = await evaluate(project, "--model", next, "--promote", "--allow-schema-change");
+    assertEquals(back.code, 0, back.stderr);
+    const loaded = await server.waitFor((l) => l.msg === "model loaded" && l.trigger === "watch");
+    assertEquals((await predict({ f1: 1, f2: 0 })).status, 200);
+    assert(loaded.name === "toy", JSON.stringify(loaded));
+  } finally {
+    await server.stop();
+  }
+
+  // a restart serves whatever latest is, whatever its schema
+  const iris = await run(project, IRIS, 3);
+  assertEquals(
+    (await evaluate(project, "--model", iris, "--promote", "--allow-schema-change")).code,
+    0,
+  );
+  await using restarted = await startServer(project.dir);
+  const res = await postJson(`${restarted.base}/predict`, {
+    sepal_length_cm: 5.1,
+    sepal_width_cm: 3.5,
+    petal_length_cm: 1.4,
+    petal_width_cm: 0.2,
+  });
+  assertEquals([res.status, (await res.json()).prediction], [200, "setosa"]);
 });
