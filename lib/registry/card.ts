@@ -9,6 +9,7 @@ import { CARD_FACTS } from "../model/training.ts";
 import type { ModelFile } from "../model/model.ts";
 import { dataLine, type Evaluation } from "./evaluations.ts";
 import { fmt } from "../core/markdown.ts";
+import { shellCommand } from "../core/shell.ts";
 import { EVALUATION_MD_FILE, PROMOTION_FILE } from "./layout.ts";
 
 /** Records of the gate to show on a card. */
@@ -172,13 +173,21 @@ function gateLines(e: Evaluation): string[] {
 function retrainCommand(file: ModelFile): string {
   const t = file.training;
   const s = t.solver;
-  const flags = [`--data ${t.data}`, `--target ${file.target}`, `--seed ${t.seed}`];
-  flags.push(`--test-size ${t.testSize}`);
+  const flags: Array<[string, string | number]> = [
+    ["data", t.data],
+    ["target", file.target],
+    ["seed", t.seed],
+    ["test-size", t.testSize],
+  ];
   if (s.solver === "gd") {
-    flags.push(`--solver gd --iterations ${s.iterations} --learning-rate ${s.learningRate}`);
+    flags.push(["solver", "gd"], ["iterations", s.iterations!], ["learning-rate", s.learningRate!]);
   } else if (s.solver === "lbfgs") {
     // the C that was used (chosen or given) gives the same weights without the search
-    flags.push(`--solver lbfgs --C ${s.C} --max-iter ${s.maxIter} --tol ${s.tol}`);
+    flags.push(["solver", "lbfgs"], ["C", s.C!], ["max-iter", s.maxIter!], ["tol", s.tol!]);
   }
-  return `deno task train ${flags.join(" ")}`;
+  // a value that starts with "-" would read as a flag: train takes it only as --flag=value
+  const args = flags.flatMap(([name, value]) =>
+    String(value).startsWith("-") ? [`--${name}=${value}`] : [`--${name}`, String(value)]
+  );
+  return shellCommand(["deno", "task", "train", ...args]);
 }

@@ -1,5 +1,7 @@
 import { TOY_CSV, trainOn } from "../_testing/fixtures.ts";
-import { assert, assertStringIncludes } from "../_testing/assert.ts";
+import { parseArgs } from "node:util";
+import { assert, assertEquals, assertStringIncludes } from "../_testing/assert.ts";
+import { shArgs } from "../_testing/sh.ts";
 import { modelCard } from "./card.ts";
 import { parseModel } from "../model/model.ts";
 import type { Evaluation } from "./evaluations.ts";
@@ -67,4 +69,30 @@ Deno.test("modelCard() shows the gate's thresholds and verdict once evaluated", 
     modelCard(file, { latest: evaluation, promotion }),
     "Promoted to `models/latest` by the evaluation of 2026-01-01T00:00:00.000Z, on the 12 rows of `train.csv` held out at training: accuracy 0.9, macro F1 0.875 against thresholds 0.7 / 0.7",
   );
+});
+
+Deno.test("modelCard()'s retrain command, pasted into sh, gives train exactly the run's settings", async () => {
+  const data = "/tmp/x;touch PWNED;.csv";
+  const target = 'it\'s $(touch PWNED2) `touch PWNED3` "q"\nx';
+  const nasty = { ...file, target, training: { ...file.training, data, seed: -7 } };
+  const command = /\n```+sh\n([\s\S]*?)\n```+\n/.exec(modelCard(nasty))?.[1] ?? "";
+  assert(command.startsWith("deno task train "), command);
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = await shArgs(command.slice("deno task train ".length), dir);
+    assertEquals([...Deno.readDirSync(dir)], [], "the pasted command ran something else");
+    // read as train reads its flags (node:util parseArgs, strict)
+    const flags = ["data", "target", "seed", "test-size", "solver", "C", "max-iter", "tol"];
+    const { values } = parseArgs({
+      args,
+      options: Object.fromEntries(flags.map((f) => [f, { type: "string" as const }])),
+      strict: true,
+    });
+    assertEquals(values.data, data);
+    assertEquals(values.target, target);
+    assertEquals(values.seed, "-7");
+    assertEquals(values["test-size"], String(file.training.testSize));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
