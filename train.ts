@@ -127,7 +127,7 @@ export async function main(args: string[]): Promise<void> {
     progress,
   });
   progress?.done();
-  const dir = await writeRun(file, { out: o.out });
+  const dir = await writeRun(file, { out: o.out, command: { script: "train.ts", args } });
   console.error(`wrote run ${dir}`);
   console.log(JSON.stringify(metrics));
 }

@@ -210,3 +210,36 @@ Deno.test("a live server refuses an incompatible swap on disk, takes a compatibl
   });
   assertEquals([res.status, (await res.json()).prediction], [200, "setosa"]);
 });
+
+Deno.test("train --out outside models/ exits 2 with the exact command that writes there", async () => {
+  await using project = await makeProject();
+  const outside = await Deno.makeTempDir({ prefix: "mvd-out-" });
+  try {
+    const out = await project.deno([
+      "task",
+      "-q",
+      "train",
+      "--out",
+      `${outside}/my run`,
+      "--quiet",
+    ]);
+    assertEquals(out.code, 2, out.stderr);
+    const advice =
+      `deno run --allow-read --allow-write=${outside} train.ts --out '${outside}/my run' --quiet`;
+    assertEquals(
+      out.stderr,
+      `error: Cannot write run "${outside}/my run": the task may write only under models/; to write there, run: ${advice}\n`,
+    );
+    // and the advice works as given, pasted into a shell
+    const pasted = await new Deno.Command("sh", {
+      args: ["-c", advice],
+      cwd: project.dir,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assertEquals(pasted.code, 0, new TextDecoder().decode(pasted.stderr));
+    await verifyRun(`${outside}/my run`);
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});

@@ -9,6 +9,7 @@
  */
 import { InputError, UsageError } from "../core/errors.ts";
 import { writeProblem } from "../core/files.ts";
+import { shellCommand, shellQuote } from "../core/shell.ts";
 import type { ModelFile } from "../model/model.ts";
 import { ModelName } from "../model/name.ts";
 import { writeModelDir } from "./artifacts.ts";
@@ -49,7 +50,12 @@ export async function runIdFor(file: ModelFile): Promise<string> {
  */
 export async function writeRun(
   file: ModelFile,
-  options: RegistryOptions & { out?: string } = {},
+  options: RegistryOptions & {
+    /** Write exactly this directory instead. */
+    out?: string;
+    /** The program that asked, to say how to rerun it with the permission it lacked. */
+    command?: { script: string; args: readonly string[] };
+  } = {},
 ): Promise<string> {
   const runId = await runIdFor(file);
   const dir = trimSlash(options.out ?? `${registryRoot(options)}/runs/${runId}`);
@@ -63,6 +69,17 @@ export async function writeRun(
   } catch (err) {
     // a full or read-only disk, or no permission: one line, nothing written
     if (err instanceof InputError) throw err;
+    if (err instanceof Deno.errors.NotCapable && options.command) {
+      // a task's --allow-write stops at models/: say how to write elsewhere on purpose
+      const { script, args } = options.command;
+      throw new UsageError(
+        `Cannot write run "${dir}": the task may write only under ${
+          registryRoot(options)
+        }/; to write there, run: deno run --allow-read --allow-write=${
+          shellQuote(parent)
+        } ${script} ${shellCommand(args)}`,
+      );
+    }
     throw new Error(`Cannot write run "${dir}": ${writeProblem(err)}`);
   }
   try {
