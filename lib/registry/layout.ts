@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import { resolve } from "node:path";
 import { InputError } from "../core/errors.ts";
 
 /** The registry's root directory, relative to the working directory. */
@@ -105,7 +106,15 @@ export async function insideRegistry(path: string, root: string): Promise<string
   let real: string;
   let realRoot: string;
   try {
-    [real, realRoot] = await Promise.all([Deno.realPath(path), Deno.realPath(root)]);
+    [real, realRoot] = await Promise.all([
+      Deno.realPath(path),
+      // a task granted only a directory inside the registry may not resolve
+      // the root itself: then it is taken as it is spelled
+      Deno.realPath(root).catch((err) => {
+        if (err instanceof Deno.errors.NotCapable) return resolve(root);
+        throw err;
+      }),
+    ]);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
     // the task may read only the registry: a path it may not read lies elsewhere
