@@ -121,14 +121,15 @@ export async function loadRunDetail(
   const dir = await resolveModel(value, options);
   const model = await loadSealedModel(dir, { root, label: value });
   const real = basename(await Deno.realPath(dir));
-  const id = model.file.runId ?? real;
+  // the directory names the run, as `deno task runs` lists it; model.json's id is a fallback
+  const id = isRunId(real) ? real : model.file.runId ?? real;
   const [latest, promotion] = await Promise.all([
     latestRunId(options),
     readEvaluation(dir, PROMOTION_FILE),
   ]);
   // name the run by its id rather than by `latest`, which moves
   const home = isRunId(real) ? `${root}/runs/${real}` : dir;
-  return { id, dir: home, latest: real === latest, file: model.file, promotion };
+  return { id, dir: home, latest: id === latest, file: model.file, promotion };
 }
 
 /** Compares run `a` with run `b`. */

@@ -107,6 +107,11 @@ Deno.test("loadRunDetail() resolves latest to its run and reads the promotion re
     assertEquals([latest.id, latest.dir, latest.latest], [id, `${root}/runs/${id}`, true]);
     assertEquals(latest.promotion, PROMOTION);
     assertEquals((await loadRunDetail(id, { root })).file, latest.file);
+    // a run from before names: its directory, not model.json, names it
+    const old = "20251231T000000000Z-0badc0de";
+    await writeRun({ ...TOY, name: "mvd-logistic-regression" }, { out: `${root}/runs/${old}` });
+    const named = await loadRunDetail(old, { root });
+    assertEquals([named.id, named.dir, named.latest], [old, `${root}/runs/${old}`, false]);
     await assertRejects(
       () => loadRunDetail("toy-20260101T000000000Z", { root }),
       UsageError,
