@@ -20,7 +20,7 @@ const command: Command = {
     name: { type: "string", value: "NAME", description: "Only runs of this model name" },
     compare: {
       type: "boolean",
-      description: "Compare runs A and B, given after the flags (run ids or latest)",
+      description: "Compare two runs, A and B: run ids, latest or run directories",
     },
     json: {
       type: "boolean",
