@@ -10,6 +10,7 @@ const COPIED = [
   "evaluate.ts",
   "infer.ts",
   "serve.ts",
+  "runs.ts",
   "deno.json",
   "deno.lock",
   "lib",

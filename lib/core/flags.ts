@@ -30,6 +30,11 @@ export interface Command {
   summary: string;
   /** Flags by long name, without the dashes. */
   flags: Record<string, Flag>;
+  /**
+   * True when the program takes positional arguments: they reach the schema
+   * as `_`, an array of strings. Without it, any is refused.
+   */
+  positionals?: boolean;
 }
 
 /** The result of parsing: either the options or a request for help. */
@@ -57,8 +62,14 @@ export function parseFlags<S extends z.ZodType>(
     options[name] = { type: flag.type };
   }
   let values: Record<string, unknown>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args, options, strict: true }));
+    ({ values, positionals } = parseArgs({
+      args,
+      options,
+      strict: true,
+      allowPositionals: command.positionals === true,
+    }));
   } catch (err) {
     throw new UsageError(
       `Cannot parse flags: ${parseArgsMessage(err)} (see --help)`,
@@ -70,10 +81,12 @@ export function parseFlags<S extends z.ZodType>(
   for (const [name, flag] of Object.entries(command.flags)) {
     raw[name] = values[name] ?? flag.default;
   }
+  if (command.positionals) raw._ = positionals;
   const result = schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const flag = issue?.path[0] !== undefined ? `--${String(issue.path[0])}` : "flags";
+    const key = issue?.path[0];
+    const flag = key === "_" ? "arguments" : key !== undefined ? `--${String(key)}` : "flags";
     throw new UsageError(
       `Invalid ${flag}: ${issue?.message ?? "invalid value"} (see --help)`,
     );

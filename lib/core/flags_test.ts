@@ -53,3 +53,18 @@ Deno.test("parseFlags() rejects unknown flags, positionals and bad values", () =
   );
   assertThrows(() => parseFlags(["--size", "1.5"], command, schema), UsageError, "Invalid --size");
 });
+
+Deno.test("parseFlags() passes positionals as _ only to a command that takes them", () => {
+  const takes: Command = { ...command, positionals: true };
+  const withArgs = schema.extend({ _: z.array(z.string()).max(2, "expected at most two") });
+  assertEquals(parseFlags(["a", "--loud", "b"], takes, withArgs), {
+    help: false,
+    options: { size: 3, name: undefined, loud: true, _: ["a", "b"] },
+  });
+  assertThrows(
+    () => parseFlags(["a", "b", "c"], takes, withArgs),
+    UsageError,
+    "Invalid arguments: expected at most two (see --help)",
+  );
+  assertThrows(() => parseFlags(["a"], command, withArgs), UsageError, "Cannot parse flags");
+});
