@@ -73,12 +73,10 @@ export async function promoteRun(dir: string, options: PromoteOptions): Promise<
   await verifyRun(dir, { within: base }).catch(lostIfGone);
   const runId = await runIdIn(dir, base).catch(lostIfGone);
   return await withRegistryLock(async () => {
-    const run = `${base}/runs/${runId}`;
-    if (await Deno.lstat(run).then(() => false, () => true)) throw lost();
-    // refuse an unsealed run before anything records that it was promoted
-    await verifyRun(run, { within: base });
+    // verified above; under the lock it only has to be there still
+    if (await isGone(`${base}/runs/${runId}`)) throw lost();
     await options.record?.();
-    const promotion = await promote(run, options);
+    const promotion = await switchLatest(base, runId);
     let pruned: string[] = [];
     let pruneProblem: string | null = null;
     try {
@@ -111,7 +109,12 @@ export async function promote(dir: string, options: RegistryOptions = {}): Promi
   const base = registryRoot(options);
   const runId = await runIdIn(dir, base);
   await verifyRun(dir, { within: base });
-  const previous = await latestRunId(options);
+  return await switchLatest(base, runId);
+}
+
+/** Points `<base>/latest` at the verified run `runId`. */
+async function switchLatest(base: string, runId: string): Promise<Promotion> {
+  const previous = await latestRunId({ root: base });
   const migrated = await migrateLegacyLatest(base);
   const temp = `${base}/.latest.${crypto.randomUUID().slice(0, 8)}.tmp`;
   await Deno.symlink(`runs/${runId}`, temp);
