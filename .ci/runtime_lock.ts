@@ -1,5 +1,7 @@
 /**
- * `deno task lock`: writes deno.lock as the runtime part of deno.dev.lock.
+ * Writes deno.lock as the runtime part of deno.dev.lock: the second step of
+ * `deno task lock`, after `deno install --lock=deno.dev.lock` has pinned
+ * every dependency of deno.json in deno.dev.lock.
  *
  * deno.dev.lock pins every dependency (deno.json `imports` and `scopes`);
  * deno.lock holds only the packages that `imports` (what train, evaluate,
