@@ -49,12 +49,12 @@ const UNIT_SAMPLE = "tests/deploy_test.ts";
 
 /** Writes a variant of .gitlab-ci.yml under .ci/.pipeline; returns its path, relative to the project. */
 async function variant(edit: (good: string) => string): Promise<string> {
-  const dir = join(ROOT, ".ci/.pipeline");
-  await Deno.mkdir(dir, { recursive: true });
-  const file = await Deno.makeTempFile({ dir, suffix: ".yml" });
   const good = await Deno.readTextFile(join(ROOT, ".gitlab-ci.yml"));
   const edited = edit(good);
   assert(edited !== good, "the variant must differ from .gitlab-ci.yml");
+  const dir = join(ROOT, ".ci/.pipeline");
+  await Deno.mkdir(dir, { recursive: true });
+  const file = await Deno.makeTempFile({ dir, suffix: ".yml" });
   await Deno.writeTextFile(file, edited);
   return file.slice(ROOT.length);
 }
