@@ -169,6 +169,8 @@ async function gitlabCiLocal(
   const out = await new Deno.Command("deno", {
     args: [
       "run",
+      // a test and CI tool: pinned in deno.dev.lock, not in the runtime deno.lock
+      "--lock=deno.dev.lock",
       ...TOOL_FLAGS(cwd),
       tool,
       "--json-schema-validation",

@@ -38,10 +38,20 @@ export interface Project extends AsyncDisposable {
   trainAndPromote(args?: string[]): Promise<void>;
 }
 
-/** Copies the project's sources and data to a temporary directory. */
-export async function makeProject(): Promise<Project> {
+/**
+ * Copies the project's sources and data to a temporary directory.
+ *
+ * With `setup`, the copy also holds the `models/` that running those
+ * commands (`deno <args>`, in turn, each exiting 0) leaves behind. They run
+ * for real the first time a test module asks for that list, in a project of
+ * their own; every project that asks again gets a copy of that result, so
+ * the tests of a file share one trained model rather than each training the
+ * same one (each test still has its own directory to change as it likes).
+ */
+export async function makeProject(options: { setup?: string[][] } = {}): Promise<Project> {
   const dir = await Deno.makeTempDir({ prefix: "mvd-test-" });
   for (const name of COPIED) await copy(`${ROOT}${name}`, `${dir}/${name}`);
+  if (options.setup) await copyModels(await setUp(options.setup), `${dir}/models`);
   await Deno.mkdir(`${dir}/models`, { recursive: true });
   const deno = (args: string[], stdin?: string, env?: Record<string, string>) =>
     runDeno(args, { cwd: dir, stdin, env });
@@ -49,15 +59,20 @@ export async function makeProject(): Promise<Project> {
     dir,
     deno,
     async trainAndPromote(args = []) {
-      for (const step of [["train", ...args], ["evaluate"]]) {
-        const out = await deno(["task", "-q", ...step]);
+      for (const step of promoted(args)) {
+        const out = await deno(step);
         if (out.code !== 0) {
-          throw new Error(`deno task ${step.join(" ")} exited ${out.code}: ${out.stderr}`);
+          throw new Error(`deno ${step.join(" ")} exited ${out.code}: ${out.stderr}`);
         }
       }
     },
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
+}
+
+/** What `trainAndPromote(args)` runs: `deno task train <args>`, then `deno task evaluate`. */
+export function promoted(args: string[] = []): string[][] {
+  return [["task", "-q", "train", ...args], ["task", "-q", "evaluate"]];
 }
 
 /** Runs `deno` (the one on PATH, which --allow-run=deno names) with `args`. */
@@ -106,6 +121,44 @@ export async function taskFlags(task: string): Promise<string[]> {
   const script = words.findIndex((w, i) => i >= 2 && !w.startsWith("-"));
   if (script < 0) throw new Error(`no script in the ${task} task: ${command}`);
   return words.slice(2, script);
+}
+
+/** Each setup list a test module asked for, and where the `models/` it made is kept. */
+const SETUPS = new Map<string, Promise<string>>();
+
+/** Runs `setup` in a fresh project once per test module; resolves with a copy of its `models/`. */
+function setUp(setup: string[][]): Promise<string> {
+  const key = JSON.stringify(setup);
+  const known = SETUPS.get(key);
+  if (known) return known;
+  const made = (async () => {
+    await using project = await makeProject();
+    for (const args of setup) {
+      const out = await project.deno(args);
+      if (out.code !== 0) {
+        throw new Error(`deno ${args.join(" ")} exited ${out.code}: ${out.stderr}`);
+      }
+    }
+    const kept = await Deno.makeTempDir({ prefix: "mvd-setup-" });
+    globalThis.addEventListener("unload", () => Deno.removeSync(kept, { recursive: true }));
+    await copyModels(`${project.dir}/models`, `${kept}/models`);
+    return `${kept}/models`;
+  })();
+  SETUPS.set(key, made);
+  // a failed setup fails the test that asked; the next one tries again
+  made.catch(() => SETUPS.delete(key));
+  return made;
+}
+
+/** Copies a `models/` tree as it is: files byte for byte, symlinks (`latest`) as symlinks. */
+async function copyModels(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    const [source, target] = [`${from}/${entry.name}`, `${to}/${entry.name}`];
+    if (entry.isSymlink) await Deno.symlink(await Deno.readLink(source), target);
+    else if (entry.isDirectory) await copyModels(source, target);
+    else await Deno.copyFile(source, target);
+  }
 }
 
 async function copy(from: string, to: string): Promise<void> {

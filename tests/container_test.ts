@@ -125,6 +125,12 @@ Deno.test({
         (await Deno.lstat(join(app, "models/latest"))).isDirectory,
         "models/latest must not be a link",
       );
+      // and of the packages, exactly the runtime ones deno.lock pins: no test or CI tool
+      const lock = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.lock")));
+      assertEquals(
+        await cachedPackages(join(hostEnv(image).DENO_DIR!, "npm/registry.npmjs.org")),
+        Object.keys(lock.npm).map((id) => id.replace(/_.*$/, "")).sort(),
+      );
 
       const home = await Deno.makeTempDir({ dir: out, prefix: "home-" });
       // as root, run as the image's USER over a read-only tree, as Kubernetes
@@ -228,6 +234,24 @@ async function lineWhere(
   } finally {
     reader.releaseLock();
   }
+}
+
+/** The `name@version` of each npm package in a Deno npm cache directory. */
+async function cachedPackages(registry: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(registry)) {
+    if (!entry.isDirectory) continue;
+    const names = entry.name.startsWith("@")
+      ? (await Array.fromAsync(Deno.readDir(join(registry, entry.name))))
+        .filter((e) => e.isDirectory).map((e) => `${entry.name}/${e.name}`)
+      : [entry.name];
+    for (const name of names) {
+      for await (const version of Deno.readDir(join(registry, name))) {
+        if (version.isDirectory) out.push(`${name}@${version.name}`);
+      }
+    }
+  }
+  return out.sort();
 }
 
 async function listTree(dir: string, prefix = ""): Promise<string[]> {

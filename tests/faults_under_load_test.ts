@@ -6,7 +6,7 @@ import { loadModel } from "../lib/registry/artifacts.ts";
 import { MODEL_FILE } from "../lib/registry/layout.ts";
 import { modelToJson, modelVersion } from "../lib/model/model.ts";
 import { promote } from "../lib/registry/promote.ts";
-import { makeProject, type Project } from "./_project.ts";
+import { makeProject, type Project, promoted } from "./_project.ts";
 import { postJson, type Server, startServer } from "./_server.ts";
 
 const ROW = { f1: 1, f2: 0 };
@@ -15,10 +15,9 @@ const LOAD_MS = Deno.permissions.querySync({ name: "env", variable: "LOAD_MS" })
   ? Number(Deno.env.get("LOAD_MS") ?? "1000")
   : 1000;
 
-async function project(): Promise<Project> {
-  const p = await makeProject();
-  await p.trainAndPromote(["--iterations", "200"]);
-  return p;
+/** A project with one run trained and promoted (trained once, shared by the tests). */
+function project(): Promise<Project> {
+  return makeProject({ setup: promoted(["--iterations", "200"]) });
 }
 
 /** What a fetch loop saw: statuses of answered requests, and errors of those never answered. */
@@ -129,9 +128,12 @@ Deno.test("a tampered model on reload under load is refused and the old one keep
 
 /** Two promoted runs that answer ROW differently; latest points to the second. */
 async function twoRuns(): Promise<{ p: Project; models: string; runs: [string, string] }> {
-  const p = await makeProject();
-  await p.trainAndPromote(["--iterations", "200"]);
-  await p.trainAndPromote(["--iterations", "40", "--seed", "7"]);
+  const p = await makeProject({
+    setup: [
+      ...promoted(["--iterations", "200"]),
+      ...promoted(["--iterations", "40", "--seed", "7"]),
+    ],
+  });
   const models = `${p.dir}/models`;
   const ids = [];
   for await (const e of Deno.readDir(`${models}/runs`)) {

@@ -1,7 +1,21 @@
 // .gitlab-ci.yml against GitLab's schema, and its lint, unit, train and
 // evaluate jobs run for real by gitlab-ci-local (`deno task ci:pipeline`).
+//
+// The unit job's script is `deno task test`: this very suite. Running it in
+// full here would run the suite twice over (minutes), so the suite proves the
+// unit job in two halves instead:
+// - its command, read from .gitlab-ci.yml: `deno task test` with the junit and
+//   coverage reporter flags, and a test task that names no files (so every test
+//   runs), and its artifacts;
+// - its shape, run for real: the same pipeline with only that script line
+//   narrowed to one test file (tests/deploy_test.ts, which also needs the test
+//   tools of deno.dev.lock), so the install, the reporter flags, the coverage
+//   pruning and report, and the junit and lcov artifacts are all exercised.
+// The whole pipeline, the full suite inside unit included, runs once per CI
+// run from .ci/run (`deno task ci:pipeline`), and counts in its tally.
+import { load } from "js-yaml";
 import { join } from "node:path";
-import { assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
 import { runDeno } from "./_project.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -28,23 +42,42 @@ const skip = nested
 
 const check = (args: string[]) => runDeno(["task", "-q", "ci:pipeline", ...args], { cwd: ROOT });
 
+/** The unit job's test command, as .gitlab-ci.yml gives it. */
+const UNIT_TEST = "deno task test --junit-path=reports/junit.xml --coverage=coverage/raw";
+/** The one test file the unit job runs here: fast, and it imports test-only tools. */
+const UNIT_SAMPLE = "tests/deploy_test.ts";
+
+/** Writes a variant of .gitlab-ci.yml under .ci/.pipeline; returns its path, relative to the project. */
+async function variant(edit: (good: string) => string): Promise<string> {
+  const good = await Deno.readTextFile(join(ROOT, ".gitlab-ci.yml"));
+  const edited = edit(good);
+  assert(edited !== good, "the variant must differ from .gitlab-ci.yml");
+  const dir = join(ROOT, ".ci/.pipeline");
+  await Deno.mkdir(dir, { recursive: true });
+  const file = await Deno.makeTempFile({ dir, suffix: ".yml" });
+  await Deno.writeTextFile(file, edited);
+  return file.slice(ROOT.length);
+}
+
 Deno.test({
-  name: `ci:pipeline refuses a pipeline that breaks GitLab's schema${skip}`,
+  name:
+    `ci:pipeline accepts .gitlab-ci.yml and refuses a pipeline that breaks GitLab's schema${skip}`,
   ignore: skip !== "",
   fn: async () => {
-    const dir = join(ROOT, ".ci/.pipeline");
-    await Deno.mkdir(dir, { recursive: true });
-    const broken = await Deno.makeTempFile({ dir, suffix: ".yml" });
+    const valid = await check(["--validate-only"]);
+    assertEquals(valid.code, 0, valid.stdout + valid.stderr);
+    assertMatch(valid.stdout, /^pipeline ok: \.gitlab-ci\.yml matches GitLab's schema \(/);
+    const broken = await variant((good) =>
+      good.replace(/^unit:\n/m, "unit:\n  retry: sometimes\n")
+    );
     try {
-      const good = await Deno.readTextFile(join(ROOT, ".gitlab-ci.yml"));
-      await Deno.writeTextFile(broken, good.replace(/^unit:\n/m, "unit:\n  retry: sometimes\n"));
-      const out = await check(["--validate-only", "--file", broken.slice(ROOT.length)]);
+      const out = await check(["--validate-only", "--file", broken]);
       assertEquals(out.code, 1, out.stdout + out.stderr);
       assertMatch(out.stderr, /^error: Invalid \.ci\/\.pipeline\/.*\.yml: /);
       assertStringIncludes(out.stderr, "'retry' property type must be integer at unit.retry");
       assertEquals(out.stderr.trim().split("\n").length, 1, out.stderr);
     } finally {
-      await Deno.remove(broken);
+      await Deno.remove(join(ROOT, broken));
     }
   },
 });
@@ -53,43 +86,74 @@ Deno.test({
   name: `ci:pipeline fails when the evaluate job's gate fails${skip}`,
   ignore: skip !== "",
   fn: async () => {
-    const dir = join(ROOT, ".ci/.pipeline");
-    await Deno.mkdir(dir, { recursive: true });
-    const variant = await Deno.makeTempFile({ dir, suffix: ".yml" });
-    try {
-      // the same pipeline, with the gate scored on labels that contradict the model
-      const good = await Deno.readTextFile(join(ROOT, ".gitlab-ci.yml"));
-      const gate = "- deno task evaluate --json > reports/evaluation.json";
+    // the same pipeline, with the gate scored on labels that contradict the model
+    const gate = "- deno task evaluate --json > reports/evaluation.json";
+    const flipped = String.raw`printf 'f1,f2,label\n1,0,0\n0,1,1\n1,1,0\n0,0,1\n' > flipped.csv`;
+    const file = await variant((good) => {
       assertStringIncludes(good, gate);
-      const flipped = String.raw`printf 'f1,f2,label\n1,0,0\n0,1,1\n1,1,0\n0,0,1\n' > flipped.csv`;
-      await Deno.writeTextFile(
-        variant,
-        good.replace(
-          gate,
-          `- ${flipped} && deno task evaluate --json --data flipped.csv > reports/evaluation.json`,
-        ),
+      return good.replace(
+        gate,
+        `- ${flipped} && deno task evaluate --json --data flipped.csv > reports/evaluation.json`,
       );
-      const out = await check(["--file", variant.slice(ROOT.length), "--jobs", "train,evaluate"]);
+    });
+    try {
+      const out = await check(["--file", file, "--jobs", "train,evaluate"]);
       assertEquals(out.code, 1, out.stdout + out.stderr);
       assertMatch(out.stderr, /^error: Pipeline jobs failed: evaluate \(log: /);
       const log = /\(log: ([^)]+)\)/.exec(out.stderr)?.[1];
       assertStringIncludes(await Deno.readTextFile(log!), "accuracy 0.0000 is below 0.7");
       await Deno.remove(log!);
     } finally {
-      await Deno.remove(variant);
+      await Deno.remove(join(ROOT, file));
     }
   },
 });
 
+// deno-lint-ignore no-explicit-any
+type Job = Record<string, any>;
+
+Deno.test("the unit job runs the whole suite with the junit and coverage reporters", async () => {
+  const pipeline = load(await Deno.readTextFile(join(ROOT, ".gitlab-ci.yml"))) as Record<
+    string,
+    Job
+  >;
+  const unit = pipeline.unit!;
+  assertEquals(unit.script[0], UNIT_TEST);
+  assertEquals(unit.extends, ".deno-dev");
+  assertEquals(unit.artifacts.paths, ["reports/junit.xml", "coverage/lcov.info"]);
+  assertEquals(unit.artifacts.reports, { junit: "reports/junit.xml" });
+  assertEquals(unit.artifacts.when, "always");
+  // the test task names no file, no --filter and no --ignore: every test runs
+  const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
+  const words: string[] = config.tasks.test.command.trim().split(/\s+/);
+  assertEquals(words.slice(0, 2), ["deno", "test"]);
+  assertEquals(
+    words.slice(2).filter((w) =>
+      !w.startsWith("--allow-") && !["--lock=deno.dev.lock", "--parallel"].includes(w)
+    ),
+    [],
+  );
+});
+
 Deno.test({
-  name: `ci:pipeline validates .gitlab-ci.yml and its lint, unit, train, evaluate jobs pass${skip}`,
+  name:
+    `ci:pipeline validates .gitlab-ci.yml and its lint, unit (on ${UNIT_SAMPLE}), train, evaluate jobs pass${skip}`,
   ignore: skip !== "",
   fn: async () => {
-    const out = await check([]);
-    assertEquals(out.code, 0, out.stdout + out.stderr);
-    assertMatch(
-      out.stdout,
-      /^pipeline ok: \.gitlab-ci\.yml matches GitLab's schema; lint, unit, train, evaluate passed with their artifacts/,
-    );
+    const file = await variant((good) => {
+      const line = `    - ${UNIT_TEST}\n`;
+      assertStringIncludes(good, line);
+      return good.replace(line, `    - ${UNIT_TEST} ${UNIT_SAMPLE}\n`);
+    });
+    try {
+      const out = await check(["--file", file]);
+      assertEquals(out.code, 0, out.stdout + out.stderr);
+      assertMatch(
+        out.stdout,
+        /^pipeline ok: \.ci\/\.pipeline\/.*\.yml matches GitLab's schema; lint, unit, train, evaluate passed with their artifacts/,
+      );
+    } finally {
+      await Deno.remove(join(ROOT, file));
+    }
   },
 });

@@ -44,26 +44,18 @@ async function switching(models: string, from: string, t0: number, stop: Promise
   return null;
 }
 
-/** Trains two different runs on iris (seeds 7 and 3), neither promoted. */
-async function trainTwoRuns(project: Project): Promise<void> {
-  for (const seed of ["7", "3"]) {
-    const out = await project.deno([
-      "task",
-      "-q",
-      "train",
-      "--data",
-      "data/iris.csv",
-      "--seed",
+/** A project with two different runs trained on iris (seeds 7 and 3), neither promoted. */
+function withTwoRuns(): Promise<Project> {
+  return makeProject({
+    setup: ["7", "3"].map((
       seed,
-    ]);
-    assertEquals(out.code, 0, out.stderr);
-  }
+    ) => ["task", "-q", "train", "--data", "data/iris.csv", "--seed", seed]),
+  });
 }
 
 Deno.test(`SIGKILL during promotion leaves latest the old run or the new one, whole (${KILLS} kills)`, async () => {
-  await using project = await makeProject();
+  await using project = await withTwoRuns();
   const models = `${project.dir}/models`;
-  await trainTwoRuns(project);
   const ids = await listRuns({ root: models });
   assertEquals(ids.length, 2);
   const runs = ids.map((id) => `runs/${id}`);
@@ -178,9 +170,8 @@ Deno.test(`SIGKILL during promotion leaves latest the old run or the new one, wh
 });
 
 Deno.test("evaluate stopped at each step of promoting leaves latest the old run or the new one", async () => {
-  await using project = await makeProject();
+  await using project = await withTwoRuns();
   const models = `${project.dir}/models`;
-  await trainTwoRuns(project);
   const [old, candidate] = await listRuns({ root: models }) as [string, string];
   const bytes = {
     [old]: await Deno.readFile(`${models}/runs/${old}/${MODEL_FILE}`),

@@ -6,25 +6,32 @@ import { postJson, type Server, startServer } from "./_server.ts";
 
 const ROW = { f1: 1, f2: 0 };
 
+/** `deno task train` into `out`. */
+function trainArgs(out: string, seed = "42", iterations = "300"): string[] {
+  return ["task", "-q", "train", "--out", out, "--seed", seed, "--iterations", iterations];
+}
+
 async function train(project: Project, out: string, seed = "42", iterations = "300") {
-  const run = await project.deno([
-    "task",
-    "-q",
-    "train",
-    "--out",
-    out,
-    "--seed",
-    seed,
-    "--iterations",
-    iterations,
-  ]);
+  const run = await project.deno(trainArgs(out, seed, iterations));
   assertEquals(run.code, 0, run.stderr);
 }
 
-/** Trains into `out` and drops its seal: a user's own model directory, model.json only. */
-async function plainDir(project: Project, out: string): Promise<void> {
-  await train(project, out);
-  await Deno.remove(`${project.dir}/${out}/manifest.json`);
+/** A project serving models/latest (trained once, shared by the tests). */
+function withLatest(): Promise<Project> {
+  return makeProject({ setup: [trainArgs("models/latest")] });
+}
+
+/**
+ * A project whose models/latest is a user's own model directory (trained,
+ * its seal dropped: model.json only), with another model in models/staging
+ * to swap in.
+ */
+async function withPlainLatestAndStaging(): Promise<Project> {
+  const project = await makeProject({
+    setup: [trainArgs("models/latest"), trainArgs("models/staging", "7", "120")],
+  });
+  await Deno.remove(`${project.dir}/models/latest/manifest.json`);
+  return project;
 }
 
 async function version(server: Server): Promise<string> {
@@ -56,9 +63,7 @@ async function reloads(server: Server, trigger: string, result: string): Promise
 }
 
 Deno.test("serve reloads a model.json renamed into its directory, failing no request", async () => {
-  await using project = await makeProject();
-  await plainDir(project, "models/latest");
-  await train(project, "models/staging", "7", "120");
+  await using project = await withPlainLatestAndStaging();
   await using server = await startServer(project.dir);
   const before = await version(server);
   const swapped = server.waitFor((l) => l.msg === "model loaded" && l.trigger === "watch");
@@ -103,9 +108,7 @@ Deno.test("serve follows a models/latest symlink swapped to another run", async 
 });
 
 Deno.test("a failed reload keeps the old model serving, logged and counted", async () => {
-  await using project = await makeProject();
-  await plainDir(project, "models/latest");
-  await train(project, "models/staging", "7", "120");
+  await using project = await withPlainLatestAndStaging();
   await using server = await startServer(project.dir);
   const before = await version(server);
   const latest = `${project.dir}/models/latest/model.json`;
@@ -125,9 +128,7 @@ Deno.test("a failed reload keeps the old model serving, logged and counted", asy
 });
 
 Deno.test("SIGHUP reloads the model when watching is off", async () => {
-  await using project = await makeProject();
-  await plainDir(project, "models/latest");
-  await train(project, "models/staging", "7", "120");
+  await using project = await withPlainLatestAndStaging();
   await using server = await startServer(project.dir, { env: { WATCH_MODEL: "false" } });
   const before = await version(server);
   const latest = `${project.dir}/models/latest/model.json`;
@@ -142,8 +143,7 @@ Deno.test("SIGHUP reloads the model when watching is off", async () => {
 });
 
 Deno.test("SIGTERM lets an in-flight request finish and exits 0", async () => {
-  await using project = await makeProject();
-  await train(project, "models/latest");
+  await using project = await withLatest();
   const server = await startServer(project.dir);
   let send!: ReadableStreamDefaultController<Uint8Array>;
   const body = new ReadableStream<Uint8Array>({ start: (c) => void (send = c) });
@@ -175,8 +175,7 @@ Deno.test("SIGTERM lets an in-flight request finish and exits 0", async () => {
 });
 
 Deno.test("SIGTERM exits 0 within SHUTDOWN_TIMEOUT even if a request never ends", async () => {
-  await using project = await makeProject();
-  await train(project, "models/latest");
+  await using project = await withLatest();
   const server = await startServer(project.dir, { env: { SHUTDOWN_TIMEOUT: "1" } });
   const body = new ReadableStream<Uint8Array>({
     start: (c) => c.enqueue(new TextEncoder().encode('{"f1":')),
@@ -198,8 +197,7 @@ Deno.test("SIGTERM exits 0 within SHUTDOWN_TIMEOUT even if a request never ends"
 });
 
 Deno.test("API_TOKEN guards predictions; MAX_BODY_BYTES and MAX_BATCH_ROWS give 413", async () => {
-  await using project = await makeProject();
-  await train(project, "models/latest");
+  await using project = await withLatest();
   const token = "live-token-0123456789abcdef";
   await using server = await startServer(project.dir, {
     env: { API_TOKEN: token, MAX_BODY_BYTES: "200", MAX_BATCH_ROWS: "2" },
