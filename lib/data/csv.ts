@@ -8,7 +8,7 @@
  * @module
  */
 import { CsvError, parse } from "csv-parse/stream";
-import { InputError } from "../core/errors.ts";
+import { InputError, quoteValue } from "../core/errors.ts";
 import { readProblem } from "../core/files.ts";
 
 /** One data record and the line of the file it ends on (1-based). */
@@ -39,12 +39,12 @@ export async function openCsvFile(path: string): Promise<{ file: Deno.FsFile; si
   try {
     file = await Deno.open(path, { read: true });
     const info = await file.stat();
-    if (info.isDirectory) throw new InputError(`Cannot read CSV "${path}": it is a directory`);
+    if (info.isDirectory) throw csvError(path, "it is a directory");
     return { file, size: info.size };
   } catch (err) {
     file?.close();
     if (err instanceof InputError) throw err;
-    throw new InputError(`Cannot read CSV "${path}": ${readProblem(err)}`);
+    throw csvError(path, readProblem(err));
   }
 }
 
@@ -61,7 +61,7 @@ export async function readCsvStream(
 ): Promise<CsvReader> {
   // the last whole record's position, kept as the parser goes: the
   // iterator drops records still buffered when an error arrives
-  const last = { lines: 0, empty_lines: 0 };
+  const last: Position = { lines: 0, empty_lines: 0 };
   const parser = parse({
     bom: true,
     info: true,
@@ -79,9 +79,10 @@ export async function readCsvStream(
   >;
   const first = await next(records, name, last);
   if (first.done) {
-    throw new InputError(`Cannot read CSV "${name}": file is empty`);
+    throw csvError(name, "file is empty");
   }
   const header = first.value.record;
+  last.header = header;
   return { header, records: rest(records, name, last) };
 }
 
@@ -105,14 +106,15 @@ async function next<T>(
   try {
     return await records.next();
   } catch (err) {
-    throw new InputError(`Cannot read CSV "${name}": ${csvProblem(err, last)}`);
+    throw csvError(name, csvProblem(err, last));
   }
 }
 
-/** Lines read up to the last whole record, and blank lines skipped among them. */
+/** Lines read up to the last whole record, blank lines skipped among them, and the header. */
 interface Position {
   lines: number;
   empty_lines: number;
+  header?: string[];
 }
 
 function csvProblem(err: unknown, last: Position): string {
@@ -129,9 +131,32 @@ function csvProblem(err: unknown, last: Position): string {
     const skipped = (err as CsvError & Partial<Position>).empty_lines ?? last.empty_lines;
     return `line ${last.lines + 1 + skipped - last.empty_lines}: quoted field is never closed`;
   }
-  const line = (err as CsvError & { lines?: number }).lines;
+  const { lines: line, index } = err as CsvError & { lines?: number; index?: number };
+  if (line !== undefined && index !== undefined) {
+    // csv-parse's own words would echo the field, however long
+    if (err.code === "INVALID_OPENING_QUOTE") {
+      return `${cellPlace(line, index + 1, last.header)}: a quote inside an unquoted field`;
+    }
+    if (err.code === "CSV_INVALID_CLOSING_QUOTE") {
+      return `${cellPlace(line, index + 1, last.header)}: text after a closing quote`;
+    }
+  }
   const detail = err.message.replace(/^Invalid [^:]*:\s*/, "");
   return line !== undefined && !/line \d+/.test(detail) ? `line ${line}: ${detail}` : detail;
+}
+
+/** The error for a CSV that cannot be read: `Cannot read CSV "<name>": <detail>`. */
+export function csvError(name: string, detail: string): InputError {
+  return new InputError(`Cannot read CSV ${quoteValue(name)}: ${detail}`);
+}
+
+/**
+ * Where a cell is, for error messages: `line 3, column 2 ("f1")`, with the
+ * column's name once the header is known (1-based line and column).
+ */
+export function cellPlace(line: number, column: number, header?: readonly string[]): string {
+  const name = header?.[column - 1];
+  return `line ${line}, column ${column}${name === undefined ? "" : ` (${quoteValue(name)})`}`;
 }
 
 /** Parses a cell as a number: `undefined` when empty, `null` if not numeric, NaN if non-finite. */

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects, assertStringIncludes } from "../_testing/assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_testing/assert.ts";
 import { csvFromString, type CsvReader, openCsv } from "./csv.ts";
 import { scanCsv } from "./scan.ts";
 import { InputError } from "../core/errors.ts";
@@ -94,6 +94,19 @@ async function scanAll(text: string, general: boolean, chunkSize?: number) {
   return JSON.stringify(seen, (_, v) => Object.is(v, -0) ? "-0" : Number.isNaN(v) ? "NaN" : v)
     .replaceAll(dir, "DIR");
 }
+
+Deno.test("csvFromString() errors about a huge field do not echo it", async () => {
+  const field = "x".repeat(10_000_000);
+  for (const text of [`a,b\n1,${field}"y\n`, `a,b\n1,"${field}"y\n`]) {
+    const { message } = await assertRejects(
+      async () => all(await csvFromString(text, "big.csv")),
+      InputError,
+    );
+    // the length first: a failing includes-assertion would print the whole message
+    assert(message.length < 200, `${message.length} characters: ${message.slice(0, 150)}`);
+    assertStringIncludes(message, 'Cannot read CSV "big.csv": line 2');
+  }
+});
 
 Deno.test("scanCsv() reads plain files exactly as csv-parse does", async () => {
   const inputs = [

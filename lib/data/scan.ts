@@ -7,8 +7,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { InputError } from "../core/errors.ts";
-import { openCsv, openCsvFile, parseNumber } from "./csv.ts";
+import { csvError, openCsv, openCsvFile, parseNumber } from "./csv.ts";
 import { sha256File } from "./hash.ts";
 
 /**
@@ -56,7 +55,7 @@ export interface ScanResult {
 
 /**
  * Reads the CSV file at `path` from start to end, calling `visitor` with the
- * header and each record. Throws the same {@link InputError}s as
+ * header and each record. Throws the same `InputError`s as
  * {@link openCsv} and the reader it returns.
  */
 export async function scanCsv(
@@ -215,7 +214,7 @@ async function scanPlain(
     buffer.copyWithin(0, limit, filled);
     filled -= limit;
   }
-  if (scan.width < 0) throw new InputError(`Cannot read CSV "${path}": file is empty`);
+  if (scan.width < 0) throw csvError(path, "file is empty");
   return { records: scan.records, sha256: hash.digest("hex") };
 }
 
@@ -330,9 +329,7 @@ function scanLines(
       visitor.header(Array.from({ length: count }, (_, f) => view.text(f)));
     } else {
       if (count !== width) {
-        throw new InputError(
-          `Cannot read CSV "${path}": line ${line} has ${count} fields, expected ${width}`,
-        );
+        throw csvError(path, `line ${line} has ${count} fields, expected ${width}`);
       }
       view.line = line;
       visitor.record(view);
