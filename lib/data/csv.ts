@@ -11,6 +11,13 @@ import { CsvError, parse } from "csv-parse/stream";
 import { InputError, quoteValue } from "../core/errors.ts";
 import { readProblem } from "../core/files.ts";
 
+/**
+ * The most columns a CSV may have. Both readers stop at the first field past
+ * it, so a 10 MB header of a million names is refused at once, before any
+ * column storage is made for it (docs/registry.md, Input limits).
+ */
+export const MAX_COLUMNS = 10_000;
+
 /** One data record and the line of the file it ends on (1-based). */
 export interface CsvRecord {
   /** The line number in the file, counting the header as line 1. */
@@ -70,7 +77,16 @@ export async function readCsvStream(
     on_record: (record, context) => {
       last.lines = context.lines;
       last.empty_lines = context.empty_lines;
+      // the parser runs ahead of the reader: the header is kept here, as it goes by
+      last.header ??= record;
       return record;
+    },
+    // called as each field ends: the only hook that sees a record before it is whole
+    cast: (value, context) => {
+      if (context.index >= MAX_COLUMNS) {
+        throw new FieldProblem(tooManyFields(context.lines, last.header?.length));
+      }
+      return value;
     },
   });
   // csv-parse decodes the bytes itself, and reports lines as it goes
@@ -117,7 +133,11 @@ interface Position {
   header?: string[];
 }
 
+/** A problem with a field, found while csv-parse reads it: its message is the detail. */
+class FieldProblem extends Error {}
+
 function csvProblem(err: unknown, last: Position): string {
+  if (err instanceof FieldProblem) return err.message;
   if (!(err instanceof CsvError)) {
     return err instanceof Error ? err.message : String(err);
   }
@@ -157,6 +177,17 @@ export function csvError(name: string, detail: string): InputError {
 export function cellPlace(line: number, column: number, header?: readonly string[]): string {
   const name = header?.[column - 1];
   return `line ${line}, column ${column}${name === undefined ? "" : ` (${quoteValue(name)})`}`;
+}
+
+/**
+ * The detail for a record with more than {@link MAX_COLUMNS} fields: the
+ * header (`width` unknown yet), or a record of a file `width` columns wide.
+ */
+export function tooManyFields(line: number, width?: number): string {
+  const limit = MAX_COLUMNS.toLocaleString("en-US");
+  return width === undefined
+    ? `line ${line} has more than ${limit} columns, the limit`
+    : `line ${line} has more than ${limit} fields, expected ${width}`;
 }
 
 /** Parses a cell as a number: `undefined` when empty, `null` if not numeric, NaN if non-finite. */

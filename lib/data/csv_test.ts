@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../_testing/assert.ts";
-import { csvFromString, type CsvReader, openCsv } from "./csv.ts";
+import { csvFromString, type CsvReader, MAX_COLUMNS, openCsv } from "./csv.ts";
 import { scanCsv } from "./scan.ts";
 import { InputError } from "../core/errors.ts";
 
@@ -132,6 +132,46 @@ Deno.test("scanCsv() reads plain files exactly as csv-parse does", async () => {
   for (const text of inputs) {
     assertEquals(await scanAll(text, false), await scanAll(text, true), JSON.stringify(text));
   }
+});
+
+/** A header of `n` columns, `c1,c2,…`. */
+const wide = (n: number) => Array.from({ length: n }, (_, i) => `c${i + 1}`).join(",");
+
+Deno.test("scanCsv() reads a header of 10,000 columns, and no more, exactly as csv-parse does", async () => {
+  assertEquals(MAX_COLUMNS, 10_000);
+  const cases: Array<[string, string | null]> = [
+    [`${wide(10_000)}\n${wide(10_000)}\n`, null],
+    [`${wide(10_001)}\n`, "line 1 has more than 10,000 columns, the limit"],
+    [`\n\n${wide(10_001)}\n1\n`, "line 3 has more than 10,000 columns, the limit"],
+    [`a,b\n1,2\n${wide(10_001)}\n`, "line 3 has more than 10,000 fields, expected 2"],
+  ];
+  for (const [text, detail] of cases) {
+    const fast = await scanAll(text, false);
+    assertEquals(fast, await scanAll(text, true), text.slice(0, 40));
+    if (detail) {
+      assertStringIncludes(fast, `"InputError","Cannot read CSV \\"DIR/data.csv\\": ${detail}"`);
+    } else assert(!fast.includes("error"), fast.slice(0, 200));
+  }
+});
+
+Deno.test("scanCsv() refuses a 1,200,000-column header before the visitor sees it, on both paths", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/wide.csv`;
+  // 9.7 MB: the header of the issue, which took 70 s and 10 GB to refuse
+  for (const header of [wide(1_200_000), `"c0",${wide(1_200_000)}`]) {
+    await Deno.writeTextFile(path, `${header}\n`);
+    for (const general of [false, true]) {
+      let seen = 0;
+      const visitor = { header: () => seen++, record: () => seen++, restart: () => {} };
+      await assertRejects(
+        () => scanCsv(path, visitor, { general }),
+        InputError,
+        "line 1 has more than 10,000 columns, the limit",
+      );
+      assertEquals(seen, 0);
+    }
+  }
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("scanCsv() hands files with quotes to csv-parse, from the start", async () => {

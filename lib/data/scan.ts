@@ -7,7 +7,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { csvError, openCsv, openCsvFile, parseNumber } from "./csv.ts";
+import { csvError, MAX_COLUMNS, openCsv, openCsvFile, parseNumber, tooManyFields } from "./csv.ts";
 import { sha256File } from "./hash.ts";
 
 /**
@@ -111,11 +111,12 @@ class ByteFields implements FieldView {
   /** Per field: PARSED (see `values`), EMPTY, or OTHER (read the text). */
   kinds = new Uint8Array(64);
 
+  /** Makes room for `fields` fields a record, forgetting the current one. */
   reserve(fields: number): void {
-    this.starts = new Int32Array(fields * 2);
-    this.ends = new Int32Array(fields * 2);
-    this.values = new Float64Array(fields * 2);
-    this.kinds = new Uint8Array(fields * 2);
+    this.starts = new Int32Array(fields);
+    this.ends = new Int32Array(fields);
+    this.values = new Float64Array(fields);
+    this.kinds = new Uint8Array(fields);
   }
 
   text(field: number): string {
@@ -304,8 +305,12 @@ function scanLines(
       continue;
     }
     if (count === starts.length) {
+      // room grows to MAX_COLUMNS at most: one field more is refused here, once per record
+      if (count >= MAX_COLUMNS) {
+        throw csvError(path, tooManyFields(line, width < 0 ? undefined : width));
+      }
       const keep = { s: starts, e: ends, v: values, k: kinds };
-      view.reserve(count + 1);
+      view.reserve(Math.min(2 * (count + 1), MAX_COLUMNS));
       ({ starts, ends, values, kinds } = view);
       starts.set(keep.s);
       ends.set(keep.e);
