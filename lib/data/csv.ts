@@ -74,12 +74,13 @@ export async function readCsvStream(
     info: true,
     skip_empty_lines: true,
     relax_column_count: false,
-    on_record: (record, context) => {
+    on_record: (item, context) => {
       last.lines = context.lines;
       last.empty_lines = context.empty_lines;
       // the parser runs ahead of the reader: the header is kept here, as it goes by
-      last.header ??= record;
-      return record;
+      // (with `info`, each item is `{ record, info }`)
+      last.header ??= (item as unknown as { record: string[] }).record;
+      return item;
     },
     // called as each field ends: the only hook that sees a record before it is whole
     cast: (value, context) => {
@@ -98,7 +99,6 @@ export async function readCsvStream(
     throw csvError(name, "file is empty");
   }
   const header = first.value.record;
-  last.header = header;
   return { header, records: rest(records, name, last) };
 }
 

@@ -154,6 +154,17 @@ Deno.test("scanCsv() reads a header of 10,000 columns, and no more, exactly as c
   }
 });
 
+Deno.test("csvFromString() names the header's width for a record past the limit, whatever the chunks", async () => {
+  // the parser reads ahead of the reader: the header must be known from the parser itself
+  for (const [text, line] of [[`a,b\n${wide(10_001)}\n`, 2], [`a,b\n1,2\n${wide(20_000)}\n`, 3]]) {
+    await assertRejects(
+      async () => all(await csvFromString(text as string, "w.csv")),
+      InputError,
+      `Cannot read CSV "w.csv": line ${line} has more than 10,000 fields, expected 2`,
+    );
+  }
+});
+
 Deno.test("scanCsv() refuses a 1,200,000-column header before the visitor sees it, on both paths", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/wide.csv`;
