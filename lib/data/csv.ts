@@ -3,7 +3,9 @@
  *
  * It streams records through `csv-parse` (standing in for `@std/csv`, which
  * lives on JSR), so switching parsers touches this file only. Every error is
- * an {@link InputError} that names the source and the line. Whole files for
+ * an {@link InputError} that names the source and the line. It refuses what
+ * would be read wrongly: a NUL byte, bytes that are not UTF-8, more than
+ * {@link MAX_COLUMNS} columns (docs/registry.md, Input limits). Whole files for
  * training go through `scan.ts`, which hands any file with quotes back here.
  * @module
  */
@@ -70,7 +72,10 @@ export async function readCsvStream(
   // iterator drops records still buffered when an error arrives
   const last: Position = { lines: 0, empty_lines: 0 };
   const parser = parse({
-    bom: true,
+    // the UTF-8 BOM is dropped before (csv-parse would also take FF FE as UTF-16),
+    // and each byte read as one character: fields are checked as UTF-8 in `cast`
+    bom: false,
+    encoding: "latin1",
     info: true,
     skip_empty_lines: true,
     relax_column_count: false,
@@ -87,11 +92,19 @@ export async function readCsvStream(
       if (context.index >= MAX_COLUMNS) {
         throw new FieldProblem(tooManyFields(context.lines, last.header?.length));
       }
-      return value;
+      if (!NOT_PLAIN.test(value)) return value;
+      const place = () => cellPlace(context.lines, context.index + 1, last.header);
+      if (value.includes("\0")) throw new FieldProblem(`${place()}: NUL byte`);
+      const bytes = Uint8Array.from(value, (c) => c.charCodeAt(0));
+      try {
+        return strictUtf8.decode(bytes);
+      } catch {
+        throw new FieldProblem(`${place()}: invalid UTF-8`);
+      }
     },
   });
-  // csv-parse decodes the bytes itself, and reports lines as it goes
-  const records = stream.pipeThrough(parser)[Symbol.asyncIterator]() as AsyncIterator<
+  // csv-parse reports lines as it goes
+  const records = withoutBom(stream).pipeThrough(parser)[Symbol.asyncIterator]() as AsyncIterator<
     { record: string[]; info: { lines: number } }
   >;
   const first = await next(records, name, last);
@@ -100,6 +113,35 @@ export async function readCsvStream(
   }
   const header = first.value.record;
   return { header, records: rest(records, name, last) };
+}
+
+/** A field of only ASCII bytes other than NUL, which needs no decoding. */
+// deno-lint-ignore no-control-regex -- NUL is what it finds
+const NOT_PLAIN = /[^\x01-\x7f]/;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const BOM = [0xef, 0xbb, 0xbf];
+
+/** `stream` without the UTF-8 byte-order mark it may start with. */
+function withoutBom(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  let head: Uint8Array | null = new Uint8Array(0);
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        if (head === null) return controller.enqueue(chunk);
+        const joined = new Uint8Array(head.length + chunk.length);
+        joined.set(head);
+        joined.set(chunk, head.length);
+        // wait for three bytes: a mark can be cut across chunks
+        if (joined.length < BOM.length) return void (head = joined);
+        head = null;
+        controller.enqueue(BOM.every((b, i) => joined[i] === b) ? joined.subarray(3) : joined);
+      },
+      flush(controller) {
+        // fewer than three bytes in all: no mark
+        if (head?.length) controller.enqueue(head);
+      },
+    }),
+  );
 }
 
 async function* rest(

@@ -72,6 +72,33 @@ Deno.test("readDataset() rejects duplicate column names and empty labels", async
   );
 });
 
+Deno.test("readDataset() refuses a NUL byte rather than read its column as text", async () => {
+  // a NUL in one cell used to make the numeric column f1 categorical, silently
+  await assertRejects(
+    () => fromText("f0,f1,label\n1,2,a\n3,4\0,b\n"),
+    InputError,
+    'line 3, column 2 ("f1"): NUL byte',
+  );
+});
+
+Deno.test("readDataset() refuses invalid UTF-8 rather than replace it", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+  await Deno.writeFile(
+    path,
+    Uint8Array.from([...utf8("f0,f1,label\n1,caf"), 0xe9, ...utf8(",a\n")]),
+  );
+  try {
+    await assertRejects(
+      () => readDataset(path),
+      InputError,
+      `Cannot read CSV "${path}": line 2, column 2 ("f1"): invalid UTF-8`,
+    );
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("parseNumber() tells numbers, blanks, text and non-finite values apart", () => {
   assertStrictEquals(parseNumber(" 4.5 "), 4.5);
   assertStrictEquals(parseNumber(""), undefined);
