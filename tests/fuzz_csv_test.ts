@@ -261,6 +261,16 @@ const junk: fc.Arbitrary<Uint8Array> = fc.array(
   return out;
 });
 
+/** Whether `bytes` are well-formed UTF-8. */
+function utf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 Deno.test("arbitrary CSV bytes give a loadable model or one InputError line", async () => {
   let trained = 0;
   await fc.assert(
@@ -268,6 +278,9 @@ Deno.test("arbitrary CSV bytes give a loadable model or one InputError line", as
       await withCsv(bytes, async (path) => {
         const result = await trainFile(path);
         if (result instanceof InputError) return checkOneLine(result, path);
+        // every byte is in some field: a NUL or bytes that are not UTF-8 must be refused
+        assert(!bytes.includes(0), "trained on a file with a NUL byte");
+        assert(utf8(bytes), "trained on a file that is not UTF-8");
         trained++;
         const model = parseModel(JSON.parse(modelToJson(result.file)), path);
         assert(model.classes.length >= 2);

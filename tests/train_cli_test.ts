@@ -38,7 +38,7 @@ const BAD_CSVS: Array<[string, string, string]> = [
   [
     "notarget.csv",
     "a,b\n1,2\n",
-    'Cannot use "notarget.csv": target column "label" is not in the header (a, b)',
+    'Cannot use "notarget.csv": target column "label" is not in the header ("a", "b")',
   ],
 ];
 

@@ -26,6 +26,40 @@ export class InputError extends Error {
   }
 }
 
+/** How many characters of a value from the input an error message echoes. */
+export const ECHO_LIMIT = 40;
+
+/**
+ * A value from the input (a cell, a column name, a label, a path) as an
+ * error message quotes it: a JSON string, so that it stays on one line, cut
+ * to its first {@link ECHO_LIMIT} characters and `…`, with its full length,
+ * when longer. A 10 MB cell makes a short message.
+ *
+ * @example
+ * ```ts
+ * quoteValue("x"); // '"x"'
+ * quoteValue("9".repeat(1e6)); // '"9999999999999999999999999999999999999999…" (1,000,000 characters)'
+ * ```
+ */
+export function quoteValue(value: string): string {
+  let cut = -1;
+  let characters = 0;
+  for (let i = 0; i < value.length; i++) {
+    // the second half of a surrogate pair is not a character of its own
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xdc00 && unit <= 0xdfff && i > 0) {
+      const before = value.charCodeAt(i - 1);
+      if (before >= 0xd800 && before <= 0xdbff) continue;
+    }
+    if (characters === ECHO_LIMIT) cut = i;
+    characters++;
+  }
+  if (cut < 0) return JSON.stringify(value);
+  return `${JSON.stringify(`${value.slice(0, cut)}…`)} (${
+    characters.toLocaleString("en-US")
+  } characters)`;
+}
+
 /** Exit code for an error: 2 for usage and input errors, 1 for the rest. */
 export function exitCodeFor(err: unknown): number {
   return err instanceof UsageError || err instanceof InputError ? 2 : 1;

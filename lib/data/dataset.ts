@@ -8,7 +8,7 @@
  * @module
  */
 import { type FieldView, scanCsv } from "./scan.ts";
-import { InputError } from "../core/errors.ts";
+import { InputError, quoteValue } from "../core/errors.ts";
 
 /** A numeric column: one value per row, `NaN` where the cell was empty. */
 export interface NumericColumn {
@@ -81,17 +81,25 @@ export function distinctLabels(labels: readonly Label[]): Label[] {
     : (distinct as string[]).map(String).sort();
 }
 
+/** The first ten names of a header, quoted, for a message; then how many there are. */
+function someNames(header: readonly string[]): string {
+  const shown = header.slice(0, 10).map(quoteValue).join(", ");
+  return header.length > 10
+    ? `${shown}, … (${header.length.toLocaleString("en-US")} columns)`
+    : shown;
+}
+
 function checkHeader(header: string[], path: string): void {
   const seen = new Set<string>();
   header.forEach((name, i) => {
     if (name === "") {
       throw new InputError(
-        `Cannot use "${path}": line 1: column ${i + 1} has no name`,
+        `Cannot use ${quoteValue(path)}: line 1: column ${i + 1} has no name`,
       );
     }
     if (seen.has(name)) {
       throw new InputError(
-        `Cannot use "${path}": line 1: column name "${name}" appears twice`,
+        `Cannot use ${quoteValue(path)}: line 1: column name ${quoteValue(name)} appears twice`,
       );
     }
     seen.add(name);
@@ -116,14 +124,16 @@ class TableBuilder {
     const targetIndex = header.indexOf(targetName);
     if (targetIndex < 0) {
       throw new InputError(
-        `Cannot use "${this.path}": target column "${targetName}" is not in the header (${
-          header.join(", ")
-        })`,
+        `Cannot use ${quoteValue(this.path)}: target column ${
+          quoteValue(targetName)
+        } is not in the header (${someNames(header)})`,
       );
     }
     if (header.length < 2) {
       throw new InputError(
-        `Cannot use "${this.path}": it needs at least one feature column besides the target`,
+        `Cannot use ${
+          quoteValue(this.path)
+        }: it needs at least one feature column besides the target`,
       );
     }
     this.#header = header;
@@ -159,7 +169,7 @@ class TableBuilder {
 
   build(sha256: string): Dataset {
     if (this.#rows === 0) {
-      throw new InputError(`Cannot use "${this.path}": it has a header but no data rows`);
+      throw new InputError(`Cannot use ${quoteValue(this.path)}: it has a header but no data rows`);
     }
     // labels are numbers when every distinct label reads as one
     const texts = [...this.#labelText.keys()];
@@ -181,9 +191,9 @@ class TableBuilder {
   #pushLabel(label: string, line: number): void {
     if (label === "") {
       throw new InputError(
-        `Cannot use "${this.path}": line ${line}: target "${
-          this.#header[this.#targetIndex]
-        }" is empty`,
+        `Cannot use ${quoteValue(this.path)}: line ${line}: target ${
+          quoteValue(this.#header[this.#targetIndex]!)
+        } is empty`,
       );
     }
     let id = this.#labelText.get(label);
@@ -221,9 +231,9 @@ class ColumnBuilder {
       this.#strings!.push(fields.text(c).trim());
     } else if (value !== value) {
       throw new InputError(
-        `Cannot use "${path}": line ${fields.line}: column "${this.name}" holds the non-finite number "${
-          fields.text(c).trim()
-        }"`,
+        `Cannot use ${quoteValue(path)}: line ${fields.line}: column ${
+          quoteValue(this.name)
+        } holds the non-finite number ${quoteValue(fields.text(c).trim())}`,
       );
     } else {
       if (this.#length === this.#numbers.length) this.#grow();

@@ -1,4 +1,10 @@
-import { assertEquals, assertRejects, assertStrictEquals } from "../_testing/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStrictEquals,
+  assertStringIncludes,
+} from "../_testing/assert.ts";
 import { distinctLabels, readDataset } from "./dataset.ts";
 import { parseNumber } from "./csv.ts";
 import { InputError } from "../core/errors.ts";
@@ -66,6 +72,33 @@ Deno.test("readDataset() rejects duplicate column names and empty labels", async
   );
 });
 
+Deno.test("readDataset() refuses a NUL byte rather than read its column as text", async () => {
+  // a NUL in one cell used to make the numeric column f1 categorical, silently
+  await assertRejects(
+    () => fromText("f0,f1,label\n1,2,a\n3,4\0,b\n"),
+    InputError,
+    'line 3, column 2 ("f1"): NUL byte',
+  );
+});
+
+Deno.test("readDataset() refuses invalid UTF-8 rather than replace it", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  const utf8 = (s: string) => new TextEncoder().encode(s);
+  await Deno.writeFile(
+    path,
+    Uint8Array.from([...utf8("f0,f1,label\n1,caf"), 0xe9, ...utf8(",a\n")]),
+  );
+  try {
+    await assertRejects(
+      () => readDataset(path),
+      InputError,
+      `Cannot read CSV "${path}": line 2, column 2 ("f1"): invalid UTF-8`,
+    );
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("parseNumber() tells numbers, blanks, text and non-finite values apart", () => {
   assertStrictEquals(parseNumber(" 4.5 "), 4.5);
   assertStrictEquals(parseNumber(""), undefined);
@@ -77,4 +110,45 @@ Deno.test("parseNumber() tells numbers, blanks, text and non-finite values apart
 Deno.test("distinctLabels() sorts numbers numerically and strings lexically", () => {
   assertEquals(distinctLabels([10, 2, 10, 1]), [1, 2, 10]);
   assertEquals(distinctLabels(["b", "a", "b"]), ["a", "b"]);
+});
+
+Deno.test("readDataset() errors echo at most 40 characters of a value, and its length", async () => {
+  // a megabyte each: csv-parse takes seconds over 10 MB cells
+  const big = (c: string) => c.repeat(1_000_000);
+  const cut = (c: string) => `"${c.repeat(40)}…" (1,000,000 characters)`;
+  const cases: Array<[string, string | undefined, string]> = [
+    // a number too large for a double, a megabyte of digits
+    [
+      `a,label\n1,x\n${big("9")},y\n`,
+      undefined,
+      `column "a" holds the non-finite number ${cut("9")}`,
+    ],
+    [`${big("n")},${big("n")},label\n1,2,x\n`, undefined, `column name ${cut("n")} appears twice`],
+    [`a,${big("t")}\n1,\n`, undefined, `target ${cut("t")} is empty`],
+    [`a,b\n1,2\n`, big("q"), `target column ${cut("q")} is not in the header ("a", "b")`],
+  ];
+  for (const [text, target, detail] of cases) {
+    // plain, and with a quoted header name so that csv-parse reads it
+    const comma = text.indexOf(",");
+    for (const csv of [text, `"${text.slice(0, comma)}"${text.slice(comma)}`]) {
+      const { message } = await assertRejects(() => fromText(csv, target), InputError);
+      // the length first: a failing includes-assertion would print the whole message
+      assert(message.length < 200, `${message.length} characters: ${message.slice(0, 150)}`);
+      assertStringIncludes(message, detail);
+    }
+  }
+});
+
+Deno.test("readDataset() lists at most 10 header names when the target is missing", async () => {
+  const header = Array.from({ length: 5000 }, (_, i) => `column${i}`);
+  const { message } = await assertRejects(
+    () => fromText(`${header.join(",")}\n${header.map(() => "1").join(",")}\n`, "label"),
+    InputError,
+  );
+  assert(message.length < 300, `${message.length} characters: ${message.slice(0, 150)}`);
+  assertStringIncludes(
+    message,
+    'target column "label" is not in the header ("column0", "column1", ',
+  );
+  assertStringIncludes(message, '"column9", … (5,000 columns)');
 });

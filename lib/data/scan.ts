@@ -7,8 +7,15 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { InputError } from "../core/errors.ts";
-import { openCsv, openCsvFile, parseNumber } from "./csv.ts";
+import {
+  cellPlace,
+  csvError,
+  MAX_COLUMNS,
+  openCsv,
+  openCsvFile,
+  parseNumber,
+  tooManyFields,
+} from "./csv.ts";
 import { sha256File } from "./hash.ts";
 
 /**
@@ -56,7 +63,7 @@ export interface ScanResult {
 
 /**
  * Reads the CSV file at `path` from start to end, calling `visitor` with the
- * header and each record. Throws the same {@link InputError}s as
+ * header and each record. Throws the same `InputError`s as
  * {@link openCsv} and the reader it returns.
  */
 export async function scanCsv(
@@ -112,11 +119,12 @@ class ByteFields implements FieldView {
   /** Per field: PARSED (see `values`), EMPTY, or OTHER (read the text). */
   kinds = new Uint8Array(64);
 
+  /** Makes room for `fields` fields a record, forgetting the current one. */
   reserve(fields: number): void {
-    this.starts = new Int32Array(fields * 2);
-    this.ends = new Int32Array(fields * 2);
-    this.values = new Float64Array(fields * 2);
-    this.kinds = new Uint8Array(fields * 2);
+    this.starts = new Int32Array(fields);
+    this.ends = new Int32Array(fields);
+    this.values = new Float64Array(fields);
+    this.kinds = new Uint8Array(fields);
   }
 
   text(field: number): string {
@@ -215,7 +223,7 @@ async function scanPlain(
     buffer.copyWithin(0, limit, filled);
     filled -= limit;
   }
-  if (scan.width < 0) throw new InputError(`Cannot read CSV "${path}": file is empty`);
+  if (scan.width < 0) throw csvError(path, "file is empty");
   return { records: scan.records, sha256: hash.digest("hex") };
 }
 
@@ -229,6 +237,8 @@ interface ScanState {
   line: number;
   /** Fields per record, -1 before the header. */
   width: number;
+  /** The header's names, once read. */
+  names?: string[];
   records: number;
   /** Line ending: 0 not seen yet, 1 LF, 2 CRLF. */
   eol: 0 | 1 | 2;
@@ -247,6 +257,7 @@ function scanLines(
   const { start, limit } = block;
   const { path, visitor, options, view } = state;
   let line = state.line, width = state.width, records = state.records, eol = state.eol;
+  let names = state.names;
   let starts = view.starts, ends = view.ends, values = view.values, kinds = view.kinds;
   let count = 0;
   let i = start;
@@ -277,14 +288,22 @@ function scanLines(
       }
     }
     let plain = true;
+    // the rest of the field's bytes ORed together (a NUL adds 0x100): above 0x7f,
+    // the field holds a NUL or a byte of a multi-byte character, checked once it ends
+    let seen = 0;
     // the rest of the field, if any, is not a plain decimal
     while (c !== COMMA && c !== LF) {
-      if (c === QUOTE) return true;
-      if (c === CR) {
-        // only CRLF line ends are plain; a lone CR is left to csv-parse
-        if (buffer[i + 1] !== LF) return true;
-        break;
+      if (c <= QUOTE) {
+        // one test for the rare bytes: NUL, the controls, the space, "!" and the quote
+        if (c === QUOTE) return true;
+        if (c === CR) {
+          // only CRLF line ends are plain; a lone CR is left to csv-parse
+          if (buffer[i + 1] !== LF) return true;
+          break;
+        }
+        if (c === 0) seen |= 0x100;
       }
+      seen |= c;
       plain = false;
       c = buffer[++i]!;
     }
@@ -305,8 +324,12 @@ function scanLines(
       continue;
     }
     if (count === starts.length) {
+      // room grows to MAX_COLUMNS at most: one field more is refused here, once per record
+      if (count >= MAX_COLUMNS) {
+        throw csvError(path, tooManyFields(line, width < 0 ? undefined : width));
+      }
       const keep = { s: starts, e: ends, v: values, k: kinds };
-      view.reserve(count + 1);
+      view.reserve(Math.min(2 * (count + 1), MAX_COLUMNS));
       ({ starts, ends, values, kinds } = view);
       starts.set(keep.s);
       ends.set(keep.e);
@@ -320,19 +343,25 @@ function scanLines(
       const v = decimals === 0 ? mantissa : mantissa / POW10[decimals]!;
       values[count] = negative ? -v : v;
       kinds[count] = PARSED;
-    } else kinds[count] = OTHER;
+    } else {
+      // a NUL or non-ASCII bytes (rare): refused as csv-parse's reader refuses them (csv.ts)
+      if (seen > 0x7f && (seen > 0xff || !validUtf8(buffer, fieldStart, end))) {
+        const problem = seen > 0xff ? "NUL byte" : "invalid UTF-8";
+        throw csvError(path, `${cellPlace(line, count + 1, names)}: ${problem}`);
+      }
+      kinds[count] = OTHER;
+    }
     count++;
     i++;
     // after a comma comes another field, even an empty one right before the LF
     if (c === COMMA) continue;
     if (width < 0) {
       width = count;
-      visitor.header(Array.from({ length: count }, (_, f) => view.text(f)));
+      names = Array.from({ length: count }, (_, f) => view.text(f));
+      visitor.header(names);
     } else {
       if (count !== width) {
-        throw new InputError(
-          `Cannot read CSV "${path}": line ${line} has ${count} fields, expected ${width}`,
-        );
+        throw csvError(path, `line ${line} has ${count} fields, expected ${width}`);
       }
       view.line = line;
       visitor.record(view);
@@ -344,7 +373,46 @@ function scanLines(
   if (count > 0) throw new RangeError("Cannot scan CSV: a line was cut at a chunk boundary");
   state.line = line;
   state.width = width;
+  state.names = names;
   state.records = records;
   state.eol = eol;
   return false;
+}
+
+/**
+ * Whether `bytes[start, end)` is well-formed UTF-8, as a fatal TextDecoder
+ * judges it: no stray or missing continuation bytes, no overlong forms, no
+ * surrogates, nothing past U+10FFFF. Allocates nothing: the byte scanner
+ * calls it on each field with a byte of 0x80 or more.
+ */
+export function validUtf8(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i < end) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // the sequence's length, and the range its second byte must fall in
+    let more: number, low = 0x80, high = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) more = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      more = 2;
+      if (b === 0xe0) low = 0xa0; // overlong
+      else if (b === 0xed) high = 0x9f; // surrogates
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      more = 3;
+      if (b === 0xf0) low = 0x90; // overlong
+      else if (b === 0xf4) high = 0x8f; // past U+10FFFF
+    } else return false;
+    if (i + more >= end) return false; // cut short by the field's end
+    const second = bytes[i + 1]!;
+    if (second < low || second > high) return false;
+    for (let k = 2; k <= more; k++) {
+      const next = bytes[i + k]!;
+      if (next < 0x80 || next > 0xbf) return false;
+    }
+    i += more + 1;
+  }
+  return true;
 }

@@ -4,7 +4,7 @@
  * `ceil(testSize * n)` rows, each class in proportion.
  * @module
  */
-import { InputError } from "../core/errors.ts";
+import { InputError, quoteValue } from "../core/errors.ts";
 import { seededRandom, shuffle } from "./rng.ts";
 
 /** Row indices of the two sides of a split, each in ascending order. */
@@ -46,7 +46,9 @@ export function stratifiedSplit(
     if (rows.length < 2) {
       const name = options.classNames?.[k] ?? String(k);
       throw new InputError(
-        `Cannot split the data: class "${name}" has ${rows.length} row, at least 2 are needed to stratify`,
+        `Cannot split the data: class ${
+          quoteValue(name)
+        } has ${rows.length} row, at least 2 are needed to stratify`,
       );
     }
   });

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "../_testing/assert.ts";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "../_testing/assert.ts";
 import { InputError } from "../core/errors.ts";
 import { stratifiedSplit } from "./split.ts";
 
@@ -38,6 +38,17 @@ Deno.test("stratifiedSplit() rejects a class too small to stratify", () => {
     InputError,
     'class "b" has 1 row, at least 2 are needed',
   );
+});
+
+Deno.test("stratifiedSplit() names a long class by its first 40 characters", () => {
+  const y = Int32Array.from([0, 0, 0, 1]);
+  const label = "b".repeat(1_000_000);
+  const { message } = assertThrows(
+    () => stratifiedSplit(y, 2, { testSize: 0.5, seed: 1, classNames: ["a", label] }),
+    InputError,
+  );
+  assert(message.length < 200, `${message.length} characters: ${message.slice(0, 150)}`);
+  assertStringIncludes(message, `class "${"b".repeat(40)}…" (1,000,000 characters) has 1 row`);
 });
 
 Deno.test("stratifiedSplit() rejects a test set smaller than the class count", () => {

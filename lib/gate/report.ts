@@ -3,8 +3,9 @@
  * confusion-matrix picture beside it.
  * @module
  */
-import { cell, fmt } from "../core/markdown.ts";
-import { dataLine, type Evaluation } from "../registry/evaluations.ts";
+import { fmt, mdCode, mdText } from "../core/markdown.ts";
+import { evaluationData } from "../registry/card.ts";
+import type { Evaluation } from "../registry/evaluations.ts";
 import { CONFUSION_SVG_FILE, EVALUATION_MD_FILE } from "../registry/layout.ts";
 import type { GateOutcome } from "./run.ts";
 
@@ -19,26 +20,26 @@ export function evaluationMarkdown(
 ): string {
   const m = e.metrics;
   const lines = [
-    `# Evaluation${e.runId ? `: run ${e.runId}` : ""}`,
+    `# Evaluation${e.runId ? `: run ${mdText(e.runId)}` : ""}`,
     "",
     `- Verdict: **${e.passed ? "passed" : "failed"}**${
-      e.failures.length ? ` — ${e.failures.join("; ")}` : ""
+      e.failures.length ? ` — ${e.failures.map(mdText).join("; ")}` : ""
     }`,
-    `- Model: \`${e.model}\``,
-    `- Data: ${dataLine(e)}`,
+    `- Model: ${mdCode(e.model)}`,
+    `- Data: ${evaluationData(e)}`,
     `- Thresholds: accuracy ≥ ${e.thresholds.accuracy}, macro F1 ≥ ${e.thresholds.f1}${
       e.maxRegression === null ? "" : `; no drop over ${e.maxRegression} against latest`
     }`,
     ...(e.baseline
       ? [
-        `- Latest at evaluation (${e.baseline.runId ?? "legacy"}): accuracy ${
+        `- Latest at evaluation (${mdText(e.baseline.runId ?? "legacy")}): accuracy ${
           fmt(e.baseline.accuracy)
         }, macro F1 ${fmt(e.baseline.f1)}`,
       ]
       : []),
     ...schemaLines(e).map((line) => `- ${line}`),
     `- Promoted to \`models/latest\` by this evaluation: ${e.promoted ? "yes" : "no"}`,
-    `- Evaluated at: ${e.evaluatedAt}`,
+    `- Evaluated at: ${mdText(e.evaluatedAt)}`,
     ...(e.data.kind === "file" && e.data.sha256 === trainingSha256
       ? ["", "> This is the training file: scores on rows the model learned from are optimistic."]
       : []),
@@ -55,14 +56,16 @@ export function evaluationMarkdown(
       `| log loss | ${m.logLoss === null ? "n/a" : fmt(m.logLoss)} |`,
       m.rocAuc === null
         ? "| ROC AUC | n/a (two-class models only) |"
-        : `| ROC AUC (${m.labels[1]} vs ${m.labels[0]}) | ${fmt(m.rocAuc)} |`,
+        : `| ROC AUC (${mdText(m.labels[1] ?? "")} vs ${mdText(m.labels[0] ?? "")}) | ${
+          fmt(m.rocAuc)
+        } |`,
       "",
       "## Per class",
       "",
       "| class | precision | recall | F1 | support |",
       "|---|---|---|---|---|",
       ...m.perClass.map((c) =>
-        `| ${cell(c.label)} | ${fmt(c.precision)} | ${fmt(c.recall)} | ${
+        `| ${mdText(c.label)} | ${fmt(c.precision)} | ${fmt(c.recall)} | ${
           fmt(c.f1)
         } | ${c.support} |`
       ),
@@ -73,9 +76,9 @@ export function evaluationMarkdown(
         options.picture ?? CONFUSION_SVG_FILE
       })`,
       "",
-      `| true \\ predicted | ${m.labels.map(cell).join(" | ")} |`,
+      `| true \\ predicted | ${m.labels.map(mdText).join(" | ")} |`,
       `|---|${m.labels.map(() => "---").join("|")}|`,
-      ...m.confusion.map((row, t) => `| ${cell(m.labels[t] ?? "")} | ${row.join(" | ")} |`),
+      ...m.confusion.map((row, t) => `| ${mdText(m.labels[t] ?? "")} | ${row.join(" | ")} |`),
     );
   } else {
     lines.push("", "_This model predates full reports: only accuracy and macro F1 are known._");

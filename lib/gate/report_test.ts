@@ -1,5 +1,8 @@
+import fc from "fast-check";
 import { assertEquals } from "../_testing/assert.ts";
-import { outcomeText } from "./report.ts";
+import { markdownShape, oneLine, readInline, tableCells } from "../_testing/markdown.ts";
+import type { Evaluation } from "../registry/evaluations.ts";
+import { evaluationMarkdown, outcomeText } from "./report.ts";
 import type { GateOutcome } from "./run.ts";
 
 const outcome: GateOutcome = {
@@ -53,4 +56,118 @@ Deno.test("outcomeText() names each failure and the no-regression rule", () => {
   );
   assertEquals(lines[4], "gate: failed: accuracy 0.5000 is below 0.7; f1 0.5000 is below 0.75");
   assertEquals(lines.some((l) => l.startsWith("promoted:")), false);
+});
+
+/** Strings from data: random text, and the markup and HTML that broke reports. */
+const userText: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 12 }),
+  fc.string({
+    unit: fc.constantFrom(..."<>&|`*_[]()#!\\\n\r \t-+.=~$@{}:\"'", "a", "é"),
+    maxLength: 16,
+  }),
+  fc.constantFrom(
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "x\n## injected heading",
+    "x\n- injected item",
+    "a|b",
+    "`code` and ``more``",
+    "*em* _em_ **strong**",
+    "[link](javascript:alert(1))",
+    "![image](http://x/y.png)",
+    "&lt;b&gt; &amp; &#60;",
+    "<!-- comment",
+    "\\",
+    "```",
+    " leading and trailing ",
+    "#1 !2 @user ~label $x$",
+  ),
+);
+
+/** One string per slot, in order: `count` of them, all different. */
+function distinct(count: number) {
+  return fc.uniqueArray(userText, { minLength: count, maxLength: count });
+}
+
+/** An evaluation with a full report, its text slots filled from `t`. */
+function evaluationWith(t: {
+  labels: string[];
+  model: string;
+  path: string;
+  runId: string;
+  baselineRunId: string;
+  failure: string;
+  evaluatedAt: string;
+}): Evaluation {
+  const n = t.labels.length;
+  return {
+    evaluatedAt: t.evaluatedAt,
+    model: t.model,
+    runId: t.runId,
+    data: { kind: "file", path: t.path, sha256: "ab".repeat(32), rows: 10 },
+    thresholds: { accuracy: 0.7, f1: 0.7 },
+    maxRegression: 0.01,
+    baseline: { runId: t.baselineRunId, accuracy: 0.9, f1: 0.9 },
+    accuracy: 0.5,
+    f1: 0.5,
+    metrics: {
+      rows: 10,
+      accuracy: 0.5,
+      f1: 0.5,
+      labels: t.labels,
+      perClass: t.labels.map((label) => ({
+        label,
+        precision: 0.5,
+        recall: 0.5,
+        f1: 0.5,
+        support: 5,
+      })),
+      confusion: t.labels.map((_, i) => t.labels.map((_, j) => (i === j ? 3 : 1))),
+      logLoss: 0.7,
+      rocAuc: n === 2 ? 0.5 : null,
+    },
+    passed: false,
+    failures: [t.failure, "f1 0.5000 is below 0.7"],
+    promoted: false,
+  };
+}
+
+Deno.test("evaluationMarkdown() shows labels, paths and ids as plain text, never markup", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 2, max: 4 }).chain((n) => distinct(n)),
+      distinct(6),
+      (labels, [model, path, runId, baselineRunId, failure, evaluatedAt]) => {
+        const nasty = {
+          labels,
+          model,
+          path,
+          runId,
+          baselineRunId,
+          failure,
+          evaluatedAt,
+        } as Parameters<typeof evaluationWith>[0];
+        const plain = {
+          labels: labels.map((_, i) => `label${i}`),
+          model: "m",
+          path: "p",
+          runId: "r",
+          baselineRunId: "b",
+          failure: "f",
+          evaluatedAt: "t",
+        };
+        const md = evaluationMarkdown(evaluationWith(nasty));
+        // the same template with plain words in every slot: the same lines, kinds, markup and cells
+        assertEquals(markdownShape(md), markdownShape(evaluationMarkdown(evaluationWith(plain))));
+        // and each label reads back as itself, on one line
+        const rows = md.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| true"));
+        const perClass = rows.slice(-2 * labels.length, -labels.length);
+        assertEquals(
+          perClass.map((r) => readInline(tableCells(r)[0]!)),
+          labels.map((l) => oneLine(l).trim()),
+        );
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

@@ -73,10 +73,19 @@ export function confusionSvg(confusion: number[][], labels: readonly string[]): 
   return parts.join("\n") + "\n";
 }
 
-/** Escapes text for XML content and attribute values. */
+/**
+ * Escapes text for XML content and attribute values. Characters XML 1.0
+ * allows nowhere (control characters, lone surrogates: a label can hold
+ * them) become spaces, as in the Markdown reports, so that one label cannot
+ * leave the picture unreadable.
+ */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(NOT_XML, " ");
 }
+
+const NOT_XML =
+  // deno-lint-ignore no-control-regex -- control characters are what it finds
+  /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function shade(share: number, diagonal: boolean): string {
   // mix white towards blue (right) or red (wrong) by the share

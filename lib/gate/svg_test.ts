@@ -1,4 +1,5 @@
 import { DOMParser } from "@xmldom/xmldom";
+import fc from "fast-check";
 import { assertEquals } from "../_testing/assert.ts";
 import { confusionSvg, escapeXml } from "./svg.ts";
 
@@ -44,4 +45,37 @@ Deno.test("confusionSvg() escapes labels and survives an empty row", () => {
     .map((t) => t.textContent);
   assertEquals(labels, ['<a & "b">', "x"]);
   assertEquals(escapeXml(`<'&">`), "&#60;&#39;&#38;&#34;&#62;");
+});
+
+/** Characters XML 1.0 does not allow in a document. */
+const NOT_XML =
+  // deno-lint-ignore no-control-regex -- control characters are what it finds
+  /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+Deno.test("confusionSvg() stays well-formed XML for any labels, showing each as text", () => {
+  const label = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 16 }),
+    fc.constantFrom("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "]]>", "&amp;"),
+  );
+  fc.assert(
+    fc.property(fc.uniqueArray(label, { minLength: 2, maxLength: 4 }), (labels) => {
+      const n = labels.length;
+      const svg = confusionSvg(labels.map(() => Array(n).fill(1)), labels);
+      // XML 1.0 allows no other control characters, escaped or not, nor lone surrogates
+      assertEquals(svg.match(NOT_XML)?.map((c) => c.codePointAt(0)) ?? [], []);
+      assertEquals(/&#(?:[0-8]|1[124-9]|2\d|3[01]);/.test(svg), false);
+      const doc = parseXml(svg);
+      const texts = Array.from(doc.documentElement!.getElementsByTagName("text"));
+      // no element but the picture's own: no script, image or foreign object
+      const names = new Set(
+        Array.from(doc.documentElement!.getElementsByTagName("*")).map((e) => e.tagName),
+      );
+      assertEquals([...names].sort(), ["rect", "text", "title"]);
+      assertEquals(
+        texts.filter((t) => t.getAttribute("class") === "label-true").length,
+        n,
+      );
+    }),
+    { numRuns: 200 },
+  );
 });

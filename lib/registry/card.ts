@@ -7,8 +7,8 @@
  */
 import { CARD_FACTS } from "../model/training.ts";
 import type { ModelFile } from "../model/model.ts";
-import { dataLine, type Evaluation } from "./evaluations.ts";
-import { fmt } from "../core/markdown.ts";
+import type { Evaluation } from "./evaluations.ts";
+import { fmt, mdCode, mdCodeBlock, mdText } from "../core/markdown.ts";
 import { shellCommand } from "../core/shell.ts";
 import { EVALUATION_MD_FILE, PROMOTION_FILE } from "./layout.ts";
 
@@ -26,29 +26,29 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
   const promotion = evaluations.promotion ?? null;
   const t = file.training;
   const facts = file.card ?? CARD_FACTS;
-  const solver = Object.entries(t.solver).map(([k, v]) => `${k}=${v}`).join(", ");
+  const solver = Object.entries(t.solver).map(([k, v]) => mdText(`${k}=${v}`)).join(", ");
   const features = file.features.map((f) =>
     f.type === "numeric"
-      ? `| ${f.name} | numeric | ${fmt(f.min)} – ${fmt(f.max)} | ${fmt(f.mean)} | ${
+      ? `| ${mdText(f.name)} | numeric | ${fmt(f.min)} – ${fmt(f.max)} | ${fmt(f.mean)} | ${
         fmt(f.scale)
       } | ${f.missing} |`
-      : `| ${f.name} | categorical | ${
-        f.categories.map((c) => JSON.stringify(c)).join(", ")
+      : `| ${mdText(f.name)} | categorical | ${
+        mdText(f.categories.map((c) => JSON.stringify(c)).join(", "))
       } | | | ${f.missing} |`
   );
   const balance = t.classBalance
     ? Object.entries(t.classBalance).map(([label, n]) =>
-      `${label}: ${n} (${fmt((100 * n) / t.rows)}%)`
+      `${mdText(label)}: ${n} (${fmt((100 * n) / t.rows)}%)`
     ).join(", ")
     : "not recorded (model made before the registry)";
   const h = file.heldOut;
   return [
-    `# Model card: ${file.name}${file.runId ? ` (run ${file.runId})` : ""}`,
+    `# Model card: ${mdText(file.name)}${file.runId ? ` (run ${mdText(file.runId)})` : ""}`,
     "",
     "## Model details",
     "",
     `- Algorithm: multi-class logistic regression (ml-logistic-regression ${
-      file.runtime["ml-logistic-regression"] ?? "?"
+      mdText(file.runtime["ml-logistic-regression"] ?? "?")
     }), features standardised, intercept added, categories one-hot encoded`,
     `- Solver: ${solver}${
       t.solver.solver === "lbfgs"
@@ -57,30 +57,32 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
     }`,
     "- Missing values: an empty numeric cell is imputed with the training mean (the `missing` column counts them in training); a category not seen in training encodes as none of the categories",
     `- Seed: ${t.seed}; held-out fraction: ${t.testSize}`,
-    `- Created: ${file.createdAt}, with Deno ${file.runtime.deno ?? "?"} (V8 ${
-      file.runtime.v8 ?? "?"
-    }, TypeScript ${file.runtime.typescript ?? "?"})`,
+    `- Created: ${mdText(file.createdAt)}, with Deno ${mdText(file.runtime.deno ?? "?")} (V8 ${
+      mdText(file.runtime.v8 ?? "?")
+    }, TypeScript ${mdText(file.runtime.typescript ?? "?")})`,
     `- Libraries: ${
       Object.entries(file.runtime).filter(([k]) => !["deno", "v8", "typescript"].includes(k))
-        .map(([k, v]) => `${k} ${v}`).join(", ")
+        .map(([k, v]) => mdText(`${k} ${v}`)).join(", ")
     }`,
-    `- Run id: ${file.runId ?? "none (written outside the registry)"}`,
-    `- Format: ${file.format} v${file.formatVersion}`,
+    `- Run id: ${
+      file.runId === undefined ? "none (written outside the registry)" : mdText(file.runId)
+    }`,
+    `- Format: ${mdText(file.format)} v${file.formatVersion}`,
     "",
     "## Intended use",
     "",
-    `Predicting \`${file.target}\` (${
-      file.classes.map(String).join(", ")
-    }) from rows with the features below. ${facts.intendedUse}`,
+    `Predicting ${mdCode(file.target)} (${
+      file.classes.map((c) => mdText(String(c))).join(", ")
+    }) from rows with the features below. ${mdText(facts.intendedUse)}`,
     "",
     "### Out-of-scope use",
     "",
-    ...facts.outOfScope.map((s) => `- ${s}`),
+    ...facts.outOfScope.map((s) => `- ${mdText(s)}`),
     "",
     "## Training data",
     "",
-    `- File: \`${t.data}\``,
-    `- SHA-256: \`${t.sha256}\``,
+    `- File: ${mdCode(t.data)}`,
+    `- SHA-256: ${mdCode(t.sha256)}`,
     t.testRows > 0
       ? `- Rows: ${t.rows} (${t.trainRows} to train, ${t.testRows} held out; stratified split, seed ${t.seed})`
       : `- Rows: ${t.rows}, all used to train (test size 0, seed ${t.seed}); no rows held out`,
@@ -113,7 +115,7 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
     }`,
     ...(h
       ? h.perClass.map((c) =>
-        `- ${c.label}: precision ${fmt(c.precision)}, recall ${fmt(c.recall)}, F1 ${
+        `- ${mdText(c.label)}: precision ${fmt(c.precision)}, recall ${fmt(c.recall)}, F1 ${
           fmt(c.f1)
         }, support ${c.support}`
       )
@@ -127,8 +129,8 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
     ...(promotion && promotion.evaluatedAt !== evaluation?.evaluatedAt
       ? [
         "",
-        `Promoted to \`models/latest\` by the evaluation of ${promotion.evaluatedAt}, on ${
-          dataLine(promotion)
+        `Promoted to \`models/latest\` by the evaluation of ${mdText(promotion.evaluatedAt)}, on ${
+          evaluationData(promotion)
         }: accuracy ${fmt(promotion.accuracy)}, macro F1 ${
           fmt(promotion.f1)
         } against thresholds ${promotion.thresholds.accuracy} / ${promotion.thresholds.f1} ([${PROMOTION_FILE}](${PROMOTION_FILE})).`,
@@ -139,23 +141,29 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
     "",
     "Retraining with the same data (same SHA-256), seed and settings gives the same weights:",
     "",
-    "```sh",
-    retrainCommand(file),
-    "```",
+    mdCodeBlock(retrainCommand(file), "sh"),
     "",
     "## Caveats and recommendations",
     "",
-    ...facts.caveats.map((s) => `- ${s}`),
+    ...facts.caveats.map((s) => `- ${mdText(s)}`),
     "",
   ].join("\n");
+}
+
+/** Where an evaluation's rows came from, in Markdown: for the card and `evaluation.md`. */
+export function evaluationData(e: Evaluation): string {
+  const sha = e.data.sha256 ? ` (SHA-256 ${mdCode(e.data.sha256)})` : "";
+  return e.data.kind === "held-out"
+    ? `the ${e.data.rows} rows of ${mdCode(e.data.path)}${sha} held out at training`
+    : `${mdCode(e.data.path)}${sha}, ${e.data.rows} rows`;
 }
 
 function gateLines(e: Evaluation): string[] {
   return [
     `- Verdict: **${e.passed ? "passed" : "failed"}**${
-      e.failures.length ? ` (${e.failures.join("; ")})` : ""
+      e.failures.length ? ` (${e.failures.map(mdText).join("; ")})` : ""
     }; promoted by this evaluation: ${e.promoted ? "yes" : "no"}`,
-    `- Data: ${dataLine(e)}`,
+    `- Data: ${evaluationData(e)}`,
     `- Thresholds: accuracy ≥ ${e.thresholds.accuracy}, macro F1 ≥ ${e.thresholds.f1}${
       e.maxRegression === null ? "" : `, no drop over ${e.maxRegression} against latest`
     }`,
@@ -166,7 +174,9 @@ function gateLines(e: Evaluation): string[] {
         }`
         : ""
     }`,
-    `- Evaluated at ${e.evaluatedAt}; details in [${EVALUATION_MD_FILE}](${EVALUATION_MD_FILE})`,
+    `- Evaluated at ${
+      mdText(e.evaluatedAt)
+    }; details in [${EVALUATION_MD_FILE}](${EVALUATION_MD_FILE})`,
   ];
 }
 

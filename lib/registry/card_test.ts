@@ -1,9 +1,11 @@
 import { TOY_CSV, trainOn } from "../_testing/fixtures.ts";
+import fc from "fast-check";
 import { parseArgs } from "node:util";
 import { assert, assertEquals, assertStringIncludes } from "../_testing/assert.ts";
+import { markdownShape, oneLine, readInline, tableCells } from "../_testing/markdown.ts";
 import { shArgs } from "../_testing/sh.ts";
 import { modelCard } from "./card.ts";
-import { parseModel } from "../model/model.ts";
+import { type ModelFile, parseModel } from "../model/model.ts";
 import type { Evaluation } from "./evaluations.ts";
 
 const { file } = await trainOn(TOY_CSV);
@@ -75,7 +77,7 @@ Deno.test("modelCard()'s retrain command, pasted into sh, gives train exactly th
   const data = "/tmp/x;touch PWNED;.csv";
   const target = 'it\'s $(touch PWNED2) `touch PWNED3` "q"\nx';
   const nasty = { ...file, target, training: { ...file.training, data, seed: -7 } };
-  const command = /\n```+sh\n([\s\S]*?)\n```+\n/.exec(modelCard(nasty))?.[1] ?? "";
+  const command = /\n(`{3,})sh\n([\s\S]*?)\n\1\n/.exec(modelCard(nasty))?.[2] ?? "";
   assert(command.startsWith("deno task train "), command);
   const dir = await Deno.makeTempDir();
   try {
@@ -95,4 +97,133 @@ Deno.test("modelCard()'s retrain command, pasted into sh, gives train exactly th
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** Strings from data: random text, and the markup and HTML that broke cards. */
+const userText: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ unit: "binary", maxLength: 12 }),
+  fc.string({
+    unit: fc.constantFrom(..."<>&|`*_[]()#!\\\n\r \t-+.=~$@{}:\"'", "a", "é"),
+    maxLength: 16,
+  }),
+  fc.constantFrom(
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "x\n## injected heading",
+    "x\n```\n<b>out of the fence</b>",
+    "a|b",
+    "`code` and ``more``",
+    "*em* _em_",
+    "[link](javascript:alert(1))",
+    "&lt;b&gt; &#60;",
+    "\\",
+    " padded ",
+  ),
+);
+
+/** The slots of a card that hold text from data or from a model file. */
+interface Slots {
+  name: string;
+  runId: string;
+  target: string;
+  data: string;
+  createdAt: string;
+  columns: [string, string];
+  categories: [string, string];
+  labels: [string, string];
+  runtime: string;
+  fact: string;
+  evaluated: [string, string];
+  failure: string;
+  evalPath: string;
+}
+
+function cardWith(s: Slots): string {
+  const [l0, l1] = s.labels;
+  const nasty: ModelFile = {
+    ...file,
+    name: s.name,
+    runId: s.runId,
+    target: s.target,
+    createdAt: s.createdAt,
+    classes: s.labels,
+    features: [
+      { ...file.features[0]!, name: s.columns[0] } as ModelFile["features"][number],
+      { name: s.columns[1], type: "categorical", categories: s.categories, missing: 1 },
+    ],
+    runtime: { ...file.runtime, deno: s.runtime, [s.runtime]: s.runtime },
+    training: { ...file.training, data: s.data, classBalance: { [l0]: 3, [l1]: 3 } },
+    heldOut: {
+      ...file.heldOut!,
+      labels: s.labels,
+      perClass: file.heldOut!.perClass.map((c, k) => ({ ...c, label: s.labels[k]! })),
+    },
+    card: { intendedUse: s.fact, outOfScope: [s.fact], caveats: [s.fact] },
+  };
+  const latest: Evaluation = {
+    evaluatedAt: s.evaluated[0],
+    model: s.evalPath,
+    runId: s.runId,
+    data: { kind: "file", path: s.evalPath, sha256: "ab".repeat(32), rows: 4 },
+    thresholds: { accuracy: 0.8, f1: 0.75 },
+    maxRegression: null,
+    baseline: null,
+    accuracy: 0.5,
+    f1: 0.5,
+    metrics: null,
+    passed: false,
+    failures: [s.failure],
+    promoted: false,
+  };
+  const promotion = { ...latest, evaluatedAt: s.evaluated[1], passed: true, promoted: true };
+  return modelCard(nasty, { latest, promotion });
+}
+
+Deno.test("modelCard() shows names, labels, paths and model-file text as plain text, never markup", () => {
+  const slots: fc.Arbitrary<Slots> = fc.uniqueArray(userText, { minLength: 16, maxLength: 16 })
+    .map((t) => ({
+      name: t[0]!,
+      runId: t[1]!,
+      target: t[2]!,
+      data: t[3]!,
+      createdAt: t[4]!,
+      columns: [t[5]!, t[6]!],
+      categories: [t[7]!, t[8]!],
+      labels: [t[9]!, t[10]!],
+      runtime: t[11]!,
+      fact: t[12]!,
+      evaluated: [t[13]!, t[14]!],
+      failure: t[15]!,
+      evalPath: t[3]!,
+    }));
+  const plain: Slots = {
+    name: "n",
+    runId: "r",
+    target: "t",
+    data: "d",
+    createdAt: "c",
+    columns: ["c0", "c1"],
+    categories: ["k0", "k1"],
+    labels: ["l0", "l1"],
+    runtime: "v",
+    fact: "f",
+    evaluated: ["e0", "e1"],
+    failure: "x",
+    evalPath: "d",
+  };
+  const shape = markdownShape(cardWith(plain));
+  fc.assert(
+    fc.property(slots, (s) => {
+      const card = cardWith(s);
+      // the same template with plain words in every slot: the same lines, kinds, markup and cells
+      assertEquals(markdownShape(card), shape);
+      // the features table names each column as it is, on one line
+      const rows = card.split("\n").filter((l) => / \| (numeric|categorical) \| /.test(l));
+      assertEquals(
+        rows.map((r) => readInline(tableCells(r)[0]!)),
+        s.columns.map((c) => oneLine(c).trim()),
+      );
+    }),
+    { numRuns: 300 },
+  );
 });
