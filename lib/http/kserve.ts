@@ -210,7 +210,7 @@ function tensorRows(request: InferRequest, served: ServedModel): unknown[] {
   const features = served.model.file.features;
   const issues: InputIssue[] = [];
   const tensors = request.inputs.map((t, j) => {
-    const data = t.data.flat(Infinity);
+    const data = flatten(t.data, t.shape.length - 1);
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (data.length !== size) {
       issues.push({
@@ -265,4 +265,16 @@ function tensorRows(request: InferRequest, served: ServedModel): unknown[] {
   const rows: Record<string, unknown>[] = Array.from({ length: n ?? 0 }, () => ({}));
   for (const t of tensors) t.data.forEach((v, i) => (rows[i]![t.name] = v));
   return rows;
+}
+
+/**
+ * Flattens tensor data nested up to `levels` deep (the spec allows data
+ * flat or nested along its shape) one level at a time: never recursion as
+ * deep as the client's nesting. Arrays nested deeper stay values, which row
+ * validation refuses.
+ */
+function flatten(data: unknown[], levels: number): unknown[] {
+  let out = data;
+  for (let level = 0; level < levels && out.some(Array.isArray); level++) out = out.flat(1);
+  return out;
 }

@@ -152,3 +152,32 @@ Deno.test("GET /docs serves the page and its script from the app, no CDN", async
   assertEquals(js.headers.get("content-type"), "text/javascript");
   assert((await js.text()).includes('fetch("/openapi.json")'));
 });
+
+Deno.test("V2 infer answers data nested deeper than its shape with a 4xx, never a 500", async () => {
+  // issue 14: data nested 10,000 levels deep overflowed the stack in flat(Infinity): a 500
+  const app = await makeApp();
+  const deep = (n: number) => JSON.parse("[".repeat(n) + "1" + "]".repeat(n));
+  const tensors = (data: unknown) => ({
+    inputs: [
+      { name: "f1", shape: [1], datatype: "FP64", data },
+      { name: "f2", shape: [1], datatype: "FP64", data: [0] },
+    ],
+  });
+  const res = await app.request(infer(app.name, tensors(deep(10_000))));
+  assert(res.status >= 400 && res.status < 500, `status ${res.status}`);
+  assert((await res.json()).error.code !== "internal");
+  // one level deeper than shape [1] allows: the value is an array, not a number
+  const nested = await app.request(infer(app.name, tensors([[1]])));
+  assertEquals(nested.status, 422);
+  assertEquals((await nested.json()).error.issues, [
+    { path: "[0].f1", message: "expected number, got array" },
+  ]);
+  // a [N, 1] shape takes its rows nested one level, as the spec allows
+  const column = await app.request(infer(app.name, {
+    inputs: [
+      { name: "f1", shape: [2, 1], datatype: "FP64", data: [[1], [0]] },
+      { name: "f2", shape: [2, 1], datatype: "FP64", data: [[0], [1]] },
+    ],
+  }));
+  assertEquals(column.status, 200);
+});
