@@ -304,3 +304,42 @@ Deno.test("at LOG_LEVEL=warn no request lines are written", async () => {
   assertEquals((await app.request(post('{"f1":1,"f2":0}'))).status, 200);
   assertEquals(lines, []);
 });
+
+Deno.test("an input that overflows the model gets the same 422 on every route", async () => {
+  // issue 14: {"f1":1e308,"f2":1e308} was answered 0 at 0.5/0.5 (V2 too), though the weights say 1
+  const app = await makeApp();
+  const issue = {
+    path: "f1",
+    message: "1e+308 is out of range for this model (its scaled value is not finite)",
+  };
+  const single = await app.request(post('{"f1":1e308,"f2":0}'));
+  assertEquals(single.status, 422);
+  assertEquals(await single.json(), {
+    error: {
+      code: "invalid_input",
+      message: `Invalid input: f1: ${issue.message}`,
+      issues: [issue],
+    },
+  });
+  for (
+    const [body, path] of [
+      ['[{"f1":1,"f2":0},{"f1":1e308,"f2":0}]', "[1].f1"],
+      ['{"instances":[{"f1":1e308,"f2":0}]}', "instances[0].f1"],
+    ] as const
+  ) {
+    const res = await app.request(post(body));
+    assertEquals(res.status, 422, body);
+    assertEquals((await res.json()).error.issues, [{ ...issue, path }]);
+  }
+  const v2 = await app.request(post(
+    JSON.stringify({
+      inputs: [
+        { name: "f1", shape: [2], datatype: "FP64", data: [1, 1e308] },
+        { name: "f2", shape: [2], datatype: "FP64", data: [0, 0] },
+      ],
+    }),
+    { path: `/v2/models/${app.holder.current!.name}/infer` },
+  ));
+  assertEquals(v2.status, 422);
+  assertEquals((await v2.json()).error.issues, [{ ...issue, path: "[1].f1" }]);
+});

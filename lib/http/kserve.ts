@@ -167,7 +167,8 @@ export function kserveRoutes(app: Hono, deps: KserveDeps): void {
             name,
             shape: [p.classes.length, classes.length],
             datatype: "FP64" as const,
-            data: Array.from(p.probabilities, (v) => (Number.isFinite(v) ? v : 0)),
+            // finite: the model refuses rows whose scores are not (Model.rowAccepts)
+            data: Array.from(p.probabilities),
           }
       );
       const body: InferResponse = {
