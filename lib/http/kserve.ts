@@ -13,7 +13,7 @@ import { z } from "zod";
 import type { ModelHolder, ServedModel } from "./holder.ts";
 import { checkItems, type InputIssue, issuesLine, MAX_ISSUES, visible } from "../model/inputs.ts";
 import type { Row } from "../model/features.ts";
-import { type BodyLimits, readJson } from "./body.ts";
+import { type BodyLimits, type JsonShape, readJson } from "./body.ts";
 import { ApiError } from "./errors.ts";
 import { type HttpMetrics, predictionCounters } from "./prometheus.ts";
 
@@ -84,6 +84,8 @@ export interface KserveDeps {
   metrics: HttpMetrics;
   /** Body size and time limits. */
   bodyLimits: BodyLimits;
+  /** What parsing a body for this model may cost. */
+  shapeFor(served: ServedModel): JsonShape;
   /** Row limit per request. */
   maxBatchRows: number;
   /** The served model or a 503. */
@@ -122,7 +124,8 @@ export function kserveRoutes(app: Hono, deps: KserveDeps): void {
     });
     app.post(`${base}/infer`, async (c) => {
       const served = named(c);
-      const parsed = InferRequest.safeParse(await readJson(c.req.raw, deps.bodyLimits));
+      const payload = await readJson(c.req.raw, deps.bodyLimits, deps.shapeFor(served));
+      const parsed = InferRequest.safeParse(payload);
       if (!parsed.success) {
         const issues = parsed.error.issues.map((i) => ({
           path: i.path.join("."),
