@@ -34,6 +34,11 @@ export interface AppOptions {
   maxBatchRows?: number;
   /** When set, prediction routes need `Authorization: Bearer <token>`. */
   token?: string;
+  /**
+   * With `token`: `/model`, `/metrics`, `/openapi.json`, `/docs` and V2 model
+   * metadata need it too. Health and readiness stay open for probes.
+   */
+  protectMeta?: boolean;
   /** Turns for bodies over 64 KiB: 4 read at once and 32 waiting by default. */
   largeBodies?: { parallel?: number; queue?: number };
 }
@@ -53,6 +58,17 @@ export interface AppDeps {
   /** Time limit on receiving request bodies (408); none when absent. */
   deadline?: BodyDeadline;
 }
+
+/** What the served model is, how it does, and the API: behind the token with `protectMeta`. */
+const META_ROUTES = [
+  "/model",
+  "/metrics",
+  "/openapi.json",
+  "/docs",
+  "/docs/*",
+  "/v2/models/:name",
+  "/v2/models/:name/versions/:version",
+];
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 const CONTENT_ERRORS = new Set([400, 413, 415, 422]);
@@ -87,6 +103,9 @@ export function createApp(deps: AppDeps): Hono {
     return shape;
   };
   const token = deps.options?.token;
+  if (deps.options?.protectMeta && !token) {
+    throw new TypeError("createApp() needs a token to protect the metadata routes with");
+  }
   const checkAuth = token ? bearerCheck(token) : null;
   if (holder.current) setModelInfo(metrics, holder.current);
   holder.onSwap((served) => setModelInfo(metrics, served));
@@ -115,6 +134,9 @@ export function createApp(deps: AppDeps): Hono {
     const auth = bearerAuth(token);
     app.use("/v2/models/:name/infer", auth);
     app.use("/v2/models/:name/versions/:version/infer", auth);
+    if (deps.options?.protectMeta) {
+      for (const path of META_ROUTES) app.use(path, auth);
+    }
   }
 
   /** `POST /predict`: a plain function of the request, used by the fast path. */

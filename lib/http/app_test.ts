@@ -173,6 +173,63 @@ Deno.test("bearer auth guards prediction routes only", async () => {
   }
 });
 
+Deno.test("with protectMeta the model, metrics and API description need the token too; health stays open", async () => {
+  const token = "s3cret-token-0123456789";
+  const app = await makeApp({ token, protectMeta: true });
+  const name = app.holder.current!.name;
+  const meta = [
+    "/model",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/docs/app.js",
+    `/v2/models/${name}`,
+    `/v2/models/${name}/versions/${app.holder.current!.version}`,
+  ];
+  for (const path of meta) {
+    const denied = await app.request(path);
+    assertEquals(denied.status, 401, path);
+    assertEquals(denied.headers.get("www-authenticate"), 'Bearer realm="predict"');
+    assertEquals((await denied.json()).error.code, "unauthorized", path);
+    const bad = await app.request(path, {
+      headers: { authorization: "Bearer nope-nope-nope-nope" },
+    });
+    assertEquals(bad.status, 401, path);
+    await bad.body?.cancel();
+    const ok = await app.request(path, { headers: { authorization: `Bearer ${token}` } });
+    assertEquals(ok.status, 200, path);
+    await ok.body?.cancel();
+  }
+  const open = [
+    "/healthz",
+    "/readyz",
+    "/v2/health/live",
+    "/v2/health/ready",
+    `/v2/models/${name}/ready`,
+  ];
+  for (const path of open) {
+    const res = await app.request(path);
+    assertEquals(res.status, 200, path);
+    await res.body?.cancel();
+  }
+  // refused requests are still counted, under their route
+  const metrics = await (await app.request("/metrics", {
+    headers: { authorization: `Bearer ${token}` },
+  })).text();
+  assertStringIncludes(
+    metrics,
+    'mvd_http_requests_total{method="GET",route="/model",status="401"} 2',
+  );
+});
+
+Deno.test("GET /model names the training data file, not where it was on the training machine", async () => {
+  const app = await makeApp();
+  assert(app.model.file.training.data.startsWith("/"), "the fixture trains on an absolute path");
+  const body = await (await app.request("/model")).json();
+  assertEquals(body.training.data, "toy.csv");
+  assert(!JSON.stringify(body).includes(app.model.file.training.data));
+});
+
 Deno.test("GET /healthz is 200 and unknown routes are 404 in the error shape", async () => {
   const app = await makeApp();
   assertEquals(await (await app.request("/healthz")).json(), { status: "ok" });
