@@ -19,7 +19,7 @@ const REFERENCE = "/work/shared/reference";
 const ROOT = new URL("..", import.meta.url).pathname;
 const MODEL = `${ROOT}bench/out/model`;
 const ENV_LIST =
-  "PORT,HOST,MODEL_DIR,API_TOKEN,LOG_LEVEL,MAX_BODY_BYTES,MAX_BATCH_ROWS,SHUTDOWN_TIMEOUT,BODY_TIMEOUT,WATCH_MODEL";
+  "PORT,HOST,MODEL_DIR,API_TOKEN,LOG_LEVEL,MAX_BODY_BYTES,MAX_BATCH_ROWS,SHUTDOWN_TIMEOUT,BODY_TIMEOUT,WATCH_MODEL,PROTECT_META";
 
 const { values } = parseArgs({
   args: Deno.args,

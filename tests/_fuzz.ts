@@ -212,7 +212,7 @@ function isValidRow(value: unknown, m: Model): boolean {
   const row = value as Record<string, unknown>;
   const names = new Set(m.file.features.map((f) => f.name));
   if (Object.keys(row).some((k) => !names.has(k))) return false;
-  return m.file.features.every((f) => {
+  const shaped = m.file.features.every((f) => {
     const has = Object.hasOwn(row, f.name);
     const v = row[f.name];
     if (!has || v === null) return f.missing > 0;
@@ -220,6 +220,20 @@ function isValidRow(value: unknown, m: Model): boolean {
       ? typeof v === "number" && Number.isFinite(v)
       : typeof v === "string";
   });
+  return shaped && scoresFinite(row, m);
+}
+
+/** Whether the row's class scores are finite: its values are in the model's range. */
+function scoresFinite(row: Record<string, unknown>, m: Model): boolean {
+  const x = [1];
+  for (const f of m.file.features) {
+    const v = row[f.name];
+    if (f.type === "numeric") x.push(typeof v === "number" ? (v - f.mean) / f.scale : 0);
+    else x.push(...f.categories.map((c) => (c === v ? 1 : 0)));
+  }
+  return m.file.estimator.classifiers.every((c) =>
+    Number.isFinite(c.weights[0]!.reduce((z, w, j) => z + w * x[j]!, 0))
+  );
 }
 
 /** Whether the answer to `payload` is a list: an array, or `{"instances": [...]}` alone. */

@@ -50,6 +50,21 @@ const noKubectl = kubectl
   ? " (skipped: kubectl not found; install kubectl 1.21+ for `kubectl kustomize`)"
   : ` (skipped: kubectl embeds kustomize v${kustomize}; these overlays need v4+)`;
 
+/**
+ * The most resident memory measured under hostile 1 MiB bodies, 64 at a time
+ * for minutes (docs/http-api.md#limits, `bench/body_memory.ts`), with room
+ * to spare: a pod's memory limit must be above it.
+ */
+const WORST_CASE_RSS = 320 * 2 ** 20;
+
+/** A Kubernetes memory quantity (`384Mi`, `1Gi`, `500M`) in bytes. */
+function bytesOf(quantity: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi|K|M|G)?$/.exec(quantity);
+  if (!m) throw new Error(`Cannot read the memory quantity "${quantity}"`);
+  const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, K: 1e3, M: 1e6, G: 1e9 }[m[2] ?? ""] ?? 1;
+  return Number(m[1]) * unit;
+}
+
 async function render(dir: string): Promise<Manifest[]> {
   const out = await new Deno.Command("kubectl", { args: ["kustomize", dir] }).output();
   const text = new TextDecoder().decode(out.success ? out.stdout : out.stderr);
@@ -118,7 +133,11 @@ for (const overlay of OVERLAYS) {
       );
       assertEquals(Number(env.PORT), port);
       assert(container.resources.requests.cpu && container.resources.requests.memory);
-      assert(container.resources.limits.memory, "a memory limit");
+      assertGreaterOrEqual(
+        bytesOf(container.resources.limits.memory),
+        WORST_CASE_RSS,
+        "the memory limit is above the server's measured worst case",
+      );
       assertEquals(container.readinessProbe.httpGet, { path: "/readyz", port: "http" });
       assertEquals(container.livenessProbe.httpGet, { path: "/healthz", port: "http" });
 

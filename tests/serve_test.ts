@@ -227,6 +227,32 @@ Deno.test("API_TOKEN guards predictions; MAX_BODY_BYTES and MAX_BATCH_ROWS give 
   assert(!JSON.stringify(server.lines).includes(token), "the token is never logged");
 });
 
+Deno.test("PROTECT_META puts /model, /metrics, /openapi.json and /docs behind API_TOKEN; probes stay open", async () => {
+  await using project = await makeProject();
+  await train(project, "models/latest");
+  const token = "live-token-0123456789abcdef";
+  await using server = await startServer(project.dir, {
+    env: { API_TOKEN: token, PROTECT_META: "true" },
+  });
+  for (const path of ["/model", "/metrics", "/openapi.json", "/docs"]) {
+    const denied = await fetch(`${server.base}${path}`);
+    assertEquals(denied.status, 401, path);
+    assertEquals((await denied.json()).error.code, "unauthorized");
+    const ok = await fetch(`${server.base}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assertEquals(ok.status, 200, path);
+    await ok.body?.cancel();
+  }
+  for (const path of ["/healthz", "/readyz"]) {
+    const res = await fetch(`${server.base}${path}`);
+    assertEquals(res.status, 200, path);
+    await res.body?.cancel();
+  }
+  const listening = server.lines.find((l) => l.msg === "listening")!;
+  assertEquals([listening.auth, listening.protect_meta], ["bearer", true]);
+});
+
 Deno.test("serve refuses bad configuration and a missing model with one line and exit 2", async () => {
   await using project = await makeProject();
   const cases: Array<[Record<string, string>, string[], string]> = [

@@ -10,7 +10,7 @@ import type { Row } from "../model/features.ts";
 import type { ModelHolder, ServedModel } from "./holder.ts";
 import { checkItems, issuesLine, payloadItems } from "../model/inputs.ts";
 import { bearerAuth, bearerCheck } from "./auth.ts";
-import { type BodyLimits, readJson } from "./body.ts";
+import { type BodyLimits, BodySlots, type JsonShape, jsonShape, readJson } from "./body.ts";
 import type { BodyDeadline } from "./deadline.ts";
 import { DOCS_HTML, DOCS_JS } from "./docs.ts";
 import { ApiError, type ErrorBody } from "./errors.ts";
@@ -34,6 +34,13 @@ export interface AppOptions {
   maxBatchRows?: number;
   /** When set, prediction routes need `Authorization: Bearer <token>`. */
   token?: string;
+  /**
+   * With `token`: `/model`, `/metrics`, `/openapi.json`, `/docs` and V2 model
+   * metadata need it too. Health and readiness stay open for probes.
+   */
+  protectMeta?: boolean;
+  /** Turns for bodies over 64 KiB: 4 read at once and 32 waiting by default. */
+  largeBodies?: { parallel?: number; queue?: number };
 }
 
 /** What the app needs: the model holder, the registry, and options. */
@@ -51,6 +58,17 @@ export interface AppDeps {
   /** Time limit on receiving request bodies (408); none when absent. */
   deadline?: BodyDeadline;
 }
+
+/** What the served model is, how it does, and the API: behind the token with `protectMeta`. */
+const META_ROUTES = [
+  "/model",
+  "/metrics",
+  "/openapi.json",
+  "/docs",
+  "/docs/*",
+  "/v2/models/:name",
+  "/v2/models/:name/versions/:version",
+];
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 const CONTENT_ERRORS = new Set([400, 413, 415, 422]);
@@ -72,9 +90,22 @@ export function createApp(deps: AppDeps): Hono {
   const bodyLimits: BodyLimits = {
     maxBytes: deps.options?.maxBodyBytes ?? 1 << 20,
     deadline: deps.deadline,
+    slots: new BodySlots(deps.options?.largeBodies),
   };
   const maxBatchRows = deps.options?.maxBatchRows ?? 10_000;
+  const shapes = new WeakMap<ServedModel, JsonShape>();
+  const shapeFor = (served: ServedModel): JsonShape => {
+    let shape = shapes.get(served);
+    if (!shape) {
+      shape = jsonShape(served.model.file.features.length, maxBatchRows);
+      shapes.set(served, shape);
+    }
+    return shape;
+  };
   const token = deps.options?.token;
+  if (deps.options?.protectMeta && !token) {
+    throw new TypeError("createApp() needs a token to protect the metadata routes with");
+  }
   const checkAuth = token ? bearerCheck(token) : null;
   if (holder.current) setModelInfo(metrics, holder.current);
   holder.onSwap((served) => setModelInfo(metrics, served));
@@ -103,13 +134,16 @@ export function createApp(deps: AppDeps): Hono {
     const auth = bearerAuth(token);
     app.use("/v2/models/:name/infer", auth);
     app.use("/v2/models/:name/versions/:version/infer", auth);
+    if (deps.options?.protectMeta) {
+      for (const path of META_ROUTES) app.use(path, auth);
+    }
   }
 
   /** `POST /predict`: a plain function of the request, used by the fast path. */
   async function predict(req: Request): Promise<Response> {
     checkAuth?.(req.headers.get("authorization"));
     const served = servedOr503(holder);
-    const payload = await readJson(req, bodyLimits);
+    const payload = await readJson(req, bodyLimits, hotFor(served).shape);
     const model = served.model;
     // the common case, one valid row, skips splitting and the result objects
     if (model.rowAccepts(payload)) return predictOne(served, payload);
@@ -153,7 +187,11 @@ export function createApp(deps: AppDeps): Hono {
   let hot: Hot | null = null;
   function hotFor(served: ServedModel): Hot {
     if (served !== hotServed || !hot) {
-      hot = { counts: predictionCounters(metrics, served), encoder: answerEncoder(served.model) };
+      hot = {
+        counts: predictionCounters(metrics, served),
+        encoder: answerEncoder(served.model),
+        shape: shapeFor(served),
+      };
       hotServed = served;
     }
     return hot;
@@ -200,7 +238,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/model", (c) => c.json(modelDescription(servedOr503(holder))));
 
-  kserveRoutes(app, { holder, metrics, bodyLimits, maxBatchRows, servedOr503 });
+  kserveRoutes(app, { holder, metrics, bodyLimits, shapeFor, maxBatchRows, servedOr503 });
 
   app.get("/openapi.json", (c) => c.json(openApiDocument(holder.current)));
   app.get("/docs", (c) => {
@@ -232,6 +270,7 @@ function pathOf(url: string): string {
 interface Hot {
   counts: ReturnType<typeof predictionCounters>;
   encoder: ReturnType<typeof answerEncoder>;
+  shape: JsonShape;
 }
 
 interface Series {

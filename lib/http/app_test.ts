@@ -173,6 +173,63 @@ Deno.test("bearer auth guards prediction routes only", async () => {
   }
 });
 
+Deno.test("with protectMeta the model, metrics and API description need the token too; health stays open", async () => {
+  const token = "s3cret-token-0123456789";
+  const app = await makeApp({ token, protectMeta: true });
+  const name = app.holder.current!.name;
+  const meta = [
+    "/model",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/docs/app.js",
+    `/v2/models/${name}`,
+    `/v2/models/${name}/versions/${app.holder.current!.version}`,
+  ];
+  for (const path of meta) {
+    const denied = await app.request(path);
+    assertEquals(denied.status, 401, path);
+    assertEquals(denied.headers.get("www-authenticate"), 'Bearer realm="predict"');
+    assertEquals((await denied.json()).error.code, "unauthorized", path);
+    const bad = await app.request(path, {
+      headers: { authorization: "Bearer nope-nope-nope-nope" },
+    });
+    assertEquals(bad.status, 401, path);
+    await bad.body?.cancel();
+    const ok = await app.request(path, { headers: { authorization: `Bearer ${token}` } });
+    assertEquals(ok.status, 200, path);
+    await ok.body?.cancel();
+  }
+  const open = [
+    "/healthz",
+    "/readyz",
+    "/v2/health/live",
+    "/v2/health/ready",
+    `/v2/models/${name}/ready`,
+  ];
+  for (const path of open) {
+    const res = await app.request(path);
+    assertEquals(res.status, 200, path);
+    await res.body?.cancel();
+  }
+  // refused requests are still counted, under their route
+  const metrics = await (await app.request("/metrics", {
+    headers: { authorization: `Bearer ${token}` },
+  })).text();
+  assertStringIncludes(
+    metrics,
+    'mvd_http_requests_total{method="GET",route="/model",status="401"} 2',
+  );
+});
+
+Deno.test("GET /model names the training data file, not where it was on the training machine", async () => {
+  const app = await makeApp();
+  assert(app.model.file.training.data.startsWith("/"), "the fixture trains on an absolute path");
+  const body = await (await app.request("/model")).json();
+  assertEquals(body.training.data, "toy.csv");
+  assert(!JSON.stringify(body).includes(app.model.file.training.data));
+});
+
 Deno.test("GET /healthz is 200 and unknown routes are 404 in the error shape", async () => {
   const app = await makeApp();
   assertEquals(await (await app.request("/healthz")).json(), { status: "ok" });
@@ -303,4 +360,139 @@ Deno.test("at LOG_LEVEL=warn no request lines are written", async () => {
   });
   assertEquals((await app.request(post('{"f1":1,"f2":0}'))).status, 200);
   assertEquals(lines, []);
+});
+
+Deno.test("an input that overflows the model gets the same 422 on every route", async () => {
+  // issue 14: {"f1":1e308,"f2":1e308} was answered 0 at 0.5/0.5 (V2 too), though the weights say 1
+  const app = await makeApp();
+  const issue = {
+    path: "f1",
+    message: "1e+308 is out of range for this model (its scaled value is not finite)",
+  };
+  const single = await app.request(post('{"f1":1e308,"f2":0}'));
+  assertEquals(single.status, 422);
+  assertEquals(await single.json(), {
+    error: {
+      code: "invalid_input",
+      message: `Invalid input: f1: ${issue.message}`,
+      issues: [issue],
+    },
+  });
+  for (
+    const [body, path] of [
+      ['[{"f1":1,"f2":0},{"f1":1e308,"f2":0}]', "[1].f1"],
+      ['{"instances":[{"f1":1e308,"f2":0}]}', "instances[0].f1"],
+    ] as const
+  ) {
+    const res = await app.request(post(body));
+    assertEquals(res.status, 422, body);
+    assertEquals((await res.json()).error.issues, [{ ...issue, path }]);
+  }
+  const v2 = await app.request(post(
+    JSON.stringify({
+      inputs: [
+        { name: "f1", shape: [2], datatype: "FP64", data: [1, 1e308] },
+        { name: "f2", shape: [2], datatype: "FP64", data: [0, 0] },
+      ],
+    }),
+    { path: `/v2/models/${app.holder.current!.name}/infer` },
+  ));
+  assertEquals(v2.status, 422);
+  assertEquals((await v2.json()).error.issues, [{ ...issue, path: "[1].f1" }]);
+});
+
+Deno.test("a body nested too deep (400) or holding too many values (413) is refused before it is parsed", async () => {
+  // issue 14: 16 concurrent 1 MiB bodies of nested arrays took the server from 77 MB to 641 MB
+  const app = await makeApp({ maxBatchRows: 100 });
+  const v2 = `/v2/models/${app.holder.current!.name}/infer`;
+  const deep = "[".repeat(100_000) + "]".repeat(100_000);
+  for (const path of ["/predict", v2]) {
+    const res = await app.request(post(deep, { path }));
+    assertEquals(res.status, 400, path);
+    assertEquals(await res.json(), {
+      error: {
+        code: "too_deep",
+        message: "Request body nests arrays and objects deeper than 32 levels",
+      },
+    });
+  }
+  // the values of 100 rows of 2 features, plus room for a V2 envelope
+  const limit = 100 * 3 + 16 * 2 + 1024;
+  const many = `[${new Array(limit + 1).fill(0).join(",")}]`;
+  for (const path of ["/predict", v2]) {
+    const res = await app.request(post(many, { path }));
+    assertEquals(res.status, 413, path);
+    assertEquals(await res.json(), {
+      error: {
+        code: "too_many_values",
+        message:
+          `Request body holds more than ${limit} values, more than a batch of 100 rows of this model needs`,
+      },
+    });
+  }
+  // at the limit it is parsed, and refused for what it is
+  const atLimit = await app.request(post(`[${new Array(limit).fill(0).join(",")}]`));
+  assertEquals((await atLimit.json()).error.code, "too_many_rows");
+  // brackets, commas and escaped quotes inside strings are text, not structure
+  const text = JSON.stringify({ f1: `\\"${"[,".repeat(limit)}`, f2: 0 });
+  const res = await app.request(post(text));
+  assertEquals(res.status, 422);
+  assertEquals((await res.json()).error.issues[0].path, "f1");
+  // the largest valid requests still pass: 100 rows as objects, and as one nested V2 tensor
+  const rows = Array.from({ length: 100 }, (_, i) => ({ f1: i % 2, f2: 0 }));
+  for (const payload of [rows, { instances: rows }]) {
+    const ok = await app.request(post(JSON.stringify(payload)));
+    assertEquals(ok.status, 200);
+    await ok.body?.cancel();
+  }
+  const tensor = {
+    inputs: [{
+      name: "input-0",
+      shape: [100, 2],
+      datatype: "FP64",
+      data: rows.map((r) => [r.f1, r.f2]),
+    }],
+  };
+  const ok = await app.request(post(JSON.stringify(tensor), { path: v2 }));
+  assertEquals(ok.status, 200);
+  await ok.body?.cancel();
+});
+
+Deno.test("large bodies take turns to be read; when too many wait, the next gets 503 with Retry-After", async () => {
+  const app = await makeApp({ largeBodies: { parallel: 1, queue: 1 } });
+  // valid JSON, over the 64 KiB that makes a body large; refused (422) for its unknown field
+  const padded = new TextEncoder().encode(JSON.stringify({ f1: 1, f2: 0, p: "x".repeat(99_970) }));
+  const large = (send: (c: ReadableStreamDefaultController<Uint8Array>) => void) =>
+    new Request("http://local/predict", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(padded.length) },
+      body: new ReadableStream<Uint8Array>({ start: send }),
+    });
+  // the first takes the only slot, and its body stalls after one byte
+  let first!: ReadableStreamDefaultController<Uint8Array>;
+  const a = app.request(large((c) => {
+    first = c;
+    c.enqueue(padded.subarray(0, 1));
+  }));
+  // the second waits for the slot; the third finds the queue full
+  const b = app.request(large((c) => {
+    c.enqueue(padded);
+    c.close();
+  }));
+  const busy = await app.request(large((c) => c.close()));
+  assertEquals(busy.status, 503);
+  assertEquals(busy.headers.get("retry-after"), "1");
+  assertEquals(await busy.json(), {
+    error: {
+      code: "server_busy",
+      message: "Too many large request bodies at once (over 65536 bytes): retry shortly",
+    },
+  });
+  // small bodies never wait
+  assertEquals((await app.request(post('{"f1":1,"f2":0}'))).status, 200);
+  // the first finishes; the second then gets the slot and its answer
+  first.enqueue(padded.subarray(1));
+  first.close();
+  assertEquals((await (await a).json()).error.issues, [{ path: "p", message: "unknown feature" }]);
+  assertEquals((await b).status, 422);
 });

@@ -3,15 +3,17 @@
  * metadata and readiness, and `infer` with the spec's tensor JSON. Inputs are
  * either one tensor per feature (`shape [N]` or `[N, 1]`, named after the
  * feature) or one `[N, F]` tensor whose columns follow the model's feature
- * order. Rows go through the same validation as `/predict`.
+ * order. Tensor names are unique, and every value must be an element of its
+ * tensor's datatype (`INT8` takes integers from -128 to 127, `BYTES` strings,
+ * …); the rows then go through the same validation as `/predict`.
  * @module
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { ModelHolder, ServedModel } from "./holder.ts";
-import { checkItems, type InputIssue, issuesLine } from "../model/inputs.ts";
+import { checkItems, type InputIssue, issuesLine, MAX_ISSUES, visible } from "../model/inputs.ts";
 import type { Row } from "../model/features.ts";
-import { type BodyLimits, readJson } from "./body.ts";
+import { type BodyLimits, type JsonShape, readJson } from "./body.ts";
 import { ApiError } from "./errors.ts";
 import { type HttpMetrics, predictionCounters } from "./prometheus.ts";
 
@@ -31,6 +33,9 @@ export const Datatype = z.enum([
   "FP64",
   "BYTES",
 ]);
+
+/** Tensor element types of the protocol. */
+export type Datatype = z.infer<typeof Datatype>;
 
 /** One input tensor of an inference request. */
 export const InferInput = z.object({
@@ -79,6 +84,8 @@ export interface KserveDeps {
   metrics: HttpMetrics;
   /** Body size and time limits. */
   bodyLimits: BodyLimits;
+  /** What parsing a body for this model may cost. */
+  shapeFor(served: ServedModel): JsonShape;
   /** Row limit per request. */
   maxBatchRows: number;
   /** The served model or a 503. */
@@ -117,7 +124,8 @@ export function kserveRoutes(app: Hono, deps: KserveDeps): void {
     });
     app.post(`${base}/infer`, async (c) => {
       const served = named(c);
-      const parsed = InferRequest.safeParse(await readJson(c.req.raw, deps.bodyLimits));
+      const payload = await readJson(c.req.raw, deps.bodyLimits, deps.shapeFor(served));
+      const parsed = InferRequest.safeParse(payload);
       if (!parsed.success) {
         const issues = parsed.error.issues.map((i) => ({
           path: i.path.join("."),
@@ -162,7 +170,8 @@ export function kserveRoutes(app: Hono, deps: KserveDeps): void {
             name,
             shape: [p.classes.length, classes.length],
             datatype: "FP64" as const,
-            data: Array.from(p.probabilities, (v) => (Number.isFinite(v) ? v : 0)),
+            // finite: the model refuses rows whose scores are not (Model.rowAccepts)
+            data: Array.from(p.probabilities),
           }
       );
       const body: InferResponse = {
@@ -209,18 +218,27 @@ function invalid(issues: InputIssue[]): ApiError {
 function tensorRows(request: InferRequest, served: ServedModel): unknown[] {
   const features = served.model.file.features;
   const issues: InputIssue[] = [];
+  const seen = new Map<string, number>();
   const tensors = request.inputs.map((t, j) => {
-    const data = t.data.flat(Infinity);
+    const first = seen.get(t.name);
+    if (first === undefined) seen.set(t.name, j);
+    else {
+      issues.push({
+        path: `inputs[${j}].name`,
+        message: `duplicate tensor name ${quoted(t.name)} (also inputs[${first}])`,
+      });
+    }
+    const data = flatten(t.data, t.shape.length - 1);
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (data.length !== size) {
       issues.push({
         path: `inputs[${j}].data`,
         message: `expected ${size} values for shape [${t.shape.join(", ")}], got ${data.length}`,
       });
-    }
+    } else checkElements(data, t.datatype, `inputs[${j}].data`, issues);
     return { ...t, data };
   });
-  if (issues.length) throw invalid(issues);
+  if (issues.length) throw invalid(capped(issues));
 
   const only = tensors[0]!;
   const byName = new Set(features.map((f) => f.name));
@@ -247,7 +265,7 @@ function tensorRows(request: InferRequest, served: ServedModel): unknown[] {
   let n: number | undefined;
   tensors.forEach((t, j) => {
     if (!byName.has(t.name)) {
-      issues.push({ path: `inputs[${j}].name`, message: `unknown feature "${t.name}"` });
+      issues.push({ path: `inputs[${j}].name`, message: `unknown feature ${quoted(t.name)}` });
     } else if (t.shape.length > 2 || (t.shape.length === 2 && t.shape[1] !== 1)) {
       issues.push({
         path: `inputs[${j}].shape`,
@@ -265,4 +283,94 @@ function tensorRows(request: InferRequest, served: ServedModel): unknown[] {
   const rows: Record<string, unknown>[] = Array.from({ length: n ?? 0 }, () => ({}));
   for (const t of tensors) t.data.forEach((v, i) => (rows[i]![t.name] = v));
   return rows;
+}
+
+/**
+ * Flattens tensor data nested up to `levels` deep (the spec allows data
+ * flat or nested along its shape) one level at a time: never recursion as
+ * deep as the client's nesting. Arrays nested deeper stay values, which row
+ * validation refuses.
+ */
+function flatten(data: unknown[], levels: number): unknown[] {
+  let out = data;
+  for (let level = 0; level < levels && out.some(Array.isArray); level++) out = out.flat(1);
+  return out;
+}
+
+/** What a tensor of each datatype may hold, in the JSON of the REST protocol. */
+const ELEMENTS: Record<Datatype, { accepts(value: unknown): boolean; expected: string }> = {
+  BOOL: { accepts: (v) => typeof v === "boolean", expected: "true or false" },
+  UINT8: integer(8, false),
+  UINT16: integer(16, false),
+  UINT32: integer(32, false),
+  UINT64: integer(64, false),
+  INT8: integer(8, true),
+  INT16: integer(16, true),
+  INT32: integer(32, true),
+  INT64: integer(64, true),
+  // the largest finite half and single precision values
+  FP16: magnitude(65504),
+  FP32: magnitude(3.4028234663852886e38),
+  FP64: {
+    accepts: (v) => typeof v === "number" && Number.isFinite(v),
+    expected: "a finite number",
+  },
+  BYTES: { accepts: (v) => typeof v === "string", expected: "a string" },
+};
+
+function integer(bits: number, signed: boolean) {
+  const min = signed ? -(2n ** BigInt(bits - 1)) : 0n;
+  const max = (signed ? 2n ** BigInt(bits - 1) : 2n ** BigInt(bits)) - 1n;
+  // 64-bit bounds round to a double just outside the range: compare below the next power of two
+  const low = Number(min), high = Number(max + 1n);
+  return {
+    accepts: (v: unknown) => Number.isInteger(v) && (v as number) >= low && (v as number) < high,
+    expected: `an integer from ${min} to ${max}`,
+  };
+}
+
+function magnitude(max: number) {
+  return {
+    accepts: (v: unknown) => typeof v === "number" && Math.abs(v) <= max,
+    expected: `a number of magnitude at most ${max}`,
+  };
+}
+
+/** Adds an issue for each value of `data` that is not a `datatype`, up to the issue limit. */
+function checkElements(
+  data: readonly unknown[],
+  datatype: Datatype,
+  path: string,
+  issues: InputIssue[],
+): void {
+  const { accepts, expected } = ELEMENTS[datatype];
+  for (let i = 0; i < data.length && issues.length <= MAX_ISSUES; i++) {
+    if (!accepts(data[i])) {
+      issues.push({
+        path: `${path}[${i}]`,
+        message: `expected ${datatype} (${expected}), got ${shown(data[i])}`,
+      });
+    }
+  }
+}
+
+function shown(value: unknown): string {
+  if (typeof value === "number") return String(value);
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** A client's name for a message: quoted, on one line, not too long. */
+function quoted(name: string): string {
+  const short = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+  return `"${visible(short)}"`;
+}
+
+function capped(issues: InputIssue[]): InputIssue[] {
+  if (issues.length <= MAX_ISSUES) return issues;
+  return [
+    ...issues.slice(0, MAX_ISSUES),
+    { path: "", message: `more problems not listed (only the first ${MAX_ISSUES} are)` },
+  ];
 }

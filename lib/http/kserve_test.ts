@@ -152,3 +152,123 @@ Deno.test("GET /docs serves the page and its script from the app, no CDN", async
   assertEquals(js.headers.get("content-type"), "text/javascript");
   assert((await js.text()).includes('fetch("/openapi.json")'));
 });
+
+Deno.test("V2 infer answers data nested deeper than its shape with a 4xx, never a 500", async () => {
+  // issue 14: data nested 10,000 levels deep overflowed the stack in flat(Infinity): a 500
+  const app = await makeApp();
+  const deep = (n: number) => JSON.parse("[".repeat(n) + "1" + "]".repeat(n));
+  const tensors = (data: unknown) => ({
+    inputs: [
+      { name: "f1", shape: [1], datatype: "FP64", data },
+      { name: "f2", shape: [1], datatype: "FP64", data: [0] },
+    ],
+  });
+  const res = await app.request(infer(app.name, tensors(deep(10_000))));
+  assert(res.status >= 400 && res.status < 500, `status ${res.status}`);
+  assert((await res.json()).error.code !== "internal");
+  // one level deeper than shape [1] allows: the value is an array, not an FP64
+  const nested = await app.request(infer(app.name, tensors([[1]])));
+  assertEquals(nested.status, 422);
+  assertEquals((await nested.json()).error.issues, [
+    { path: "inputs[0].data[0]", message: "expected FP64 (a finite number), got an array" },
+  ]);
+  // a [N, 1] shape takes its rows nested one level, as the spec allows
+  const column = await app.request(infer(app.name, {
+    inputs: [
+      { name: "f1", shape: [2, 1], datatype: "FP64", data: [[1], [0]] },
+      { name: "f2", shape: [2, 1], datatype: "FP64", data: [[0], [1]] },
+    ],
+  }));
+  assertEquals(column.status, 200);
+});
+
+Deno.test("V2 infer refuses a tensor name given twice instead of letting the last one win", async () => {
+  const app = await makeApp();
+  const res = await app.request(infer(app.name, {
+    inputs: [
+      { name: "f1", shape: [1], datatype: "FP64", data: [1] },
+      { name: "f2", shape: [1], datatype: "FP64", data: [0] },
+      { name: "f1", shape: [1], datatype: "FP64", data: [0] },
+    ],
+  }));
+  assertEquals(res.status, 422);
+  assertEquals((await res.json()).error.issues, [
+    { path: "inputs[2].name", message: 'duplicate tensor name "f1" (also inputs[0])' },
+  ]);
+});
+
+Deno.test("V2 infer checks every value against its tensor's datatype", async () => {
+  const app = await makeApp();
+  const two = (datatype: string, data: unknown[]) => ({
+    inputs: [
+      { name: "f1", shape: [data.length], datatype, data },
+      { name: "f2", shape: [data.length], datatype: "FP64", data: data.map(() => 0) },
+    ],
+  });
+  const refused: Array<[string, unknown[], string]> = [
+    ["INT8", [1, 0.5], "inputs[0].data[1]: expected INT8 (an integer from -128 to 127), got 0.5"],
+    ["INT8", [128], "inputs[0].data[0]: expected INT8 (an integer from -128 to 127), got 128"],
+    ["UINT8", [-1], "inputs[0].data[0]: expected UINT8 (an integer from 0 to 255), got -1"],
+    [
+      "INT32",
+      ["1"],
+      "inputs[0].data[0]: expected INT32 (an integer from -2147483648 to 2147483647), got a string",
+    ],
+    [
+      "FP16",
+      [70000],
+      "inputs[0].data[0]: expected FP16 (a number of magnitude at most 65504), got 70000",
+    ],
+    [
+      "FP32",
+      [1e39],
+      "inputs[0].data[0]: expected FP32 (a number of magnitude at most 3.4028234663852886e+38), got 1e+39",
+    ],
+    ["FP64", [true], "inputs[0].data[0]: expected FP64 (a finite number), got a boolean"],
+    ["FP64", [null], "inputs[0].data[0]: expected FP64 (a finite number), got null"],
+    ["BOOL", [1], "inputs[0].data[0]: expected BOOL (true or false), got 1"],
+    ["BYTES", [1], "inputs[0].data[0]: expected BYTES (a string), got 1"],
+  ];
+  for (const [datatype, data, message] of refused) {
+    const res = await app.request(infer(app.name, two(datatype, data)));
+    assertEquals(res.status, 422, `${datatype} ${JSON.stringify(data)}`);
+    const error = (await res.json()).error;
+    assertEquals(error.code, "invalid_input");
+    assertEquals(error.message, `Invalid input: ${message}`);
+  }
+  // integers of any width are numbers for a numeric feature
+  for (const datatype of ["INT8", "UINT64", "INT64", "FP16", "FP32", "FP64"]) {
+    const res = await app.request(infer(app.name, two(datatype, [1, 0])));
+    assertEquals(res.status, 200, datatype);
+    await res.body?.cancel();
+  }
+  // a well-typed value of the wrong kind for the feature is the row check's to refuse
+  const bytes = await app.request(infer(app.name, two("BYTES", ["1"])));
+  assertEquals(bytes.status, 422);
+  assertEquals((await bytes.json()).error.issues, [
+    { path: "[0].f1", message: "expected number, got string" },
+  ]);
+  // one [N, F] tensor is checked too
+  const matrix = await app.request(infer(app.name, {
+    inputs: [{ name: "input-0", shape: [1, 2], datatype: "UINT8", data: [1, 0.25] }],
+  }));
+  assertEquals(matrix.status, 422);
+  assertEquals((await matrix.json()).error.issues, [
+    { path: "inputs[0].data[1]", message: "expected UINT8 (an integer from 0 to 255), got 0.25" },
+  ]);
+});
+
+Deno.test("V2 infer takes a categorical feature as a BYTES tensor", async () => {
+  const csv = await tempCsv(
+    "size,color,kind\n1,red,a\n2,red,a\n3,blue,b\n4,blue,b\n1,red,a\n4,blue,b\n",
+  );
+  const app = await makeApp(csv);
+  const res = await app.request(infer(app.name, {
+    inputs: [
+      { name: "size", shape: [2], datatype: "INT32", data: [1, 4] },
+      { name: "color", shape: [2], datatype: "BYTES", data: ["red", "blue"] },
+    ],
+  }));
+  assertEquals(res.status, 200);
+  assertEquals((await res.json()).outputs[0].data, ["a", "b"]);
+});

@@ -41,7 +41,8 @@ export function modelDescription(served: ServedModel) {
     ),
     metrics: file.metrics,
     training: {
-      data: file.training.data,
+      // the file's name only: model.json may hold the full path it had on the training machine
+      data: baseName(file.training.data),
       sha256: file.training.sha256,
       rows: file.training.rows,
       trainRows: file.training.trainRows,
@@ -49,6 +50,10 @@ export function modelDescription(served: ServedModel) {
       seed: file.training.seed,
     },
   };
+}
+
+function baseName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
 }
 
 const documents = new WeakMap<ServedModel, object>();
@@ -109,7 +114,8 @@ function buildDocument(served: ServedModel | null) {
         bearer: {
           type: "http",
           scheme: "bearer",
-          description: "Needed on prediction routes only when the server has API_TOKEN set",
+          description:
+            "Needed on prediction routes when the server has API_TOKEN set; with PROTECT_META also on /model, /metrics, /openapi.json, /docs and V2 model metadata",
         },
       },
       schemas: {

@@ -1,7 +1,8 @@
 /**
  * Answers for prediction requests, encoded by hand: a single-row answer is
  * built from JSON fragments computed once per model, so the hot path only
- * formats numbers.
+ * formats numbers. Probabilities are always finite (JSON has no NaN): a model
+ * refuses rows whose scores are not, see `Model.rowAccepts`.
  * @module
  */
 import type { Model, Predictions } from "../model/model.ts";
@@ -38,14 +39,14 @@ function buildEncoder(model: Model): AnswerEncoder {
   const row = (p: Predictions, i: number): string => {
     let out = heads[p.classes[i]!]!;
     const base = i * k;
-    for (let j = 0; j < k; j++) out += keys[j]! + finite(p.probabilities[base + j]!);
+    for (let j = 0; j < k; j++) out += keys[j]! + p.probabilities[base + j]!;
     return out + "}}";
   };
   return {
     scratch: new Float64Array(k),
     one(c, probabilities) {
       let out = heads[c]!;
-      for (let j = 0; j < k; j++) out += keys[j]! + finite(probabilities[j]!);
+      for (let j = 0; j < k; j++) out += keys[j]! + probabilities[j]!;
       return out + "}}";
     },
     row,
@@ -55,9 +56,4 @@ function buildEncoder(model: Model): AnswerEncoder {
       return `{"predictions":[${parts.join(",")}]}`;
     },
   };
-}
-
-// JSON has no NaN: an input extreme enough to overflow the model reports null
-function finite(p: number): number | null {
-  return Number.isFinite(p) ? p : null;
 }

@@ -4,6 +4,7 @@
  * route templates (never raw paths), known methods, the model's classes.
  * @module
  */
+import process from "node:process";
 import { collectDefaultMetrics, Counter, Gauge, type Registry } from "prom-client";
 import type { ServedModel } from "./holder.ts";
 import {
@@ -111,7 +112,9 @@ const DROPPED = [
 /**
  * Registers prom-client's default process metrics on `registry`, with
  * resident memory taken from `Deno.memoryUsage()` (no permission needed)
- * instead of `/proc/self`, and without the few that cannot be right here.
+ * instead of `/proc/self`, and without the few that cannot be right here;
+ * plus the peak resident memory since start (`getrusage`, no permission
+ * needed either), which tells how close the process came to its limit.
  */
 export function collectProcessMetrics(registry: Registry): void {
   collectDefaultMetrics({ register: registry });
@@ -122,6 +125,15 @@ export function collectProcessMetrics(registry: Registry): void {
     registers: [registry],
     collect() {
       this.set(Deno.memoryUsage().rss);
+    },
+  });
+  new Gauge({
+    name: "mvd_peak_resident_memory_bytes",
+    help: "Most resident memory the process has used since it started, in bytes.",
+    registers: [registry],
+    collect() {
+      // getrusage's ru_maxrss, in kilobytes on Linux
+      this.set(process.resourceUsage().maxRSS * 1024);
     },
   });
 }

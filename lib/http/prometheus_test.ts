@@ -58,6 +58,28 @@ Deno.test("process metrics report resident memory without reading /proc", async 
   assert(!text.includes("process_open_fds"), "metrics Deno cannot read are left out");
 });
 
+Deno.test("process metrics report the peak resident memory since start, without reading /proc", async () => {
+  const registry = new Registry();
+  collectProcessMetrics(registry);
+  const read = async () => {
+    const text = await registry.metrics();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1]);
+    return {
+      rss: value("process_resident_memory_bytes"),
+      peak: value("mvd_peak_resident_memory_bytes"),
+    };
+  };
+  const before = await read();
+  assert(before.peak >= before.rss, `peak ${before.peak} below current ${before.rss}`);
+  // 64 MiB touched and dropped: the current figure may fall back, the peak keeps it
+  let block: Uint8Array | null = new Uint8Array(64 * 2 ** 20).fill(1);
+  const during = await read();
+  block = null;
+  assert(during.peak >= before.rss + 60 * 2 ** 20, `peak ${during.peak}, before ${before.rss}`);
+  assert((await read()).peak >= during.peak);
+  void block;
+});
+
 const promtool = (() => {
   try {
     return Deno.statSync("/usr/bin/promtool").isFile ? "/usr/bin/promtool" : null;

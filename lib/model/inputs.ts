@@ -160,7 +160,7 @@ function formatPath(path: readonly PropertyKey[]): string {
  * Escapes control and format characters in a client's key: it is echoed in
  * a one-line message, where a newline or a terminal escape would forge lines.
  */
-function visible(key: string): string {
+export function visible(key: string): string {
   return key.replace(
     /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
     (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`,

@@ -109,7 +109,59 @@ export const ModelFile = z.object({
   if (names.size !== file.features.length) {
     ctx.addIssue({ code: "custom", path: ["features"], message: "feature names repeat" });
   }
+  checkScoreBounds(file, width, ctx);
 });
+
+/**
+ * Refuses a model whose class scores could overflow for inputs it was trained
+ * on. A score is a sum of weight × encoded value, and an encoded value is 1
+ * (the intercept, a category) or a standardised number, which over the
+ * training range is at most `R = max(|min − mean|, |max − mean|) / scale` in
+ * magnitude. So every score there is at most `Σ |weight| × (1 or R)`. When
+ * that bound is not below half the largest double (half, so that rounding in
+ * the sum cannot reach infinity), some input in the training range could score
+ * ±Infinity or NaN and be answered with a meaningless class: refused at load.
+ * Inputs beyond the training range are checked one by one, see
+ * {@link Model.rowAccepts}.
+ */
+function checkScoreBounds(
+  file: Pick<ModelFile, "features" | "estimator">,
+  width: number,
+  ctx: z.RefinementCtx,
+): void {
+  const reach = [1];
+  let finite = true;
+  file.features.forEach((f, j) => {
+    if (f.type === "categorical") {
+      for (let k = 0; k < f.categories.length; k++) reach.push(1);
+      return;
+    }
+    const r = Math.max(Math.abs(f.min - f.mean), Math.abs(f.max - f.mean)) / f.scale;
+    if (!Number.isFinite(r)) {
+      finite = false;
+      ctx.addIssue({
+        code: "custom",
+        path: ["features", j, "scale"],
+        message: "the training range does not scale to finite values",
+      });
+    }
+    reach.push(r);
+  });
+  if (!finite) return;
+  file.estimator.classifiers.forEach((c, k) => {
+    const weights = c.weights[0];
+    if (weights?.length !== width) return;
+    let bound = 0;
+    for (let j = 0; j < width; j++) bound += Math.abs(weights[j]!) * reach[j]!;
+    if (!(bound < Number.MAX_VALUE / 2)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["estimator", "classifiers", k, "weights"],
+        message: "weights too large: class scores overflow for inputs in the training range",
+      });
+    }
+  });
+}
 /** The whole `model.json` document. */
 export type ModelFile = z.infer<typeof ModelFile>;
 
@@ -127,25 +179,44 @@ export class Model {
   readonly file: ModelFile;
   /** Class labels by index, as written in the training data. */
   readonly classes: readonly Label[];
-  /** The zod schema one input row must satisfy. */
+  /**
+   * The zod schema one input row must satisfy: the feature schema (see
+   * {@link rowSchema}), and then every scaled value and class score finite.
+   */
   readonly rowSchema: z.ZodType<Row>;
-  /** A fast predicate accepting only rows `rowSchema` accepts, see {@link rowAccepts}. */
+  /**
+   * A fast predicate accepting exactly the rows `rowSchema` accepts (see
+   * {@link rowAccepts}): right shape, finite scaled values and scores.
+   */
   readonly rowAccepts: (value: unknown) => value is Row;
   readonly #encoder: RowEncoder;
   readonly #weights: Float64Array;
   readonly #scratch: Float64Array;
+  // encoded rows under range checks, apart from the prediction scratch
+  readonly #checked: Float64Array;
+  // each numeric feature's name and slot in an encoded row
+  readonly #numericSlots: Array<{ name: string; slot: number }> = [];
 
   /** Wraps a validated document; use {@link parseModel} for untrusted JSON. */
   constructor(file: ModelFile) {
     this.file = file;
     this.classes = file.classes;
-    this.rowSchema = rowSchema(file.features);
-    this.rowAccepts = rowAccepts(file.features);
     this.#encoder = rowEncoder(file.features);
     const width = this.#encoder.width;
     this.#weights = new Float64Array(file.classes.length * width);
     this.#scratch = new Float64Array(width);
+    this.#checked = new Float64Array(width);
     file.estimator.classifiers.forEach((c, k) => this.#weights.set(c.weights[0]!, k * width));
+    let slot = 1;
+    for (const f of file.features) {
+      if (f.type === "numeric") this.#numericSlots.push({ name: f.name, slot: slot++ });
+      else slot += f.categories.length;
+    }
+    this.rowSchema = rowSchema(file.features).superRefine((row, ctx) => {
+      for (const issue of this.#rangeIssues(row)) ctx.addIssue({ code: "custom", ...issue });
+    });
+    const shaped = rowAccepts(file.features);
+    this.rowAccepts = (value: unknown): value is Row => shaped(value) && this.#scoresFinite(value);
   }
 
   /** Values per encoded row, the intercept included. */
@@ -189,7 +260,43 @@ export class Model {
     return this.#score(this.#scratch, 0, probabilities, 0);
   }
 
-  /** Scores the encoded row at `x[base]`, writing probabilities at `out[at]`. */
+  /**
+   * Whether every class score of a row of the right shape is finite. A scaled
+   * value that is not finite makes every score ±Infinity or NaN, so the
+   * scores alone tell. Finite scores give finite probabilities (see #score).
+   */
+  #scoresFinite(row: Row): boolean {
+    this.#encoder.encode(row, this.#checked, 0);
+    const width = this.width;
+    const w = this.#weights;
+    for (let base = 0; base < w.length; base += width) {
+      let z = 0;
+      for (let j = 0; j < width; j++) z += this.#checked[j]! * w[base + j]!;
+      if (!Number.isFinite(z)) return false;
+    }
+    return true;
+  }
+
+  /** Why a row of the right shape is out of this model's range: each feature, else the row. */
+  #rangeIssues(row: Row): Array<{ path: string[]; message: string }> {
+    if (this.#scoresFinite(row)) return [];
+    const issues = this.#numericSlots
+      .filter(({ slot }) => !Number.isFinite(this.#checked[slot]!))
+      .map(({ name }) => ({
+        path: [name],
+        message: `${row[name]} is out of range for this model (its scaled value is not finite)`,
+      }));
+    return issues.length ? issues : [{
+      path: [],
+      message: "values out of range for this model (class scores are not finite)",
+    }];
+  }
+
+  /**
+   * Scores the encoded row at `x[base]`, writing probabilities at `out[at]`.
+   * With finite scores every probability is finite: a sigmoid is in [0, 1],
+   * and softmax terms are shifted so the largest is exp(0) = 1.
+   */
   #score(x: Float64Array, base: number, out: Float64Array, at: number): number {
     const k = this.classes.length;
     const width = this.width;

@@ -2,6 +2,7 @@ import LogisticRegression from "ml-logistic-regression";
 import { Matrix } from "ml-matrix";
 import { tempCsv, threeClassCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
 import {
+  assert,
   assertAlmostEquals,
   assertEquals,
   assertRejects,
@@ -9,7 +10,9 @@ import {
 } from "../_testing/assert.ts";
 import { InputError } from "../core/errors.ts";
 import { loadModel } from "../registry/artifacts.ts";
-import { modelToJson, parseModel } from "./model.ts";
+import fc from "fast-check";
+import { checkPayload } from "./inputs.ts";
+import { type Model, modelToJson, parseModel } from "./model.ts";
 
 Deno.test("parseModel() round-trips a trained model through its JSON text", async () => {
   const { file } = await trainOn(TOY_CSV);
@@ -106,4 +109,124 @@ Deno.test("predictOne() matches predictRows() row by row", async () => {
       Array.from(all.probabilities.subarray(i * 3, i * 3 + 3)),
     );
   });
+});
+
+/** The toy model's document with every weight multiplied by `factor`. */
+async function toyScaled(factor: number) {
+  const { file } = await trainOn(TOY_CSV);
+  const doc = JSON.parse(modelToJson(file));
+  for (const c of doc.estimator.classifiers) {
+    c.weights[0] = c.weights[0].map((w: number) => w * factor);
+  }
+  return doc;
+}
+
+Deno.test("a model refuses rows whose scaled values are not finite, naming each feature", async () => {
+  // issue 14: {"f1":1e308,"f2":1e308} scaled to Infinity and answered 0 at 0.5/0.5
+  const { model } = await trainOn(TOY_CSV);
+  const row = { f1: 1e308, f2: 1e308 };
+  assertEquals(model.rowAccepts(row), false);
+  // what the server and infer.ts both call
+  assertEquals(checkPayload(row, model.rowSchema, { accepts: model.rowAccepts }), {
+    ok: false,
+    issues: [
+      {
+        path: "f1",
+        message: "1e+308 is out of range for this model (its scaled value is not finite)",
+      },
+      {
+        path: "f2",
+        message: "1e+308 is out of range for this model (its scaled value is not finite)",
+      },
+    ],
+  });
+  const batch = checkPayload([{ f1: 1, f2: 0 }, { f1: 1, f2: -1e308 }], model.rowSchema, {
+    accepts: model.rowAccepts,
+  });
+  assertEquals(batch.ok ? [] : batch.issues.map((i) => i.path), ["[1].f2"]);
+  // large but finite once scaled: accepted, and answered with finite probabilities
+  const big = { f1: 1e300, f2: -1e300 };
+  assertEquals(model.rowAccepts(big), true);
+  const p = model.predictRows([big]).probabilities;
+  assert(p.every(Number.isFinite), String(p));
+});
+
+Deno.test("a model refuses rows whose class scores overflow, naming the row", async () => {
+  // weights large enough that a finite scaled value overflows the score, yet
+  // inside the training range every score is finite (so the model loads)
+  const model = parseModel(await toyScaled(1e306), "mem");
+  const row = { f1: 1e4, f2: 0 };
+  assertEquals(model.rowAccepts(row), false);
+  assertEquals(
+    checkPayload([{ f1: 1, f2: 0 }, row], model.rowSchema, { accepts: model.rowAccepts }),
+    {
+      ok: false,
+      issues: [{
+        path: "[1]",
+        message: "values out of range for this model (class scores are not finite)",
+      }],
+    },
+  );
+  assertEquals(model.rowAccepts({ f1: 1, f2: 0 }), true);
+});
+
+Deno.test("a model accepts exactly the rows whose scaled values and scores are finite, and answers them with finite probabilities", async () => {
+  const models = [(await trainOn(TOY_CSV)).model, parseModel(await toyScaled(1e306), "mem")];
+  const value = fc.oneof(
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.constantFrom(1e308, -1e308, 1.7e308, 5e-324, 1e154, -1e200, 1e4),
+  );
+  // the scores computed here from the document, independently of Model
+  const finiteScores = (model: Model, row: Record<string, number>) => {
+    const x = [
+      1,
+      ...model.file.features.map((f) => {
+        if (f.type !== "numeric") throw new Error("numeric features only");
+        return (row[f.name]! - f.mean) / f.scale;
+      }),
+    ];
+    return model.file.estimator.classifiers.every((c) =>
+      x.every(Number.isFinite) &&
+      Number.isFinite(c.weights[0]!.reduce((z, w, j) => z + w * x[j]!, 0))
+    );
+  };
+  let refused = 0;
+  fc.assert(
+    fc.property(fc.constantFrom(...models), value, value, (model, f1, f2) => {
+      const row = { f1, f2 };
+      const finite = finiteScores(model, row);
+      assertEquals(model.rowAccepts(row), finite, JSON.stringify(row));
+      assertEquals(checkPayload(row, model.rowSchema).ok, finite, "the schema agrees");
+      if (!finite) return void refused++;
+      const p = model.predictRows([row]).probabilities;
+      assert(
+        p.every((v) => Number.isFinite(v) && v >= 0 && v <= 1),
+        `${JSON.stringify(row)}: ${p}`,
+      );
+    }),
+    { numRuns: 2000 },
+  );
+  assert(refused > 0, "no generated row overflowed: the generator is too tame");
+});
+
+Deno.test("parseModel() refuses weights and statistics that make class scores overflow in the training range", async () => {
+  // issue 14: a plain-directory model with weights 1e308 loaded and answered 0 at 0.5 for everything
+  const huge = await toyScaled(1);
+  for (const c of huge.estimator.classifiers) c.weights[0] = c.weights[0].map(() => 1e308);
+  assertThrows(
+    () => parseModel(huge, "m"),
+    InputError,
+    'Cannot load model "m": estimator.classifiers.0.weights: weights too large: class scores overflow for inputs in the training range',
+  );
+  // JSON's 1e999 is Infinity: not a number the schema takes
+  const text = modelToJson((await trainOn(TOY_CSV)).file).replace(/"mean": 0\.5/, '"mean": 1e999');
+  assertThrows(() => parseModel(JSON.parse(text), "m"), InputError, "features.0.mean");
+  // a scale so small that the training range itself does not scale to finite values
+  const tiny = await toyScaled(1);
+  tiny.features[1].scale = 1e-320;
+  assertThrows(
+    () => parseModel(tiny, "m"),
+    InputError,
+    'Cannot load model "m": features.1.scale: the training range does not scale to finite values',
+  );
 });

@@ -20,6 +20,7 @@ export const SERVE_ENV = [
   "SHUTDOWN_TIMEOUT",
   "BODY_TIMEOUT",
   "WATCH_MODEL",
+  "PROTECT_META",
 ] as const;
 /** One of the environment variables the server reads. */
 export type ServeEnv = (typeof SERVE_ENV)[number];
@@ -28,6 +29,10 @@ const intText = (min: number, max: number) =>
   z.string().trim().regex(/^\d+$/, "expected a whole number").transform(Number).pipe(
     z.number().int().min(min).max(max),
   );
+
+const bool = z.enum(["true", "false", "1", "0"], "expected true or false").transform((v) =>
+  v === "true" || v === "1"
+);
 
 /** Validated server settings. */
 export const ServeConfig = z.object({
@@ -44,9 +49,17 @@ export const ServeConfig = z.object({
   /** Seconds a client gets to send its request body (408 after); 0 for no limit. */
   bodyTimeout: intText(0, 3600),
   /** Reload when the model directory changes. */
-  watch: z.enum(["true", "false", "1", "0"], "expected true or false").transform((v) =>
-    v === "true" || v === "1"
-  ),
+  watch: bool,
+  /** Put /model, /metrics, /openapi.json and /docs behind the token too. */
+  protectMeta: bool,
+}).superRefine((config, ctx) => {
+  if (config.protectMeta && !config.token) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["protectMeta"],
+      message: "needs API_TOKEN, the token to protect them with",
+    });
+  }
 });
 /** Validated server settings. */
 export type ServeConfig = z.infer<typeof ServeConfig>;
@@ -101,6 +114,13 @@ const FLAGS = {
     value: "BOOL",
     default: "true",
     description: "Reload when the model directory changes (SIGHUP always reloads)",
+  },
+  protectMeta: {
+    env: "PROTECT_META",
+    value: "BOOL",
+    default: "false",
+    description:
+      "Require the token on /model, /metrics, /openapi.json and /docs too (needs a token)",
   },
 } as const satisfies Record<
   keyof ServeConfig,

@@ -19,6 +19,7 @@ Deno.test("serveConfig() applies defaults, then env, then flags", () => {
     shutdownTimeout: 10,
     bodyTimeout: 30,
     watch: true,
+    protectMeta: false,
   });
   const parsed = serveConfig(
     ["--port", "9000", "--watch", "false"],
@@ -49,4 +50,28 @@ Deno.test("serveConfig() names the source of a bad value and never echoes the to
     "Invalid configuration: API_TOKEN: expected at least 16 characters",
   );
   assertEquals(err.message.includes("secret"), false);
+});
+
+Deno.test("serveConfig() takes PROTECT_META or --protect-meta, and refuses it without a token", () => {
+  const token = "0123456789abcdef";
+  for (
+    const [args, env] of [
+      [["--protect-meta", "true"], { API_TOKEN: token }],
+      [[], { PROTECT_META: "1", API_TOKEN: token }],
+    ] as const
+  ) {
+    const parsed = serveConfig([...args], envOf(env));
+    if (parsed.help) throw new Error("unexpected help");
+    assertEquals(parsed.options.protectMeta, true);
+  }
+  assertThrows(
+    () => serveConfig([], envOf({ PROTECT_META: "true" })),
+    UsageError,
+    'Invalid configuration: PROTECT_META: needs API_TOKEN, the token to protect them with (got "true")',
+  );
+  assertThrows(
+    () => serveConfig(["--protect-meta", "yes"], envOf({ API_TOKEN: token })),
+    UsageError,
+    'Invalid configuration: --protect-meta: expected true or false (got "yes")',
+  );
 });

@@ -47,6 +47,7 @@ export async function serve(config: ServeConfig): Promise<number> {
       maxBodyBytes: config.maxBodyBytes,
       maxBatchRows: config.maxBatchRows,
       token: config.token,
+      protectMeta: config.protectMeta,
     },
   });
   const server = Deno.serve({
@@ -58,6 +59,7 @@ export async function serve(config: ServeConfig): Promise<number> {
         port,
         model: config.model,
         auth: config.token ? "bearer" : "none",
+        protect_meta: config.protectMeta,
       }),
   }, app.fetch);
 
