@@ -10,6 +10,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { trainBenchModel } from "./_model.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MODEL = `${ROOT}bench/out/memory-model`;
@@ -90,16 +91,6 @@ const KINDS: Record<string, { path: string; body: () => string }> = {
   },
 };
 
-async function trainModel(): Promise<void> {
-  await Deno.remove(MODEL, { recursive: true }).catch(() => {});
-  const train = await new Deno.Command("deno", {
-    args: ["run", "--allow-read", `--allow-write=${ROOT}bench/out`, "train.ts", "--out", MODEL],
-    cwd: ROOT,
-    stdout: "null",
-  }).output();
-  if (!train.success) throw new Error("training the benchmark model failed");
-}
-
 interface Started {
   child: Deno.ChildProcess;
   base: string;
@@ -163,7 +154,7 @@ async function post(base: string, path: string, body: string): Promise<number> {
 
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
-await trainModel();
+await trainBenchModel(MODEL);
 const wanted = values.kinds?.split(",") ?? Object.keys(KINDS);
 console.log(
   `${CONCURRENCY} concurrent bodies of ${BYTES} bytes, ${ROUNDS} rounds, MAX_BODY_BYTES=${BYTES}\n`,

@@ -12,6 +12,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { trainBenchModel } from "./_model.ts";
 import { median, soak } from "./soak.ts";
 import { wrk, type WrkResult } from "./wrk.ts";
 
@@ -83,16 +84,7 @@ function ours(port: number, level: string): Deno.ChildProcess {
   });
 }
 
-// train refuses to write over a run, and the model of a previous run is stale anyway
-await Deno.remove(MODEL, { recursive: true }).catch((err) => {
-  if (!(err instanceof Deno.errors.NotFound)) throw err;
-});
-const train = await new Deno.Command("deno", {
-  args: ["run", "--allow-read", `--allow-write=${ROOT}bench/out`, "train.ts", "--out", MODEL],
-  cwd: ROOT,
-  stdout: "null",
-}).output();
-if (!train.success) throw new Error("training the benchmark model failed");
+await trainBenchModel(MODEL);
 
 const children: Deno.ChildProcess[] = [];
 try {

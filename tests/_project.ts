@@ -3,6 +3,8 @@
  * a test never touches the checkout's own `models/`.
  * @module
  */
+import type { ModelFile } from "../lib/model/model.ts";
+import { writeRun } from "../lib/registry/runs.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const COPIED = [
@@ -171,4 +173,15 @@ async function copy(from: string, to: string): Promise<void> {
   for await (const entry of Deno.readDir(from)) {
     await copy(`${from}/${entry.name}`, `${to}/${entry.name}`);
   }
+}
+
+/** `file` as if trained `minute` minutes past midnight, written as a run of `project`; its id. */
+export async function writeRunAt(
+  project: Project,
+  file: ModelFile,
+  minute: number,
+): Promise<string> {
+  const at = new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
+  const dir = await writeRun({ ...file, createdAt: at }, { root: `${project.dir}/models` });
+  return dir.slice(dir.lastIndexOf("/") + 1);
 }

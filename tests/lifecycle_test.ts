@@ -2,21 +2,12 @@
 // per name, evaluation history, and promotions racing each other.
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
 import { IRIS_CSV, TOY_CSV, trainOn } from "../lib/_testing/fixtures.ts";
-import type { ModelFile } from "../lib/model/model.ts";
-import { writeRun } from "../lib/registry/runs.ts";
 import { verifyRun } from "../lib/registry/seal.ts";
-import { makeProject, type Project } from "./_project.ts";
+import { makeProject, type Project, writeRunAt } from "./_project.ts";
 import { postJson, startServer } from "./_server.ts";
 
 const { file: TOY } = await trainOn(TOY_CSV);
 const { file: IRIS } = await trainOn(IRIS_CSV);
-
-/** `file` as if trained `minute` minutes past midnight, written as a run of `project`. */
-async function run(project: Project, file: ModelFile, minute: number): Promise<string> {
-  const at = new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
-  const dir = await writeRun({ ...file, createdAt: at }, { root: `${project.dir}/models` });
-  return dir.slice(dir.lastIndexOf("/") + 1);
-}
 
 async function evaluate(project: Project, ...args: string[]) {
   return await project.deno(["task", "-q", "evaluate", ...args]);
@@ -47,11 +38,11 @@ Deno.test("a run is named after its data file or --name, and the name starts its
 Deno.test("the gate refuses to promote a model whose schema differs from latest's, unless allowed", async () => {
   await using project = await makeProject();
   // the first promotion needs no override
-  const toy = await run(project, TOY, 0);
+  const toy = await writeRunAt(project, TOY, 0);
   assertEquals((await evaluate(project)).code, 0);
   assertEquals(await latest(project), `runs/${toy}`);
 
-  const iris = await run(project, IRIS, 1);
+  const iris = await writeRunAt(project, IRIS, 1);
   const refused = await evaluate(project);
   assertEquals(refused.code, 1, refused.stderr);
   const gate = refused.stdout.split("\n").find((l) => l.startsWith("gate: failed:"))!;
@@ -77,8 +68,12 @@ Deno.test("the gate refuses to promote a model whose schema differs from latest'
 
 Deno.test("--keep counts runs of the promoted run's name and never deletes latest's", async () => {
   await using project = await makeProject();
-  const iris = [await run(project, IRIS, 0), await run(project, IRIS, 1)];
-  const toy = [await run(project, TOY, 2), await run(project, TOY, 3), await run(project, TOY, 4)];
+  const iris = [await writeRunAt(project, IRIS, 0), await writeRunAt(project, IRIS, 1)];
+  const toy = [
+    await writeRunAt(project, TOY, 2),
+    await writeRunAt(project, TOY, 3),
+    await writeRunAt(project, TOY, 4),
+  ];
   const out = await evaluate(project, "--model", toy[1]!, "--promote", "--keep", "1", "--json");
   assertEquals(out.code, 0, out.stderr);
   // the newest toy run is kept by the count, the promoted one as latest's; iris is untouched
@@ -88,7 +83,7 @@ Deno.test("--keep counts runs of the promoted run's name and never deletes lates
 
 Deno.test("every evaluation is kept, and the one that promoted the run stays findable", async () => {
   await using project = await makeProject();
-  const toy = await run(project, TOY, 0);
+  const toy = await writeRunAt(project, TOY, 0);
   assertEquals((await evaluate(project)).code, 0);
   const dir = `${project.dir}/models/runs/${toy}`;
   const promotion = await Deno.readTextFile(`${dir}/promotion.json`);
@@ -120,7 +115,7 @@ Deno.test("every evaluation is kept, and the one that promoted the run stays fin
 Deno.test("promotions racing with --keep 1 take turns: latest always verifies, losers say so", async () => {
   await using project = await makeProject();
   const ids = [];
-  for (let i = 0; i < 5; i++) ids.push(await run(project, TOY, i));
+  for (let i = 0; i < 5; i++) ids.push(await writeRunAt(project, TOY, i));
   const outs = await Promise.all(
     ids.map((id) => evaluate(project, "--model", id, "--promote", "--keep", "1")),
   );
@@ -141,7 +136,7 @@ Deno.test("promotions racing with --keep 1 take turns: latest always verifies, l
 
 Deno.test("infer.ts without --model refuses a sealed latest whose model.json was edited", async () => {
   await using project = await makeProject();
-  await run(project, TOY, 0);
+  await writeRunAt(project, TOY, 0);
   assertEquals((await evaluate(project)).code, 0);
   const before = await project.deno(["run", "infer.ts"], '{"f1":1,"f2":0}');
   assertEquals([before.code, before.stdout], [0, "1\n"], before.stderr);
@@ -159,7 +154,7 @@ Deno.test("infer.ts without --model refuses a sealed latest whose model.json was
 
 Deno.test("a live server refuses an incompatible swap on disk, takes a compatible one, and a restart serves the new model", async () => {
   await using project = await makeProject();
-  await run(project, TOY, 0);
+  await writeRunAt(project, TOY, 0);
   assertEquals((await evaluate(project)).code, 0);
   const server = await startServer(project.dir);
   try {
@@ -170,7 +165,7 @@ Deno.test("a live server refuses an incompatible swap on disk, takes a compatibl
     assertEquals((await predict({ f1: 1, f2: 0 })).status, 200);
 
     // a careless promotion on disk: another dataset's model behind latest
-    const iris = await run(project, IRIS, 1);
+    const iris = await writeRunAt(project, IRIS, 1);
     const promoted = await evaluate(project, "--allow-schema-change");
     assertEquals(promoted.code, 0, promoted.stderr);
     assertEquals(await latest(project), `runs/${iris}`);
@@ -185,7 +180,7 @@ Deno.test("a live server refuses an incompatible swap on disk, takes a compatibl
     assertMatch(metrics, /mvd_model_reloads_total\{trigger="watch",result="incompatible"\} [1-9]/);
 
     // a compatible model (the toy schema, new weights) is taken as before
-    const next = await run(project, TOY, 2);
+    const next = await writeRunAt(project, TOY, 2);
     const back = await evaluate(project, "--model", next, "--promote", "--allow-schema-change");
     assertEquals(back.code, 0, back.stderr);
     const loaded = await server.waitFor((l) => l.msg === "model loaded" && l.trigger === "watch");
@@ -196,7 +191,7 @@ Deno.test("a live server refuses an incompatible swap on disk, takes a compatibl
   }
 
   // a restart serves whatever latest is, whatever its schema
-  const iris = await run(project, IRIS, 3);
+  const iris = await writeRunAt(project, IRIS, 3);
   assertEquals(
     (await evaluate(project, "--model", iris, "--promote", "--allow-schema-change")).code,
     0,

@@ -2,19 +2,11 @@
 // name filter, JSON, comparisons, errors, and read-only permissions.
 import { assert, assertAlmostEquals, assertEquals, assertMatch } from "../lib/_testing/assert.ts";
 import { IRIS_CSV, TOY_CSV, trainOn } from "../lib/_testing/fixtures.ts";
-import type { ModelFile } from "../lib/model/model.ts";
 import { writeRun } from "../lib/registry/runs.ts";
-import { makeProject, type Output, type Project, taskFlags } from "./_project.ts";
+import { makeProject, type Output, type Project, taskFlags, writeRunAt } from "./_project.ts";
 
 const { file: TOY } = await trainOn(TOY_CSV);
 const { file: IRIS } = await trainOn(IRIS_CSV);
-
-/** `file` as if trained `minute` minutes past midnight, written as a run of `project`. */
-async function run(project: Project, file: ModelFile, minute: number): Promise<string> {
-  const at = new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
-  const dir = await writeRun({ ...file, createdAt: at }, { root: `${project.dir}/models` });
-  return dir.slice(dir.lastIndexOf("/") + 1);
-}
 
 function runs(project: Project, ...args: string[]): Promise<Output> {
   return project.deno(["task", "-q", "runs", ...args]);
@@ -44,12 +36,12 @@ Deno.test("deno task runs lists, filters, prints JSON and compares the registry'
     { ...TOY, name: "mvd-logistic-regression", createdAt: "2025-12-31T00:00:00.000Z" },
     { out: `${project.dir}/models/runs/${old}` },
   );
-  const toy0 = await run(project, TOY, 0);
-  const toy1 = await run(project, TOY, 1);
+  const toy0 = await writeRunAt(project, TOY, 0);
+  const toy1 = await writeRunAt(project, TOY, 1);
   assertEquals(await evaluate(project, "--model", toy1, "--promote"), 0);
-  const iris = await run(project, IRIS, 2);
+  const iris = await writeRunAt(project, IRIS, 2);
   assertEquals(await evaluate(project), 1);
-  const tampered = await run(project, TOY, 3);
+  const tampered = await writeRunAt(project, TOY, 3);
   await Deno.writeTextFile(`${project.dir}/models/runs/${tampered}/model.json`, "{}\n");
 
   await t.step(

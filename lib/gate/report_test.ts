@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { userText } from "../_testing/arbitraries.ts";
 import { assertEquals } from "../_testing/assert.ts";
 import { markdownShape, oneLine, readInline, tableCells } from "../_testing/markdown.ts";
 import type { Evaluation } from "../registry/evaluations.ts";
@@ -57,32 +58,6 @@ Deno.test("outcomeText() names each failure and the no-regression rule", () => {
   assertEquals(lines[4], "gate: failed: accuracy 0.5000 is below 0.7; f1 0.5000 is below 0.75");
   assertEquals(lines.some((l) => l.startsWith("promoted:")), false);
 });
-
-/** Strings from data: random text, and the markup and HTML that broke reports. */
-const userText: fc.Arbitrary<string> = fc.oneof(
-  fc.string({ unit: "binary", maxLength: 12 }),
-  fc.string({
-    unit: fc.constantFrom(..."<>&|`*_[]()#!\\\n\r \t-+.=~$@{}:\"'", "a", "é"),
-    maxLength: 16,
-  }),
-  fc.constantFrom(
-    "<script>alert(1)</script>",
-    '"><img src=x onerror=alert(1)>',
-    "x\n## injected heading",
-    "x\n- injected item",
-    "a|b",
-    "`code` and ``more``",
-    "*em* _em_ **strong**",
-    "[link](javascript:alert(1))",
-    "![image](http://x/y.png)",
-    "&lt;b&gt; &amp; &#60;",
-    "<!-- comment",
-    "\\",
-    "```",
-    " leading and trailing ",
-    "#1 !2 @user ~label $x$",
-  ),
-);
 
 /** One string per slot, in order: `count` of them, all different. */
 function distinct(count: number) {

@@ -1,4 +1,5 @@
 import { TOY_CSV, trainOn } from "../_testing/fixtures.ts";
+import { userText } from "../_testing/arbitraries.ts";
 import fc from "fast-check";
 import { parseArgs } from "node:util";
 import { assert, assertEquals, assertStringIncludes } from "../_testing/assert.ts";
@@ -98,28 +99,6 @@ Deno.test("modelCard()'s retrain command, pasted into sh, gives train exactly th
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-/** Strings from data: random text, and the markup and HTML that broke cards. */
-const userText: fc.Arbitrary<string> = fc.oneof(
-  fc.string({ unit: "binary", maxLength: 12 }),
-  fc.string({
-    unit: fc.constantFrom(..."<>&|`*_[]()#!\\\n\r \t-+.=~$@{}:\"'", "a", "é"),
-    maxLength: 16,
-  }),
-  fc.constantFrom(
-    "<script>alert(1)</script>",
-    '"><img src=x onerror=alert(1)>',
-    "x\n## injected heading",
-    "x\n```\n<b>out of the fence</b>",
-    "a|b",
-    "`code` and ``more``",
-    "*em* _em_",
-    "[link](javascript:alert(1))",
-    "&lt;b&gt; &#60;",
-    "\\",
-    " padded ",
-  ),
-);
 
 /** The slots of a card that hold text from data or from a model file. */
 interface Slots {
