@@ -1,6 +1,7 @@
 import { assertAlmostEquals, assertEquals } from "../_testing/assert.ts";
 import { readDataset } from "../data/dataset.ts";
-import { encodeColumns, fitFeatures } from "./features.ts";
+import { fitFeatures } from "./features.ts";
+import { encodeDesign } from "./design.ts";
 import { fitLogistic } from "./logistic.ts";
 import { classIndices } from "./training.ts";
 import { distinctLabels } from "../data/dataset.ts";
@@ -8,17 +9,21 @@ import { distinctLabels } from "../data/dataset.ts";
 const IRIS = new URL("../../data/iris.csv", import.meta.url).pathname;
 
 /** Iris standardised over all rows (as StandardScaler), optionally without setosa. */
-async function iris(dropSetosa: boolean) {
+async function iris(dropSetosa: boolean, storage: "float32" | "float64" = "float32") {
   const data = await readDataset(IRIS);
   const keep = Uint32Array.from(
     data.labels.flatMap((l, i) => (dropSetosa && l === "setosa" ? [] : [i])),
   );
   const features = fitFeatures(data.columns, keep);
-  const x = encodeColumns(features, data.columns, keep);
+  const { train: design } = encodeDesign(features, data.columns, {
+    train: keep,
+    heldOut: new Uint32Array(0),
+    storage,
+  });
   const labels = Array.from(keep, (i) => data.labels[i]!);
   const classes = distinctLabels(labels);
   return {
-    design: { x, rows: keep.length, width: 5 },
+    design,
     y: classIndices(labels, classes),
     classes: classes.length,
   };
