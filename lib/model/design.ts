@@ -45,8 +45,6 @@ export interface EncodedSplit {
   heldOut: Design;
 }
 
-const TRAIN = 1, HELD_OUT = 2;
-
 /**
  * Encodes the training and held-out rows of `columns` by `features` (as
  * `encodeColumns` would, without the intercept), one column at a time.
@@ -56,11 +54,8 @@ export function encodeDesign(
   columns: Column[],
   options: EncodeOptions,
 ): EncodedSplit {
-  const n = columns[0]?.values.length ?? 0;
-  const nTrain = options.train.length, nHeld = options.heldOut.length;
-  const side = new Uint8Array(n);
-  for (const r of options.train) side[r] = TRAIN;
-  for (const r of options.heldOut) side[r] = HELD_OUT;
+  const rows = options.train, heldRows = options.heldOut;
+  const nTrain = rows.length, nHeld = heldRows.length;
   const float32 = (options.storage ?? "float32") === "float32";
   const train: DesignColumn[] = [], heldOut: Float64Array[] = [];
   features.forEach((feature, f) => {
@@ -82,18 +77,10 @@ export function encodeDesign(
         : float32
         ? new Float32Array(nTrain)
         : new Float64Array(nTrain);
-      const { mean, scale } = feature;
-      // ascending: training row k is read from index ≥ k, so a Float32 written
-      // at k never overwrites a Float64 not yet read
-      for (let i = 0, k = 0, t = 0; i < n; i++) {
-        const s = side[i];
-        if (s === 0) continue;
-        const raw = values[i]!;
-        // NaN (a missing cell) imputes the mean, which standardises to 0
-        const v = raw === raw ? (raw - mean) / scale : 0;
-        if (s === TRAIN) out[k++] = v;
-        else held[t++] = v;
-      }
+      // held-out rows first: the in-place training rows below overwrite the buffer's start
+      standardise64(values, heldRows, feature, held);
+      if (out instanceof Float32Array) standardise32(values, rows, feature, out);
+      else standardise64(values, rows, feature, out);
       if (reuse) {
         // shrink the buffer to the Float32 values: frees the rest, detaches `values`
         train.push(new Float32Array((values.buffer as ArrayBuffer).transfer(nTrain * 4)));
@@ -108,18 +95,17 @@ export function encodeDesign(
       train.push(float32 ? new Float32Array(nTrain) : new Float64Array(nTrain));
       heldOut.push(new Float64Array(nHeld));
     }
-    for (let i = 0, r = 0, t = 0; i < n; i++) {
-      const s = side[i];
-      if (s === 0) continue;
-      const raw = column.type === "categorical" ? column.values[i] : String(column.values[i]);
-      const k = raw === null || raw === undefined ? undefined : index.get(raw);
-      if (s === TRAIN) {
-        if (k !== undefined) train[first + k]![r] = 1;
-        r++;
-      } else {
-        if (k !== undefined) heldOut[first + k]![t] = 1;
-        t++;
-      }
+    const categoryOf = (r: number) => {
+      const raw = column.type === "categorical" ? column.values[r] : String(column.values[r]);
+      return raw === null || raw === undefined ? undefined : index.get(raw);
+    };
+    for (let i = 0; i < nTrain; i++) {
+      const k = categoryOf(rows[i]!);
+      if (k !== undefined) train[first + k]![i] = 1;
+    }
+    for (let i = 0; i < nHeld; i++) {
+      const k = categoryOf(heldRows[i]!);
+      if (k !== undefined) heldOut[first + k]![i] = 1;
     }
   });
   const width = train.length + 1;
@@ -127,6 +113,37 @@ export function encodeDesign(
     train: { columns: train, rows: nTrain, width },
     heldOut: { columns: heldOut, rows: nHeld, width },
   };
+}
+
+// Two copies of one gather, each with a single element type, so V8 compiles each
+// for its own arrays. Rows ascend: row `rows[k] ≥ k` is read before anything is
+// written at k, so a Float32 written at k never overwrites a Float64 of the same
+// buffer not yet read. NaN (a missing cell) imputes the mean, which standardises to 0.
+
+function standardise32(
+  values: Float64Array,
+  rows: Uint32Array,
+  stats: { mean: number; scale: number },
+  out: Float32Array,
+): void {
+  const { mean, scale } = stats;
+  for (let k = 0; k < rows.length; k++) {
+    const raw = values[rows[k]!]!;
+    out[k] = raw === raw ? (raw - mean) / scale : 0;
+  }
+}
+
+function standardise64(
+  values: Float64Array,
+  rows: Uint32Array,
+  stats: { mean: number; scale: number },
+  out: Float64Array,
+): void {
+  const { mean, scale } = stats;
+  for (let k = 0; k < rows.length; k++) {
+    const raw = values[rows[k]!]!;
+    out[k] = raw === raw ? (raw - mean) / scale : 0;
+  }
 }
 
 /** Copies rows `[start, start + count)` of `design` into `out`, row-major with the intercept. */
