@@ -31,8 +31,8 @@ export interface EncodeOptions {
   /** Storage of the training rows (`float32` by default); held-out rows are always Float64. */
   storage?: "float32" | "float64";
   /**
-   * Reuse and then release each numeric column's buffer as it is encoded: the
-   * column's `values` are detached (empty) afterwards. Saves a copy of the data.
+   * Encode each numeric column into its own buffer (Float32 storage only):
+   * the column's `values` are empty afterwards. Saves a copy of the data.
    */
   consume?: boolean;
 }
@@ -58,33 +58,48 @@ export function encodeDesign(
   const nTrain = rows.length, nHeld = heldRows.length;
   const float32 = (options.storage ?? "float32") === "float32";
   const train: DesignColumn[] = [], heldOut: Float64Array[] = [];
+  // held-out values wait here while the training rows take the buffer's start
+  let scratch: Float64Array | undefined;
   features.forEach((feature, f) => {
     const column = columns[f]!;
     if (feature.type === "numeric") {
-      const held = new Float64Array(nHeld);
       if (column.type !== "numeric") {
         // a non-numeric column encodes as the mean: zeros
         train.push(float32 ? new Float32Array(nTrain) : new Float64Array(nTrain));
-        heldOut.push(held);
+        heldOut.push(new Float64Array(nHeld));
         return;
       }
       const values = column.values;
-      // the buffer is reused only when it is the column's own from its start
+      // Reusing the column's own buffer: Float32 training rows at its start, then the
+      // Float64 held-out rows from index ⌈nTrain / 2⌉, which ends within the rows'
+      // 8 bytes each. No allocation, no copy of the data, no page touched anew.
       const reuse = options.consume === true && float32 && values.byteOffset === 0 &&
-        !(values.buffer instanceof SharedArrayBuffer);
-      const out: DesignColumn = reuse
-        ? new Float32Array(values.buffer, 0, nTrain)
-        : float32
-        ? new Float32Array(nTrain)
-        : new Float64Array(nTrain);
-      // held-out rows first: the in-place training rows below overwrite the buffer's start
-      standardise64(values, heldRows, feature, held);
-      if (out instanceof Float32Array) standardise32(values, rows, feature, out);
-      else standardise64(values, rows, feature, out);
+        values.length >= nTrain + nHeld && !(values.buffer instanceof SharedArrayBuffer);
       if (reuse) {
-        // shrink the buffer to the Float32 values: frees the rest, detaches `values`
-        train.push(new Float32Array((values.buffer as ArrayBuffer).transfer(nTrain * 4)));
-      } else train.push(out);
+        const heldAt = Math.ceil(nTrain / 2);
+        scratch ??= new Float64Array(nHeld);
+        standardise64(values, heldRows, feature, scratch);
+        const out = new Float32Array(values.buffer, 0, nTrain);
+        standardise32(values, rows, feature, out);
+        const held = new Float64Array(values.buffer, heldAt * 8, nHeld);
+        held.set(scratch);
+        train.push(out);
+        heldOut.push(held);
+        // the column's values are gone: leave it empty rather than wrong
+        column.values = new Float64Array(0);
+        return;
+      }
+      const held = new Float64Array(nHeld);
+      standardise64(values, heldRows, feature, held);
+      if (float32) {
+        const out = new Float32Array(nTrain);
+        standardise32(values, rows, feature, out);
+        train.push(out);
+      } else {
+        const out = new Float64Array(nTrain);
+        standardise64(values, rows, feature, out);
+        train.push(out);
+      }
       heldOut.push(held);
       return;
     }

@@ -30,8 +30,8 @@ export interface TrainOptions {
   /** Receives progress lines (stages, solver iterations and loss). */
   progress?: (message: string) => void;
   /**
-   * Encode each numeric column into its own buffer and release it: less
-   * memory, but `data`'s numeric columns are empty afterwards.
+   * Encode each numeric column into its own buffer and drop the labels once
+   * read: less memory, but `data`'s numeric columns and labels are empty afterwards.
    */
   consume?: boolean;
   /** Records how long each stage took. */
@@ -60,6 +60,8 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     );
   }
   const y = classIndices(data.labels, classes);
+  // y holds the labels from here on
+  if (options.consume) data.labels.length = 0;
   const timings = options.timings;
   const progress = options.progress;
   timings?.mark("labels");
