@@ -94,7 +94,7 @@ interface SklearnScores {
   folds: [string, string][];
 }
 
-async function accuracyTables(): Promise<string[]> {
+export async function accuracyTables(): Promise<string[]> {
   await Deno.mkdir(`${OUT}/folds`, { recursive: true });
   await Deno.mkdir(`${OUT}/extra`, { recursive: true });
   // the shared datasets, then more of the same kind bundled with scikit-learn
