@@ -11,6 +11,7 @@ import { readDataset } from "./lib/data/dataset.ts";
 import { fail } from "./lib/core/errors.ts";
 import { writeRun } from "./lib/registry/runs.ts";
 import { terminalProgress } from "./lib/core/progress.ts";
+import { Timings } from "./lib/core/timings.ts";
 import { ModelName } from "./lib/model/name.ts";
 import { trainModel } from "./lib/model/training.ts";
 
@@ -87,6 +88,10 @@ const command: Command = {
       default: "0.0005",
       description: "gd: gradient-descent step size",
     },
+    timings: {
+      type: "boolean",
+      description: "Print how long each stage took, and the memory in use after it, on stderr",
+    },
     quiet: {
       type: "boolean",
       description: "No progress on stderr (it is shown only when stderr is a terminal)",
@@ -107,6 +112,7 @@ const Options = z.object({
   tol: numberFlag.pipe(z.number().positive()),
   iterations: numberFlag.pipe(z.number().int().positive()),
   "learning-rate": numberFlag.pipe(z.number().positive()),
+  timings: z.boolean().optional(),
   quiet: z.boolean().optional(),
 });
 
@@ -116,7 +122,9 @@ export async function main(args: string[]): Promise<void> {
   if (parsed.help) return console.log(parsed.text);
   const o = parsed.options;
   const progress = o.quiet ? undefined : terminalProgress();
+  const timings = o.timings ? new Timings() : undefined;
   const data = await readDataset(o.data, { target: o.target, progress });
+  timings?.mark("reading (parse, columns, hash)");
   const { file, metrics } = trainModel(data, {
     name: o.name,
     seed: o.seed,
@@ -125,9 +133,16 @@ export async function main(args: string[]): Promise<void> {
       ? { solver: "gd", iterations: o.iterations, learningRate: o["learning-rate"] }
       : { solver: "lbfgs", c: o.C, maxIter: o["max-iter"], tol: o.tol },
     progress,
+    timings,
+    // nothing reads the columns after training: encode them in place
+    consume: true,
   });
   progress?.done();
   const dir = await writeRun(file, { out: o.out, command: { script: "train.ts", args } });
+  if (timings) {
+    timings.mark("writing the run");
+    console.error(timings.table());
+  }
   console.error(`wrote run ${dir}`);
   console.log(JSON.stringify(metrics));
 }

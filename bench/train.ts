@@ -17,7 +17,7 @@ const OUT = "bench/out";
 const MODELS = "models/bench";
 const SIZES = [10_000, 100_000, 1_000_000];
 
-interface Run {
+export interface Run {
   /** Wall seconds. */
   wall: number;
   /** Peak resident set, MB. */
@@ -25,10 +25,12 @@ interface Run {
   /** User + system CPU seconds, steadier than wall time on a shared machine. */
   cpu: number;
   stdout: string;
+  /** Standard error, less GNU time's line. */
+  stderr: string;
 }
 
 /** Runs `cmd` under GNU time; returns wall time, peak RSS and stdout. */
-async function timed(cmd: string[]): Promise<Run> {
+export async function timed(cmd: string[]): Promise<Run> {
   const out = await new Deno.Command(TIME, {
     args: ["-f", "TIME %e %M %U %S", ...cmd],
     stdout: "piped",
@@ -43,6 +45,7 @@ async function timed(cmd: string[]): Promise<Run> {
     rssMb: Number(m[2]) / 1024,
     cpu: Number(m[3]) + Number(m[4]),
     stdout,
+    stderr: stderr.slice(0, m.index),
   };
 }
 
@@ -91,7 +94,7 @@ interface SklearnScores {
   folds: [string, string][];
 }
 
-async function accuracyTables(): Promise<string[]> {
+export async function accuracyTables(): Promise<string[]> {
   await Deno.mkdir(`${OUT}/folds`, { recursive: true });
   await Deno.mkdir(`${OUT}/extra`, { recursive: true });
   // the shared datasets, then more of the same kind bundled with scikit-learn

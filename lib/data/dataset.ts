@@ -68,9 +68,18 @@ export async function readDataset(
   const table = new TableBuilder(path, options.target);
   const progress = options.progress;
   const { sha256 } = await scanCsv(path, table, {
-    progress: progress && ((n) => progress(`reading: ${n} rows`)),
+    progress: progress && ((n) => progress(`reading: ${rowsRead(n, table.expected)}`)),
   });
   return table.build(sha256);
+}
+
+/** "N of about M rows (P %)" while the estimate from the file size holds, else "N rows". */
+function rowsRead(n: number, expected: number): string {
+  const count = n.toLocaleString("en");
+  if (expected < n) return `${count} rows`;
+  return `${count} of about ${expected.toLocaleString("en")} rows (${
+    Math.floor(100 * n / expected)
+  } %)`;
 }
 
 /** Sorted distinct labels, numerically when they are numbers. */
@@ -114,6 +123,8 @@ class TableBuilder {
   #labelIds = new Int32Array(1024);
   #labelText = new Map<string, number>();
   #rows = 0;
+  /** The scanner's estimate of the rows to come, from the file size (0 before it). */
+  expected = 0;
 
   constructor(readonly path: string, readonly target: string | undefined) {}
 
@@ -152,6 +163,8 @@ class TableBuilder {
   }
 
   expect(records: number): void {
+    // the scanner adds a 5 % margin for longer lines; the estimate shown leaves it out
+    this.expected = Math.round(records / 1.05);
     for (const builder of this.#builders) builder?.reserve(records);
     if (records > this.#labelIds.length) {
       const ids = new Int32Array(records);

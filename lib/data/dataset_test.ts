@@ -152,3 +152,28 @@ Deno.test("readDataset() lists at most 10 header names when the target is missin
   );
   assertStringIncludes(message, '"column9", … (5,000 columns)');
 });
+
+Deno.test("readDataset() reports rows read out of the total estimated from the file size", async () => {
+  // about 80 bytes a row: the scanner's first 4 MiB block ends before the first report
+  const header = Array.from({ length: 10 }, (_, j) => `x${j}`).join(",");
+  const lines = [`${header},label`];
+  for (let i = 0; i < 140_000; i++) {
+    lines.push(
+      `${Array.from({ length: 10 }, (_, j) => (i * (j + 3)) % 997 + 0.125).join(",")},${i % 2}`,
+    );
+  }
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  const messages: string[] = [];
+  try {
+    await readDataset(path, { progress: (m) => messages.push(m) });
+  } finally {
+    await Deno.remove(path);
+  }
+  assertEquals(messages.length, 2);
+  const m = /^reading: 65,536 of about ([\d,]+) rows \((\d+) %\)$/.exec(messages[0]!);
+  const estimate = Number(m?.[1]?.replaceAll(",", ""));
+  // within a few per cent of the truth, from the first block's bytes per row
+  assertEquals(Math.abs(estimate - 140_000) < 140_000 * 0.05, true, messages[0]);
+  assertEquals(messages[1]!.startsWith("reading: 131,072 of about "), true);
+});

@@ -40,15 +40,17 @@ export function stratifiedSplit(
   const n = y.length;
   const nTest = Math.ceil(options.testSize * n);
   const nTrain = n - nTest;
-  const byClass: number[][] = Array.from({ length: classCount }, () => []);
-  for (let i = 0; i < n; i++) byClass[y[i]!]!.push(i);
-  byClass.forEach((rows, k) => {
-    if (rows.length < 2) {
+  // typed arrays of the exact sizes: at millions of rows, arrays grown by push
+  // cost several times the memory
+  const sizes = new Array<number>(classCount).fill(0);
+  for (let i = 0; i < n; i++) sizes[y[i]!]! += 1;
+  sizes.forEach((size, k) => {
+    if (size < 2) {
       const name = options.classNames?.[k] ?? String(k);
       throw new InputError(
         `Cannot split the data: class ${
           quoteValue(name)
-        } has ${rows.length} row, at least 2 are needed to stratify`,
+        } has ${size} row, at least 2 are needed to stratify`,
       );
     }
   });
@@ -57,22 +59,28 @@ export function stratifiedSplit(
       `Cannot split the data: ${n} rows with test size ${options.testSize} leave ${nTest} test and ${nTrain} training rows for ${classCount} classes`,
     );
   }
-  const testCounts = allocate(byClass.map((r) => r.length), nTest);
+  const byClass = sizes.map((size) => new Uint32Array(size));
+  const filled = new Array<number>(classCount).fill(0);
+  for (let i = 0; i < n; i++) {
+    const k = y[i]!;
+    byClass[k]![filled[k]!++] = i;
+  }
+  const testCounts = allocate(sizes, nTest);
+  // every class keeps at least one row on each side
+  const taken = byClass.map((rows, k) => Math.min(Math.max(testCounts[k]!, 1), rows.length - 1));
+  const test = new Uint32Array(taken.reduce((a, b) => a + b, 0));
+  const train = new Uint32Array(n - test.length);
   const random = seededRandom(options.seed);
-  const train: number[] = [];
-  const test: number[] = [];
+  let t0 = 0, r0 = 0;
   byClass.forEach((rows, k) => {
     shuffle(rows, random);
-    // every class keeps at least one row on each side
-    const t = Math.min(Math.max(testCounts[k]!, 1), rows.length - 1);
-    // loops, not push(...spread): a spread of a million rows overflows the stack
-    for (let i = 0; i < t; i++) test.push(rows[i]!);
-    for (let i = t; i < rows.length; i++) train.push(rows[i]!);
+    const t = taken[k]!;
+    test.set(rows.subarray(0, t), t0);
+    train.set(rows.subarray(t), r0);
+    t0 += t;
+    r0 += rows.length - t;
   });
-  return {
-    train: Uint32Array.from(train).sort(),
-    test: Uint32Array.from(test).sort(),
-  };
+  return { train: train.sort(), test: test.sort() };
 }
 
 /** Splits `total` over groups in proportion to `sizes` (largest remainder). */

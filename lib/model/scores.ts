@@ -167,23 +167,37 @@ export function logLoss(truth: ArrayLike<number>, p: Probabilities): number | nu
  * ignored): the Mann-Whitney statistic, ties counting half.
  */
 export function rocAuc(truth: ArrayLike<number>, p: Probabilities): number | null {
-  const points: Array<[score: number, positive: boolean]> = [];
+  let positives = 0, negatives = 0;
   for (let i = 0; i < truth.length; i++) {
-    const k = truth[i]!;
-    if (k === 0 || k === 1) points.push([p.values[i * p.width + 1]!, k === 1]);
+    if (truth[i] === 1) positives++;
+    else if (truth[i] === 0) negatives++;
   }
-  const positives = points.filter(([, pos]) => pos).length;
-  const negatives = points.length - positives;
   if (positives === 0 || negatives === 0) return null;
-  points.sort((a, b) => a[0] - b[0]);
+  // each side's scores sorted on their own (typed arrays, no per-row objects),
+  // then walked together in ascending order
+  const pos = new Float64Array(positives), neg = new Float64Array(negatives);
+  for (let i = 0, a = 0, b = 0; i < truth.length; i++) {
+    const k = truth[i];
+    if (k === 1) pos[a++] = p.values[i * p.width + 1]!;
+    else if (k === 0) neg[b++] = p.values[i * p.width + 1]!;
+  }
+  pos.sort();
+  neg.sort();
+  // rank sums are sums of half-integers far below 2^53: exact in any order
   let rankSum = 0;
-  for (let i = 0; i < points.length;) {
-    let j = i;
-    while (j < points.length && points[j]![0] === points[i]![0]) j++;
+  for (let a = 0, b = 0; a < positives || b < negatives;) {
+    const x = a < positives ? pos[a]! : Infinity, y = b < negatives ? neg[b]! : Infinity;
+    // typed sorts put NaN last; a NaN is never the smaller one
+    const score = x < y || y !== y ? x : y;
+    let tiedPos = 0, tiedNeg = 0;
+    while (a + tiedPos < positives && pos[a + tiedPos] === score) tiedPos++;
+    while (b + tiedNeg < negatives && neg[b + tiedNeg] === score) tiedNeg++;
+    if (tiedPos + tiedNeg === 0) break; // a NaN score: not ranked
     // tied scores share the mean of ranks i+1 … j
-    const rank = (i + 1 + j) / 2;
-    for (let t = i; t < j; t++) if (points[t]![1]) rankSum += rank;
-    i = j;
+    const i = a + b, j = i + tiedPos + tiedNeg;
+    rankSum += tiedPos * ((i + 1 + j) / 2);
+    a += tiedPos;
+    b += tiedNeg;
   }
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }

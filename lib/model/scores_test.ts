@@ -90,3 +90,24 @@ Deno.test("logLoss() skips rows whose class has no probability and clips zeros",
   assertAlmostEquals(loss!, -Math.log(1e-15), 1e-9);
   assertEquals(logLoss([2], { values: [0.5, 0.5], width: 2 }), null);
 });
+
+Deno.test("rocAuc() equals the pairwise count, ties counting half", () => {
+  // scores on a coarse grid, so that many tie within and across the classes
+  const n = 500;
+  const truth = Array.from({ length: n }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
+  const values: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const q = ((i * 37) % 11) / 10;
+    values.push(1 - q, q);
+  }
+  let wins = 0, pairs = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      if (truth[i] !== 1 || truth[j] !== 0) continue;
+      pairs++;
+      const a = values[2 * i + 1]!, b = values[2 * j + 1]!;
+      wins += a > b ? 1 : a === b ? 0.5 : 0;
+    }
+  }
+  assertAlmostEquals(rocAuc(truth, { values, width: 2 })!, wins / pairs, 1e-12);
+});

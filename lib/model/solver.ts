@@ -16,6 +16,8 @@ import { Matrix } from "ml-matrix";
 import { z } from "zod";
 import { fitLogistic, logitCount, meanLogLoss } from "./logistic.ts";
 import { stratifiedFolds } from "../data/split.ts";
+import { type Design, designRows, rowsOf } from "./design.ts";
+import type { Timings } from "../core/timings.ts";
 
 /** The library's serialised model, as its `toJSON()` writes it. */
 export const Estimator = z.object({
@@ -77,15 +79,7 @@ export const C_GRID = [0.01, 0.1, 1, 10, 100] as const;
  */
 export const AUTO_C_WORK = 100_000;
 
-/** A design matrix: `rows × width` values, row-major, intercept column first. */
-export interface Design {
-  /** The values. */
-  x: Float64Array;
-  /** Number of rows. */
-  rows: number;
-  /** Values per row. */
-  width: number;
-}
+export type { Design } from "./design.ts";
 
 /** Options for {@link fit}. */
 export interface FitOptions {
@@ -97,6 +91,8 @@ export interface FitOptions {
   seed: number;
   /** Called after each L-BFGS iteration of the final fit. */
   onIteration?: (iteration: number, loss: number) => void;
+  /** Records the C choice as a stage of its own. */
+  timings?: Timings;
 }
 
 /** A fitted estimator and how to read probabilities from it. */
@@ -123,6 +119,7 @@ function fitLbfgs(
 ): Fit {
   const { classCount, solver } = options;
   const chosen = solver.c === "auto" ? chooseC(design, y, options) : { c: solver.c, how: "given" };
+  options.timings?.mark(`choosing C (${chosen.how})`);
   const result = fitLogistic(design, y, classCount, {
     c: chosen.c,
     maxIter: solver.maxIter,
@@ -199,14 +196,7 @@ function subset(
 ): { design: Design; y: Int32Array } {
   const rows: number[] = [];
   for (let i = 0; i < design.rows; i++) if (keep(fold[i]!)) rows.push(i);
-  const x = new Float64Array(rows.length * design.width);
-  rows.forEach((r, i) =>
-    x.set(design.x.subarray(r * design.width, (r + 1) * design.width), i * design.width)
-  );
-  return {
-    design: { x, rows: rows.length, width: design.width },
-    y: Int32Array.from(rows, (r) => y[r]!),
-  };
+  return { design: designRows(design, rows), y: Int32Array.from(rows, (r) => y[r]!) };
 }
 
 /**
@@ -241,8 +231,10 @@ export function toEstimator(
 
 function fitGd(design: Design, y: Int32Array, classCount: number, options: GdOptions): Fit {
   const rows: number[][] = [];
+  const x = new Float64Array(design.width);
   for (let i = 0; i < design.rows; i++) {
-    rows.push(Array.from(design.x.subarray(i * design.width, (i + 1) * design.width)));
+    rowsOf(design, i, 1, x);
+    rows.push(Array.from(x));
   }
   const model = new LogisticRegression({
     numSteps: options.iterations,

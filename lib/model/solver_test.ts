@@ -65,21 +65,20 @@ Deno.test("toEstimator() keeps P(class 1) = sigmoid(β·x) for two classes", () 
 Deno.test("fit() with c auto picks C by cross-validation on small data and records it", () => {
   // a separable 1-D problem: weaker regularisation always fits the folds better
   const rows = 60;
-  const x = new Float64Array(rows * 2);
+  const x = new Float64Array(rows);
   const y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
-    x[i * 2] = 1;
-    x[i * 2 + 1] = (i - rows / 2 + 0.5) / 10;
+    x[i] = (i - rows / 2 + 0.5) / 10;
     y[i] = i < rows / 2 ? 0 : 1;
   }
-  const fitted = fit({ x, rows, width: 2 }, y, {
+  const fitted = fit({ columns: [x], rows, width: 2 }, y, {
     classCount: 2,
     seed: 1,
     solver: { solver: "lbfgs", c: "auto", maxIter: 200, tol: 1e-6 },
   });
   assertEquals(fitted.record.C, 100);
   assertEquals(fitted.record.cSelection, "auto: 5-fold CV log-loss over 0.01, 0.1, 1, 10, 100");
-  const given = fit({ x, rows, width: 2 }, y, {
+  const given = fit({ columns: [x], rows, width: 2 }, y, {
     classCount: 2,
     seed: 1,
     solver: { solver: "lbfgs", c: 0.01, maxIter: 200, tol: 1e-6 },

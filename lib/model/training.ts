@@ -5,7 +5,9 @@
  */
 import { type Dataset, distinctLabels, type Label } from "../data/dataset.ts";
 import { InputError } from "../core/errors.ts";
-import { encodeColumns, encodedWidth, fitFeatures } from "./features.ts";
+import { fitFeatures } from "./features.ts";
+import { encodeDesign, predictDesign } from "./design.ts";
+import type { Timings } from "../core/timings.ts";
 import { classificationReport, type Scores, withLabels } from "./scores.ts";
 import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFile } from "./model.ts";
 import { type ModelName, nameFromPath } from "./name.ts";
@@ -25,8 +27,15 @@ export interface TrainOptions {
   name?: ModelName;
   /** Creation time; now when absent. */
   createdAt?: Date;
-  /** Receives progress lines (solver iterations and loss). */
+  /** Receives progress lines (stages, solver iterations and loss). */
   progress?: (message: string) => void;
+  /**
+   * Encode each numeric column into its own buffer and drop the labels once
+   * read: less memory, but `data`'s numeric columns and labels are empty afterwards.
+   */
+  consume?: boolean;
+  /** Records how long each stage took. */
+  timings?: Timings;
 }
 
 /** A trained model and how it scored on the held-out rows. */
@@ -51,6 +60,11 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     );
   }
   const y = classIndices(data.labels, classes);
+  // y holds the labels from here on
+  if (options.consume) data.labels.length = 0;
+  const timings = options.timings;
+  const progress = options.progress;
+  timings?.mark("labels");
   const split = options.testSize > 0
     ? stratifiedSplit(y, classes.length, {
       testSize: options.testSize,
@@ -58,20 +72,32 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
       classNames: classes.map(String),
     })
     : { train: Uint32Array.from({ length: data.rows }, (_, i) => i), test: new Uint32Array(0) };
+  timings?.mark("split");
+  progress?.("encoding");
   const features = fitFeatures(data.columns, split.train);
-  const width = encodedWidth(features);
-  const progress = options.progress;
-  const fitted = fit(
-    { x: encodeColumns(features, data.columns, split.train), rows: split.train.length, width },
-    pick(y, split.train),
-    {
-      classCount: classes.length,
-      solver: options.solver,
-      seed: options.seed,
-      onIteration: progress &&
-        ((i, loss) => progress(`fitting: iteration ${i}, loss ${loss.toPrecision(6)}`)),
+  timings?.mark("feature statistics");
+  const design = encodeDesign(features, data.columns, {
+    train: split.train,
+    heldOut: split.test,
+    consume: options.consume,
+  });
+  timings?.mark("encoding");
+  let lastIteration = 0;
+  const fitted = fit(design.train, pick(y, split.train), {
+    classCount: classes.length,
+    solver: options.solver,
+    seed: options.seed,
+    timings,
+    onIteration: (i, loss) => {
+      lastIteration = i;
+      progress?.(
+        `fitting: iteration ${i} of at most ${maxIter(options.solver)}, loss ${
+          loss.toPrecision(6)
+        }`,
+      );
     },
-  );
+  });
+  timings?.mark(`solver (${lastIteration} iterations)`);
   // without held-out rows the scores are training-set scores, and say so
   const scored = split.test.length > 0 ? split.test : split.train;
   const draft = {
@@ -101,17 +127,17 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     card: CARD_FACTS,
   };
   const model = new Model(validDocument(draft, data));
-  const predictions = model.predictEncoded(
-    encodeColumns(features, data.columns, scored),
-    scored.length,
-  );
+  progress?.("scoring");
+  const predictions = predictDesign(model, split.test.length > 0 ? design.heldOut : design.train);
   const report = classificationReport(pick(y, scored), predictions.classes, {
     classCount: classes.length,
     probabilities: { values: predictions.probabilities, width: classes.length },
   });
   const metrics = { accuracy: report.accuracy, f1: report.f1 };
   const heldOut = withLabels(report, classes.map(String));
-  return { file: validDocument({ ...draft, metrics, heldOut }, data), metrics };
+  const file = validDocument({ ...draft, metrics, heldOut }, data);
+  timings?.mark("scoring");
+  return { file, metrics };
 }
 
 /** What the model card says about use and limits, kept in `model.json` too. */
@@ -168,6 +194,10 @@ export function classIndices(labels: readonly Label[], classes: readonly Label[]
     out[i] = lastIndex;
   }
   return out;
+}
+
+function maxIter(solver: SolverOptions): number {
+  return solver.solver === "lbfgs" ? solver.maxIter : solver.iterations;
 }
 
 function pick(y: Int32Array, rows: Uint32Array): Int32Array {
