@@ -7,7 +7,7 @@ import {
   oneLine,
   readInline,
   splitLines,
-} from "../_testing/markdown.ts";
+} from "../_testing/markdown_reader.ts";
 import { fmt, mdCode, mdCodeBlock, mdText } from "./markdown.ts";
 
 /** Random text, heavy in the characters Markdown and HTML care about. */

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { userText } from "../_testing/arbitraries.ts";
 import { assertEquals } from "../_testing/assert.ts";
-import { markdownShape, oneLine, readInline, tableCells } from "../_testing/markdown.ts";
+import { markdownShape, oneLine, readInline, tableCells } from "../_testing/markdown_reader.ts";
 import type { Evaluation } from "../registry/evaluations.ts";
 import { evaluationMarkdown, outcomeText } from "./report.ts";
 import type { GateOutcome } from "./run.ts";

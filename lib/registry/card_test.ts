@@ -3,7 +3,7 @@ import { userText } from "../_testing/arbitraries.ts";
 import fc from "fast-check";
 import { parseArgs } from "node:util";
 import { assert, assertEquals, assertStringIncludes } from "../_testing/assert.ts";
-import { markdownShape, oneLine, readInline, tableCells } from "../_testing/markdown.ts";
+import { markdownShape, oneLine, readInline, tableCells } from "../_testing/markdown_reader.ts";
 import { shArgs } from "../_testing/sh.ts";
 import { modelCard } from "./card.ts";
 import { type ModelFile, parseModel } from "../model/model.ts";
