@@ -63,8 +63,29 @@ Deno.test("training stopped at each step of writing its run leaves a complete ru
 });
 
 const ROUNDS = Number(Deno.args.find((a) => a.startsWith("--rounds="))?.slice(9) ?? "3");
-// the toy data with many steps: slow enough (about a second) to be caught mid-run
-const TRAIN = ["run", "--allow-read", "--allow-write=models", "train.ts", "--iterations", "40000"];
+// gradient descent with many steps: a few seconds of solving, long enough to be caught mid-run
+const TRAIN = [
+  "run",
+  "--allow-read",
+  "--allow-write=models",
+  "train.ts",
+  "--solver",
+  "gd",
+  "--iterations",
+  "20000",
+];
+
+/** Starts a train, SIGKILLs it after `delay` ms; true when the kill stopped it. */
+async function killAfter(dir: string, delay: number): Promise<boolean> {
+  const child = new Deno.Command("deno", {
+    args: TRAIN,
+    cwd: dir,
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  return !(await killNow(child)).success;
+}
 
 Deno.test(`a killed train leaves no partial run that promote would accept (${ROUNDS} kills)`, async () => {
   await using project = await makeProject();
@@ -77,22 +98,24 @@ Deno.test(`a killed train leaves no partial run that promote would accept (${ROU
 
   let interrupted = 0;
   const partials = new Set<string>();
+  const check = async () => {
+    for (const name of (await checkRuns(project)).hidden) partials.add(name);
+  };
   for (let round = 0; round < ROUNDS; round++) {
     // half the kills late in the run, where the files are written
     const delay = duration * (round % 2 === 0 ? Math.random() : 0.7 + 0.4 * Math.random());
-    const child = new Deno.Command("deno", {
-      args: TRAIN,
-      cwd: project.dir,
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    const status = await killNow(child);
-    if (!status.success) interrupted++;
-    for (const name of (await checkRuns(project)).hidden) partials.add(name);
+    if (await killAfter(project.dir, delay)) interrupted++;
+    await check();
   }
-  assert(interrupted > 0, "no run was interrupted; the kills all came too late");
-  console.log(`${interrupted} of ${ROUNDS} runs killed, ${partials.size} partial directories left`);
+  // a busy machine can make every run outpace its kill: then kill sooner and
+  // sooner, down to at once, until one run is stopped before it finishes
+  for (let shrink = 2; interrupted === 0; shrink *= 4) {
+    const delay = shrink > 512 ? 0 : duration * Math.random() / shrink;
+    if (await killAfter(project.dir, delay)) interrupted++;
+    await check();
+    assert(shrink <= 2048, "no run was interrupted, even when killed at once");
+  }
+  console.log(`${interrupted} of the runs killed, ${partials.size} partial directories left`);
   // the gate still finds and promotes a complete run
   const gate = await project.deno(["task", "-q", "evaluate"]);
   assertEquals(gate.code, 0, gate.stderr);
