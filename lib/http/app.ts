@@ -119,12 +119,15 @@ export function createApp(deps: AppDeps): Hono {
     const id = ids(given);
     // echoing costs a header on every response, so only for callers that trace
     if (given !== undefined) c.header("x-request-id", id);
-    holder.active++;
+    holder.enter();
     try {
       await next();
     } finally {
-      holder.active--;
+      holder.leave();
     }
+    // while draining, every answer closes its connection: the client opens a
+    // new one for its next request, which the load balancer sends elsewhere
+    if (holder.draining) c.header("connection", "close");
     // route templates, never raw paths, keep label cardinality bounded
     const template = routePath(c, -1);
     record(c.req.method, template === "/*" ? "unmatched" : template, c.res.status, start, id);
@@ -204,14 +207,15 @@ export function createApp(deps: AppDeps): Hono {
     // an id is only needed to echo or to log
     const id = given !== undefined || logger.requests ? ids(given) : "";
     let res: Response;
-    holder.active++;
+    holder.enter();
     try {
       res = await predict(req);
     } catch (err) {
       res = errorResponse(err, logger);
     } finally {
-      holder.active--;
+      holder.leave();
     }
+    if (holder.draining) res.headers.set("connection", "close");
     if (given !== undefined) res.headers.set("x-request-id", id);
     recordPredict(res.status, start, id);
     return res;

@@ -238,6 +238,20 @@ Deno.test("GET /healthz is 200 and unknown routes are 404 in the error shape", a
   assertEquals(await res.json(), { error: { code: "not_found", message: "No such route" } });
 });
 
+Deno.test("while draining, every answer closes its connection, on every route", async () => {
+  const app = await makeApp();
+  const before = await app.request(post('{"f1":1,"f2":0}'));
+  assertEquals(before.headers.get("connection"), null);
+  await before.body?.cancel();
+  app.holder.drain();
+  for (const req of [post('{"f1":1,"f2":0}'), post("{"), new Request("http://local/healthz")]) {
+    const res = await app.request(req);
+    assertEquals(res.headers.get("connection"), "close", `${req.method} ${req.url}`);
+    await res.body?.cancel();
+  }
+  assertEquals(app.holder.active, 0);
+});
+
 Deno.test("GET /readyz is 200 with a model, 503 without one or while draining", async () => {
   const app = await makeApp();
   const ready = await app.request("/readyz");

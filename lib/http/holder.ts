@@ -38,6 +38,8 @@ export class ModelHolder {
   #listeners: Array<(served: ServedModel) => void> = [];
   /** Requests being handled right now; shutdown waits for it to reach 0. */
   active = 0;
+  /** When a request last began or ended (`performance.now()`), for the drain's quiet period. */
+  lastActivity = 0;
 
   /** Starts with `initial`, or with nothing to serve. */
   constructor(initial: ServedModel | null = null) {
@@ -75,13 +77,37 @@ export class ModelHolder {
     this.#draining = true;
   }
 
-  /** Resolves once no request is active, or after `ms` (false then). */
-  async idle(ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (this.active > 0) {
-      if (Date.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+  /** Counts a request in; pair with {@link leave}. */
+  enter(): void {
+    this.active++;
+    this.lastActivity = performance.now();
+  }
+
+  /** Counts a request out. */
+  leave(): void {
+    this.active--;
+    this.lastActivity = performance.now();
+  }
+
+  /**
+   * Resolves true once no request is running and none began or ended for
+   * `quietMs`; false if that has not happened after `ms`.
+   */
+  async settled(quietMs: number, ms: number): Promise<boolean> {
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const now = performance.now();
+      if (this.active === 0 && now - this.lastActivity >= quietMs) return true;
+      if (now >= deadline) return false;
+      const wait = this.active === 0 ? quietMs - (now - this.lastActivity) : 20;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(1, Math.min(wait, deadline - now)))
+      );
     }
-    return true;
+  }
+
+  /** Resolves once no request is active, or after `ms` (false then). */
+  idle(ms: number): Promise<boolean> {
+    return this.settled(0, ms);
   }
 }
