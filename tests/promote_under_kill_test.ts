@@ -15,6 +15,7 @@ import { MODEL_FILE } from "../lib/registry/layout.ts";
 import { latestRunId, listRuns } from "../lib/registry/runs.ts";
 import { verifyRun } from "../lib/registry/seal.ts";
 import { LOCK_FILE } from "../lib/registry/lock.ts";
+import { promoteRun } from "../lib/registry/promote.ts";
 import { fuzzRuns } from "./_fuzz.ts";
 import { killNow, makeProject, type Project, taskFlags } from "./_project.ts";
 import { startServer } from "./_server.ts";
@@ -190,10 +191,8 @@ Deno.test("evaluate stopped at each step of promoting leaves latest the old run 
       candidate,
       "--promote",
     ]);
-  const reset = async () => {
-    const out = await project.deno(["task", "-q", "evaluate", "--model", old, "--promote"]);
-    assertEquals(out.code, 0, out.stderr);
-  };
+  // back to the old run, in-process: what is under test is the crashed evaluate
+  const reset = () => promoteRun(`${models}/runs/${old}`, { root: models, keep: 10 });
   await reset();
   const clean = await crash(0, "never");
   assertEquals(clean.code, 0, clean.stderr);

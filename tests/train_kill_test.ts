@@ -72,7 +72,7 @@ const TRAIN = [
   "--solver",
   "gd",
   "--iterations",
-  "20000",
+  "8000",
 ];
 
 /** Starts a train, SIGKILLs it after `delay` ms; true when the kill stopped it. */
