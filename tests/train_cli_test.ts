@@ -1,6 +1,7 @@
 // `deno task train` as users run it: bad CSVs fail cleanly, good ones train quietly.
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
-import { makeProject } from "./_project.ts";
+import { makeProject, runMain } from "./_project.ts";
+import { main } from "../train.ts";
 
 const BAD_CSVS: Array<[string, string, string]> = [
   ["empty.csv", "", 'Cannot read CSV "empty.csv": file is empty'],
@@ -44,32 +45,33 @@ const BAD_CSVS: Array<[string, string, string]> = [
 
 Deno.test("train refuses each kind of bad CSV with one line, exit 2 and no model", async () => {
   await using project = await makeProject();
+  // a short directory: messages cut a path at 40 characters
+  const dir = await Deno.makeTempDir();
   for (const [name, text, message] of BAD_CSVS) {
-    await Deno.writeTextFile(`${project.dir}/${name}`, text);
+    const path = `${dir}/${name}`;
+    await Deno.writeTextFile(path, text);
     const target = name === "notarget.csv" ? ["--target", "label"] : [];
-    const out = await project.deno([
-      "task",
-      "-q",
-      "train",
+    const out = await runMain(main, [
       "--data",
-      name,
+      path,
       "--out",
-      "models/fresh",
+      `${project.dir}/models/fresh`,
       ...target,
     ]);
     assertEquals(out.code, 2, `${name}: ${out.stderr}`);
-    assertEquals(out.stderr, `error: ${message}\n`, name);
+    assertEquals(out.stderr, `error: ${message.replace(`"${name}"`, `"${path}"`)}\n`, name);
     assertEquals(out.stdout, "", name);
   }
+  // and as a process: the same one line, exit 2
   const missing = await project.deno(["task", "-q", "train", "--data", "nope.csv"]);
   assertEquals(missing.code, 2);
   assertEquals(missing.stderr, 'error: Cannot read CSV "nope.csv": file not found\n');
   const entries = [...Deno.readDirSync(`${project.dir}/models`)].map((e) => e.name);
   assertEquals(entries, []);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("train rejects bad solver flags with the flag's name", async () => {
-  await using project = await makeProject();
   const cases: Array<[string[], string]> = [
     [["--solver", "sgd"], "Invalid --solver"],
     [["--C", "0"], "Invalid --C"],
@@ -79,7 +81,7 @@ Deno.test("train rejects bad solver flags with the flag's name", async () => {
     [["--test-size", "1"], "Invalid --test-size"],
   ];
   for (const [args, message] of cases) {
-    const out = await project.deno(["task", "-q", "train", ...args]);
+    const out = await runMain(main, args);
     assertEquals(out.code, 2, args.join(" "));
     assertStringIncludes(out.stderr, message);
     assertEquals(out.stderr.trim().split("\n").length, 1, out.stderr);

@@ -44,6 +44,16 @@ Deno.test("serveConfig() names the source of a bad value and never echoes the to
     UsageError,
     "Invalid configuration: --shutdown-timeout: Too big: expected number to be <=3600",
   );
+  assertThrows(
+    () => serveConfig(["--max-body-bytes", "0"], envOf({})),
+    UsageError,
+    "Invalid configuration: --max-body-bytes:",
+  );
+  assertThrows(
+    () => serveConfig([], envOf({ LOG_LEVEL: "loud" })),
+    UsageError,
+    "Invalid configuration: LOG_LEVEL:",
+  );
   const err = assertThrows(
     () => serveConfig([], envOf({ API_TOKEN: "secret" })),
     UsageError,
