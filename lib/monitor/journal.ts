@@ -172,7 +172,8 @@ export class Journal {
     if (slash > 0) await Deno.mkdir(this.#path.slice(0, slash), { recursive: true });
     const file = await Deno.open(this.#path, { append: true, create: true });
     try {
-      this.#size = (await file.stat()).size;
+      // (stat would need read permission too; the end's offset is the size)
+      this.#size = await file.seek(0, Deno.SeekMode.End);
     } catch (err) {
       file.close();
       throw err;
