@@ -13,6 +13,7 @@ const COPIED = [
   "infer.ts",
   "serve.ts",
   "runs.ts",
+  "drift.ts",
   "deno.json",
   "deno.lock",
   "lib",
