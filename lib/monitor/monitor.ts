@@ -93,7 +93,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     registers,
     collect() {
       this.reset();
-      if (window?.rows) this.set(window.predictionPsi());
+      this.set(window?.rows ? window.predictionPsi() : 0);
     },
   });
   const lost = new Counter({
