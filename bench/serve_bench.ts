@@ -19,6 +19,7 @@ import { wrk, type WrkResult } from "./wrk.ts";
 const REFERENCE = "/work/shared/reference";
 const ROOT = new URL("..", import.meta.url).pathname;
 const MODEL = `${ROOT}bench/out/model`;
+const LOGS = `${ROOT}bench/out/logs`;
 const ENV_LIST =
   "PORT,HOST,MODEL_DIR,API_TOKEN,LOG_LEVEL,MAX_BODY_BYTES,MAX_BATCH_ROWS,SHUTDOWN_TIMEOUT,BODY_TIMEOUT,WATCH_MODEL,PROTECT_META,DRIFT_WINDOW,PREDICTION_LOG,PREDICTION_LOG_SAMPLE,PREDICTION_LOG_MAX_BYTES";
 
@@ -67,13 +68,15 @@ function spawn(cmd: string, args: string[], env: Record<string, string> = {}): D
     .spawn();
 }
 
-function ours(port: number, level: string): Deno.ChildProcess {
+/** Our server; drift and the prediction log are off unless `monitored`. */
+function ours(port: number, level: string, monitored = false): Deno.ChildProcess {
   return spawn("deno", [
     "run",
     "--no-prompt",
     "--allow-net",
     `--allow-read=${MODEL}`,
     `--allow-env=${ENV_LIST}`,
+    `--allow-write=${LOGS}`,
     "serve.ts",
   ], {
     PORT: String(port),
@@ -81,10 +84,19 @@ function ours(port: number, level: string): Deno.ChildProcess {
     MODEL_DIR: MODEL,
     LOG_LEVEL: level,
     WATCH_MODEL: "false",
+    DRIFT_WINDOW: monitored ? "1000" : "0",
+    ...(monitored
+      ? {
+        PREDICTION_LOG: `${LOGS}/predictions.jsonl`,
+        PREDICTION_LOG_SAMPLE: "1",
+        PREDICTION_LOG_MAX_BYTES: String(50 * 2 ** 20),
+      }
+      : {}),
   });
 }
 
 await trainBenchModel(MODEL);
+await Deno.remove(LOGS, { recursive: true }).catch(() => {});
 
 const children: Deno.ChildProcess[] = [];
 try {
@@ -122,7 +134,12 @@ try {
     const servers = [
       { name: "bare `Deno.serve` (reference ceiling)", port: 8200, rows: 1 },
       { name: "ours, LOG_LEVEL=info (a JSON line per request)", port: 8201, rows: 1 },
-      { name: "ours, LOG_LEVEL=warn", port: 8202, rows: 1 },
+      { name: "ours, LOG_LEVEL=warn (drift and prediction log off)", port: 8202, rows: 1 },
+      {
+        name: "ours, LOG_LEVEL=warn, DRIFT_WINDOW=1000 + PREDICTION_LOG (every request)",
+        port: 8203,
+        rows: 1,
+      },
       { name: "ours, 1,000-row batches, LOG_LEVEL=info", port: 8201, rows: 1000 },
       { name: "ours, 1,000-row batches, LOG_LEVEL=warn", port: 8202, rows: 1000 },
     ];
@@ -130,11 +147,13 @@ try {
       spawn("deno", ["run", "--allow-net=127.0.0.1", `${REFERENCE}/bare_serve.ts`, "8200"]),
       ours(8201, "info"),
       ours(8202, "warn"),
+      ours(8203, "warn", true),
     );
     const withSeed = !values["no-seed"];
     if (withSeed) children.push(spawn("bash", [`${REFERENCE}/run-seed.sh`, "8100"]));
     await waitUp("http://127.0.0.1:8201/healthz");
     await waitUp("http://127.0.0.1:8202/healthz");
+    await waitUp("http://127.0.0.1:8203/healthz");
     if (withSeed) await waitUp("http://127.0.0.1:8100/docs");
     const results = servers.map(() => [] as WrkResult[]);
     const scriptFor = (rows: number) =>
@@ -174,8 +193,17 @@ try {
       );
     };
     servers.forEach((s, i) => row(s.name, results[i]!, s.rows));
+    const rpsAt = (port: number) =>
+      median(results[servers.findIndex((s) => s.port === port && s.rows === 1)]!.map((x) => x.rps));
     if (seed) row("Python seed (FastAPI + uvicorn)", [seed], 1);
     console.log(lines.join("\n"));
+    const on = rpsAt(8203), off = rpsAt(8202);
+    const logged = await Deno.stat(`${LOGS}/predictions.jsonl`).then((s) => s.size, () => 0);
+    console.log(
+      `\ndrift + prediction log on vs off: ${((on / off) * 100).toFixed(1)}% of the throughput (${
+        ((1 - on / off) * 100).toFixed(1)
+      }% slower); prediction log now ${(logged / 2 ** 20).toFixed(1)} MiB (rotating at 50 MiB)`,
+    );
     console.log(
       "\nper round req/s:",
       servers.map((s, i) =>
