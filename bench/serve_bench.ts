@@ -18,7 +18,10 @@ import { wrk, type WrkResult } from "./wrk.ts";
 
 const REFERENCE = "/work/shared/reference";
 const ROOT = new URL("..", import.meta.url).pathname;
-const MODEL = `${ROOT}bench/out/model`;
+// serve reads models only from the registry under its working directory, models/:
+// our servers run in bench/out, so the model lies in bench/out/models/
+const OUT = `${ROOT}bench/out`;
+const MODEL = `${OUT}/models/serve`;
 const LOGS = `${ROOT}bench/out/logs`;
 const ENV_LIST =
   "PORT,HOST,MODEL_DIR,API_TOKEN,LOG_LEVEL,MAX_BODY_BYTES,MAX_BATCH_ROWS,SHUTDOWN_TIMEOUT,BODY_TIMEOUT,WATCH_MODEL,PROTECT_META,DRIFT_WINDOW,PREDICTION_LOG,PREDICTION_LOG_SAMPLE,PREDICTION_LOG_MAX_BYTES";
@@ -63,9 +66,13 @@ function assertFree(port: number): void {
   }
 }
 
-function spawn(cmd: string, args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
-  return new Deno.Command(cmd, { args, env, stdout: "null", stderr: "inherit", cwd: ROOT })
-    .spawn();
+function spawn(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = ROOT,
+): Deno.ChildProcess {
+  return new Deno.Command(cmd, { args, env, stdout: "null", stderr: "inherit", cwd }).spawn();
 }
 
 /** Our server; drift and the prediction log are off unless `monitored`. */
@@ -74,14 +81,14 @@ function ours(port: number, level: string, monitored = false): Deno.ChildProcess
     "run",
     "--no-prompt",
     "--allow-net",
-    `--allow-read=${MODEL}`,
+    `--allow-read=${OUT}/models`,
     `--allow-env=${ENV_LIST}`,
     `--allow-write=${LOGS}`,
-    "serve.ts",
+    `${ROOT}serve.ts`,
   ], {
     PORT: String(port),
     HOST: "127.0.0.1",
-    MODEL_DIR: MODEL,
+    MODEL_DIR: "models/serve",
     LOG_LEVEL: level,
     WATCH_MODEL: "false",
     DRIFT_WINDOW: monitored ? "1000" : "0",
@@ -92,7 +99,7 @@ function ours(port: number, level: string, monitored = false): Deno.ChildProcess
         PREDICTION_LOG_MAX_BYTES: String(50 * 2 ** 20),
       }
       : {}),
-  });
+  }, OUT);
 }
 
 await trainBenchModel(MODEL);
