@@ -45,14 +45,10 @@ const Options = z.object({
 /** Reports drift with command-line `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const parsed = parseFlags(args, command, Options);
-  if (parsed.help) {
-    console.log(parsed.text);
-    return 0;
-  }
-  const o = parsed.options;
-  const report = await reportForRun({ data: o.data, model: o.model });
-  console.log(o.json ? JSON.stringify(report, null, 2) : reportText(report));
-  const limit = o["fail-above"];
+  if (parsed.help) return (console.log(parsed.text), 0);
+  const { data, model, json, "fail-above": limit } = parsed.options;
+  const report = await reportForRun({ data, model });
+  console.log(json ? JSON.stringify(report, null, 2) : reportText(report));
   return limit !== undefined && worstPsi(report) > limit ? 1 : 0;
 }
 

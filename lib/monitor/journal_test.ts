@@ -21,33 +21,18 @@ Deno.test("Journal writes a JSON line per row: time, request id, model, inputs, 
   const lines = await readLines(path);
   assertEquals(lines.length, 3);
   assertEquals(typeof lines[0]!.time, "string");
+  const expected = (id: string, inputs: object, answer: string, row?: number) => ({
+    request_id: id,
+    model: "toy",
+    version: "abc123",
+    ...(row === undefined ? {} : { row }),
+    inputs,
+    ...JSON.parse(answer),
+  });
   assertEquals(lines.map(({ time: _, ...rest }) => rest), [
-    {
-      request_id: "req-1",
-      model: "toy",
-      version: "abc123",
-      inputs: { f1: 1, f2: 0 },
-      prediction: 1,
-      probabilities: { "0": 0.25, "1": 0.75 },
-    },
-    {
-      request_id: "req-2",
-      model: "toy",
-      version: "abc123",
-      row: 0,
-      inputs: { f1: 0, f2: 1 },
-      prediction: 0,
-      probabilities: { "0": 0.9, "1": 0.1 },
-    },
-    {
-      request_id: "req-2",
-      model: "toy",
-      version: "abc123",
-      row: 1,
-      inputs: { f1: 1, f2: null },
-      prediction: 1,
-      probabilities: { "0": 0.25, "1": 0.75 },
-    },
+    expected("req-1", { f1: 1, f2: 0 }, ANSWER),
+    expected("req-2", { f1: 0, f2: 1 }, answers[0]!, 0),
+    expected("req-2", { f1: 1, f2: null }, ANSWER, 1),
   ]);
 });
 
