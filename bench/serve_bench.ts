@@ -18,9 +18,13 @@ import { wrk, type WrkResult } from "./wrk.ts";
 
 const REFERENCE = "/work/shared/reference";
 const ROOT = new URL("..", import.meta.url).pathname;
-const MODEL = `${ROOT}bench/out/model`;
+// serve reads models only from the registry under its working directory, models/:
+// our servers run in bench/out, so the model lies in bench/out/models/
+const OUT = `${ROOT}bench/out`;
+const MODEL = `${OUT}/models/serve`;
+const LOGS = `${ROOT}bench/out/logs`;
 const ENV_LIST =
-  "PORT,HOST,MODEL_DIR,API_TOKEN,LOG_LEVEL,MAX_BODY_BYTES,MAX_BATCH_ROWS,SHUTDOWN_TIMEOUT,BODY_TIMEOUT,WATCH_MODEL,PROTECT_META";
+  "PORT,HOST,MODEL_DIR,API_TOKEN,LOG_LEVEL,MAX_BODY_BYTES,MAX_BATCH_ROWS,SHUTDOWN_TIMEOUT,BODY_TIMEOUT,WATCH_MODEL,PROTECT_META,DRIFT_WINDOW,PREDICTION_LOG,PREDICTION_LOG_SAMPLE,PREDICTION_LOG_MAX_BYTES";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -62,29 +66,44 @@ function assertFree(port: number): void {
   }
 }
 
-function spawn(cmd: string, args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
-  return new Deno.Command(cmd, { args, env, stdout: "null", stderr: "inherit", cwd: ROOT })
-    .spawn();
+function spawn(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = ROOT,
+): Deno.ChildProcess {
+  return new Deno.Command(cmd, { args, env, stdout: "null", stderr: "inherit", cwd }).spawn();
 }
 
-function ours(port: number, level: string): Deno.ChildProcess {
+/** Our server; drift and the prediction log are off unless `monitored`. */
+function ours(port: number, level: string, monitored = false): Deno.ChildProcess {
   return spawn("deno", [
     "run",
     "--no-prompt",
     "--allow-net",
-    `--allow-read=${MODEL}`,
+    `--allow-read=${OUT}/models`,
     `--allow-env=${ENV_LIST}`,
-    "serve.ts",
+    `--allow-write=${LOGS}`,
+    `${ROOT}serve.ts`,
   ], {
     PORT: String(port),
     HOST: "127.0.0.1",
-    MODEL_DIR: MODEL,
+    MODEL_DIR: "models/serve",
     LOG_LEVEL: level,
     WATCH_MODEL: "false",
-  });
+    DRIFT_WINDOW: monitored ? "1000" : "0",
+    ...(monitored
+      ? {
+        PREDICTION_LOG: `${LOGS}/predictions.jsonl`,
+        PREDICTION_LOG_SAMPLE: "1",
+        PREDICTION_LOG_MAX_BYTES: String(50 * 2 ** 20),
+      }
+      : {}),
+  }, OUT);
 }
 
 await trainBenchModel(MODEL);
+await Deno.remove(LOGS, { recursive: true }).catch(() => {});
 
 const children: Deno.ChildProcess[] = [];
 try {
@@ -122,7 +141,12 @@ try {
     const servers = [
       { name: "bare `Deno.serve` (reference ceiling)", port: 8200, rows: 1 },
       { name: "ours, LOG_LEVEL=info (a JSON line per request)", port: 8201, rows: 1 },
-      { name: "ours, LOG_LEVEL=warn", port: 8202, rows: 1 },
+      { name: "ours, LOG_LEVEL=warn (drift and prediction log off)", port: 8202, rows: 1 },
+      {
+        name: "ours, LOG_LEVEL=warn, DRIFT_WINDOW=1000 + PREDICTION_LOG (every request)",
+        port: 8203,
+        rows: 1,
+      },
       { name: "ours, 1,000-row batches, LOG_LEVEL=info", port: 8201, rows: 1000 },
       { name: "ours, 1,000-row batches, LOG_LEVEL=warn", port: 8202, rows: 1000 },
     ];
@@ -130,11 +154,13 @@ try {
       spawn("deno", ["run", "--allow-net=127.0.0.1", `${REFERENCE}/bare_serve.ts`, "8200"]),
       ours(8201, "info"),
       ours(8202, "warn"),
+      ours(8203, "warn", true),
     );
     const withSeed = !values["no-seed"];
     if (withSeed) children.push(spawn("bash", [`${REFERENCE}/run-seed.sh`, "8100"]));
     await waitUp("http://127.0.0.1:8201/healthz");
     await waitUp("http://127.0.0.1:8202/healthz");
+    await waitUp("http://127.0.0.1:8203/healthz");
     if (withSeed) await waitUp("http://127.0.0.1:8100/docs");
     const results = servers.map(() => [] as WrkResult[]);
     const scriptFor = (rows: number) =>
@@ -174,8 +200,17 @@ try {
       );
     };
     servers.forEach((s, i) => row(s.name, results[i]!, s.rows));
+    const rpsAt = (port: number) =>
+      median(results[servers.findIndex((s) => s.port === port && s.rows === 1)]!.map((x) => x.rps));
     if (seed) row("Python seed (FastAPI + uvicorn)", [seed], 1);
     console.log(lines.join("\n"));
+    const on = rpsAt(8203), off = rpsAt(8202);
+    const logged = await Deno.stat(`${LOGS}/predictions.jsonl`).then((s) => s.size, () => 0);
+    console.log(
+      `\ndrift + prediction log on vs off: ${((on / off) * 100).toFixed(1)}% of the throughput (${
+        ((1 - on / off) * 100).toFixed(1)
+      }% slower); prediction log now ${(logged / 2 ** 20).toFixed(1)} MiB (rotating at 50 MiB)`,
+    );
     console.log(
       "\nper round req/s:",
       servers.map((s, i) =>

@@ -14,6 +14,7 @@ const COPIED = [
   "infer.ts",
   "serve.ts",
   "runs.ts",
+  "drift.ts",
   "deno.json",
   "deno.lock",
   "data",

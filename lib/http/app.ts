@@ -25,6 +25,7 @@ import {
 import { modelDescription, openApiDocument } from "./openapi.ts";
 import { answerEncoder } from "./predict.ts";
 import type { CounterSeries, HistogramSeries } from "./series.ts";
+import type { Monitor } from "../monitor/monitor.ts";
 
 /** Request limits and access control. */
 export interface AppOptions {
@@ -57,6 +58,8 @@ export interface AppDeps {
   options?: AppOptions;
   /** Time limit on receiving request bodies (408); none when absent. */
   deadline?: BodyDeadline;
+  /** Drift window and prediction log, fed by `POST /predict`; none when absent. */
+  monitor?: Monitor;
 }
 
 /** What the served model is, how it does, and the API: behind the token with `protectMeta`. */
@@ -109,6 +112,11 @@ export function createApp(deps: AppDeps): Hono {
   const checkAuth = token ? bearerCheck(token) : null;
   if (holder.current) setModelInfo(metrics, holder.current);
   holder.onSwap((served) => setModelInfo(metrics, served));
+  const monitor = deps.monitor;
+  if (monitor) {
+    if (holder.current) monitor.swap(holder.current);
+    holder.onSwap((served) => monitor.swap(served));
+  }
   const ids = requestIds();
   const record = recorder(metrics, logger);
   const app = new Hono();
@@ -143,13 +151,13 @@ export function createApp(deps: AppDeps): Hono {
   }
 
   /** `POST /predict`: a plain function of the request, used by the fast path. */
-  async function predict(req: Request): Promise<Response> {
+  async function predict(req: Request, id: string): Promise<Response> {
     checkAuth?.(req.headers.get("authorization"));
     const served = servedOr503(holder);
     const payload = await readJson(req, bodyLimits, hotFor(served).shape);
     const model = served.model;
     // the common case, one valid row, skips splitting and the result objects
-    if (model.rowAccepts(payload)) return predictOne(served, payload);
+    if (model.rowAccepts(payload)) return predictOne(served, payload, id);
     const split = payloadItems(payload);
     if (split.items.length > maxBatchRows) {
       throw new ApiError(
@@ -167,22 +175,31 @@ export function createApp(deps: AppDeps): Hono {
         checked.issues,
       );
     }
-    if (!checked.batch) return predictOne(served, checked.rows[0]!);
+    if (!checked.batch) return predictOne(served, checked.rows[0]!, id);
     const { counts, encoder } = hotFor(served);
     const predictions = model.predictRows(checked.rows);
     const tally = new Array<number>(counts.byClass.length).fill(0);
     for (const k of predictions.classes) tally[k]!++;
     tally.forEach((n, k) => n && counts.byClass[k]!.inc(n));
     counts.rows.observe(predictions.classes.length);
+    monitor?.batch(
+      served,
+      checked.rows,
+      predictions.classes,
+      (i) => encoder.row(predictions, i),
+      id,
+    );
     return new Response(encoder.batch(predictions), JSON_INIT);
   }
 
-  function predictOne(served: ServedModel, row: Row): Response {
+  function predictOne(served: ServedModel, row: Row, id: string): Response {
     const { counts, encoder } = hotFor(served);
     const k = served.model.predictOne(row, encoder.scratch);
     counts.byClass[k]!.inc();
     counts.rows.observe(1);
-    return new Response(encoder.one(k, encoder.scratch), JSON_INIT);
+    const answer = encoder.one(k, encoder.scratch);
+    monitor?.one(served, row, k, answer, id);
+    return new Response(answer, JSON_INIT);
   }
 
   // the per-model helpers, looked up once per swap rather than per request
@@ -205,11 +222,11 @@ export function createApp(deps: AppDeps): Hono {
     const start = performance.now();
     const given = req.headers.get("x-request-id") ?? undefined;
     // an id is only needed to echo or to log
-    const id = given !== undefined || logger.requests ? ids(given) : "";
+    const id = given !== undefined || logger.requests || monitor?.needsIds ? ids(given) : "";
     let res: Response;
     holder.enter();
     try {
-      res = await predict(req);
+      res = await predict(req, id);
     } catch (err) {
       res = errorResponse(err, logger);
     } finally {
@@ -223,7 +240,7 @@ export function createApp(deps: AppDeps): Hono {
 
   // also routed, so a request reaching Hono (e.g. a sub-app mount) still works;
   // the fast path answers first
-  app.post("/predict", (c) => predict(c.req.raw));
+  app.post("/predict", (c) => predict(c.req.raw, ids(c.req.header("x-request-id"))));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 

@@ -22,6 +22,7 @@ import {
 import type { Label } from "../data/dataset.ts";
 import { LabelledReport, Scores } from "./scores.ts";
 import { Estimator, ProbabilityKind } from "./solver.ts";
+import { DriftProfile } from "../monitor/profile.ts";
 
 /** The format name written in every model file. */
 export const MODEL_FORMAT = "mvd-model";
@@ -75,6 +76,8 @@ export const ModelFile = z.object({
   heldOut: LabelledReport.optional(),
   /** The model card's fixed facts: intended and out-of-scope use, caveats. */
   card: CardFacts.optional(),
+  /** The training data's drift reference profile (absent in older files: drift off). */
+  drift: DriftProfile.optional(),
 }).superRefine((file, ctx) => {
   const width = encodedWidth(file.features);
   if (new Set<Label>(file.classes).size !== file.classes.length || file.classes.length < 2) {

@@ -14,6 +14,7 @@ import { type ModelName, nameFromPath } from "./name.ts";
 import { fit, type SolverOptions } from "./solver.ts";
 import { stratifiedSplit } from "../data/split.ts";
 import { runtimeVersions } from "../core/versions.ts";
+import { profileClasses, profileFeatures } from "../monitor/profile.ts";
 
 /** Options for {@link trainModel}. */
 export interface TrainOptions {
@@ -75,6 +76,8 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   timings?.mark("split");
   progress?.("encoding");
   const features = fitFeatures(data.columns, split.train);
+  // the drift reference, before encoding may consume the columns
+  const driftFeatures = profileFeatures(features, data.columns, split.train);
   timings?.mark("feature statistics");
   const design = encodeDesign(features, data.columns, {
     train: split.train,
@@ -135,7 +138,11 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   });
   const metrics = { accuracy: report.accuracy, f1: report.f1 };
   const heldOut = withLabels(report, classes.map(String));
-  const file = validDocument({ ...draft, metrics, heldOut }, data);
+  const drift = {
+    features: driftFeatures,
+    predictions: profileClasses(predictions.classes, classes.length),
+  };
+  const file = validDocument({ ...draft, metrics, heldOut, drift }, data);
   timings?.mark("scoring");
   return { file, metrics };
 }

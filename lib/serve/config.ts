@@ -21,6 +21,10 @@ export const SERVE_ENV = [
   "BODY_TIMEOUT",
   "WATCH_MODEL",
   "PROTECT_META",
+  "DRIFT_WINDOW",
+  "PREDICTION_LOG",
+  "PREDICTION_LOG_SAMPLE",
+  "PREDICTION_LOG_MAX_BYTES",
 ] as const;
 /** One of the environment variables the server reads. */
 export type ServeEnv = (typeof SERVE_ENV)[number];
@@ -52,6 +56,18 @@ export const ServeConfig = z.object({
   watch: bool,
   /** Put /model, /metrics, /openapi.json and /docs behind the token too. */
   protectMeta: bool,
+  /** Rows in the live drift window; 0 turns drift off. */
+  driftWindow: intText(0, 1_000_000),
+  /** The prediction log file; unset means no log. */
+  predictionLog: z.string().min(1).optional(),
+  /** Share of requests the prediction log records. */
+  predictionLogSample: z.string().trim().regex(
+    /^(\d+\.?\d*|\.\d+)$/,
+    "expected a number from 0 to 1",
+  )
+    .transform(Number).pipe(z.number().min(0).max(1)),
+  /** Size at which the prediction log rotates (3 old files are kept). */
+  predictionLogMaxBytes: intText(1024, 2 ** 40),
 }).superRefine((config, ctx) => {
   if (config.protectMeta && !config.token) {
     ctx.addIssue({
@@ -121,6 +137,30 @@ const FLAGS = {
     default: "false",
     description:
       "Require the token on /model, /metrics, /openapi.json and /docs too (needs a token)",
+  },
+  driftWindow: {
+    env: "DRIFT_WINDOW",
+    value: "ROWS",
+    default: "1000",
+    description: "Rows in the live drift window behind the mvd_*_drift_psi metrics (0: off)",
+  },
+  predictionLog: {
+    env: "PREDICTION_LOG",
+    value: "FILE",
+    default: undefined,
+    description: "Append a JSON line per predicted row to FILE (needs --allow-write on its folder)",
+  },
+  predictionLogSample: {
+    env: "PREDICTION_LOG_SAMPLE",
+    value: "SHARE",
+    default: "1",
+    description: "Share of /predict requests the prediction log records, 0 to 1",
+  },
+  predictionLogMaxBytes: {
+    env: "PREDICTION_LOG_MAX_BYTES",
+    value: "N",
+    default: String(100 * 2 ** 20),
+    description: "Rotate the prediction log at this size, keeping 3 old files",
   },
 } as const satisfies Record<
   keyof ServeConfig,

@@ -20,6 +20,10 @@ Deno.test("serveConfig() applies defaults, then env, then flags", () => {
     bodyTimeout: 30,
     watch: true,
     protectMeta: false,
+    driftWindow: 1000,
+    predictionLog: undefined,
+    predictionLogSample: 1,
+    predictionLogMaxBytes: 100 * 2 ** 20,
   });
   const parsed = serveConfig(
     ["--port", "9000", "--watch", "false"],

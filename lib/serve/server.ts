@@ -11,6 +11,8 @@ import { createApp } from "../http/app.ts";
 import { BodyDeadline } from "../http/deadline.ts";
 import { ModelHolder } from "../http/holder.ts";
 import { collectProcessMetrics, createHttpMetrics } from "../http/prometheus.ts";
+import { createMonitor } from "../monitor/monitor.ts";
+import { journalPermission } from "../monitor/journal.ts";
 import type { ServeConfig } from "./config.ts";
 import { Reloader } from "./reload.ts";
 import { drain } from "./shutdown.ts";
@@ -21,6 +23,7 @@ import { drain } from "./shutdown.ts";
  * valid model to start with.
  */
 export async function serve(config: ServeConfig): Promise<number> {
+  if (config.predictionLog) journalPermission(config.predictionLog);
   const sink = new StdoutSink();
   const logger = new Logger(config.logLevel, sink.write);
   const registry = new Registry();
@@ -36,6 +39,19 @@ export async function serve(config: ServeConfig): Promise<number> {
       `Cannot serve: no valid model in "${config.model}" (see the log line above)`,
     );
   }
+  const monitor = createMonitor({
+    registry,
+    driftWindow: config.driftWindow,
+    journal: config.predictionLog
+      ? {
+        path: config.predictionLog,
+        sample: config.predictionLogSample,
+        maxBytes: config.predictionLogMaxBytes,
+      }
+      : undefined,
+    logger,
+    ready: () => holder.ready,
+  });
   const deadline = config.bodyTimeout ? new BodyDeadline(config.bodyTimeout * 1000) : undefined;
   const app = createApp({
     holder,
@@ -43,6 +59,7 @@ export async function serve(config: ServeConfig): Promise<number> {
     metrics,
     logger,
     deadline,
+    monitor,
     options: {
       maxBodyBytes: config.maxBodyBytes,
       maxBatchRows: config.maxBatchRows,
@@ -60,6 +77,8 @@ export async function serve(config: ServeConfig): Promise<number> {
         model: config.model,
         auth: config.token ? "bearer" : "none",
         protect_meta: config.protectMeta,
+        drift_window: config.driftWindow,
+        prediction_log: config.predictionLog ?? null,
       }),
   }, app.fetch);
 
@@ -77,6 +96,7 @@ export async function serve(config: ServeConfig): Promise<number> {
     timeout_s: config.shutdownTimeout,
   });
   const finished = await drain({ holder, server, timeoutMs: config.shutdownTimeout * 1000 });
+  await monitor.close();
   logger.log(
     finished ? "info" : "warn",
     finished ? "stopped" : "stopped with requests still running",
