@@ -61,11 +61,15 @@ export const DriftProfile = z.object({
 /** The `drift` field of `model.json`. */
 export type DriftProfile = z.infer<typeof DriftProfile>;
 
-/** Most values sorted to find a numeric feature's deciles; more are sampled evenly. */
-const QUANTILE_SAMPLE = 100_000;
+/**
+ * Most rows a profile reads: more are sampled evenly (every k-th training
+ * row), which keeps training linear and cheap at millions of rows; a share
+ * measured on 100,000 rows is within about 0.001 of the whole set's.
+ */
+const PROFILE_SAMPLE = 100_000;
 
 /**
- * Profiles the given rows of `columns` (the training rows) by `features`.
+ * Profiles the training `rows` of `columns` (an even sample of at most 100,000 of them) by `features`.
  * Call it before encoding consumes the columns.
  */
 export function profileFeatures(
@@ -73,6 +77,10 @@ export function profileFeatures(
   columns: readonly Column[],
   rows: ArrayLike<number>,
 ): DriftProfile["features"] {
+  const step = Math.max(1, Math.floor(rows.length / PROFILE_SAMPLE));
+  const sample = new Int32Array(Math.ceil(rows.length / step));
+  for (let i = 0, j = 0; i < rows.length; i += step, j++) sample[j] = rows[i]!;
+  rows = sample;
   const n = Math.max(rows.length, 1);
   return features.map((feature, f) => {
     const column = columns[f]!;
@@ -123,16 +131,21 @@ export function profileClasses(predicted: Int32Array, classCount: number): numbe
   return Array.from(counts, (c) => c / Math.max(predicted.length, 1));
 }
 
+/** Most values sorted for a feature's deciles: enough for cut points within a percentile. */
+const DECILE_SAMPLE = 20_000;
+
 /** The nine decile cut points of a column's non-missing values, deduplicated. */
 function decileEdges(values: Float64Array, rows: ArrayLike<number>): number[] {
-  const step = Math.max(1, Math.floor(rows.length / QUANTILE_SAMPLE));
-  const sample: number[] = [];
+  const step = Math.max(1, Math.floor(rows.length / DECILE_SAMPLE));
+  const buffer = new Float64Array(Math.ceil(rows.length / step));
+  let kept = 0;
   for (let i = 0; i < rows.length; i += step) {
     const v = values[rows[i]!]!;
-    if (v === v) sample.push(v);
+    if (v === v) buffer[kept++] = v;
   }
+  const sample = buffer.subarray(0, kept);
   if (sample.length === 0) return [];
-  const sorted = Float64Array.from(sample).sort();
+  const sorted = sample.sort();
   const edges: number[] = [];
   for (let d = 1; d <= 9; d++) {
     const e = sorted[Math.min(sorted.length - 1, Math.floor((d * sorted.length) / 10))]!;
