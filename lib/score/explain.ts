@@ -43,6 +43,8 @@ export interface Explainer {
    * feature, model order) and returns the logit; allocates nothing.
    */
   into(row: Row, k: number, out: Float64Array): number;
+  /** As {@link Explainer.into}, for the row already encoded at `x[at]` (intercept slot first). */
+  intoEncoded(x: Float64Array, at: number, k: number, out: Float64Array): number;
   /** The explanation of `row`, predicted as class `k`. */
   explain(row: Row, k: number): Explanation;
 }
@@ -108,25 +110,29 @@ function buildExplainer(file: ModelFile): Explainer {
   firstSlot[file.features.length] = slot;
   const names = file.features.map((f) => f.name);
   const x = new Float64Array(width);
-  const into = (row: Row, k: number, out: Float64Array): number => {
-    encoder.encode(row, x, 0);
+  const encoded = (x: Float64Array, at: number, k: number, out: Float64Array): number => {
     const v = weights[k]!;
-    let logit = v[0]!;
+    let logit = v[0]! * x[at]!;
     for (let f = 0; f < names.length; f++) {
       let c = 0;
       for (let s = firstSlot[f]!; s < firstSlot[f + 1]!; s++) {
-        c += v[s]! * (x[s]! - means[s]!);
-        logit += v[s]! * x[s]!;
+        c += v[s]! * (x[at + s]! - means[s]!);
+        logit += v[s]! * x[at + s]!;
       }
       out[f] = c;
     }
     return logit;
+  };
+  const into = (row: Row, k: number, out: Float64Array): number => {
+    encoder.encode(row, x, 0);
+    return encoded(x, 0, k, out);
   };
   const scratch = new Float64Array(names.length);
   return {
     features: names,
     base: (k) => bases[k]!,
     into,
+    intoEncoded: encoded,
     explain(row, k) {
       const logit = into(row, k, scratch);
       const contributions: Record<string, number> = {};
