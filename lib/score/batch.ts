@@ -152,9 +152,10 @@ class Scorer {
     }
     this.#featureColumns = Int32Array.from(this.#names, (n) => where.get(n)!);
     this.#idColumns = Int32Array.from(ids, (id) => where.get(id)!);
-    this.#ids = new Array(BLOCK_ROWS * ids.length).fill("");
+    // read again after a restart: the block keeps the rows it holds
     if (this.#headerWritten) return;
     this.#headerWritten = true;
+    this.#ids = new Array(BLOCK_ROWS * ids.length).fill("");
     const columns = [
       ...(this.options.ids ?? []),
       "prediction",
@@ -261,8 +262,8 @@ class Scorer {
       const c = this.#featureColumns[f]!;
       const text = fields.text(c).trim();
       const value = this.#numeric[f] ? fields.number(c) : text;
-      // empty: missing, a JSON null; not a number: the text, so the message names its type
-      row[name] = text === "" ? null : value === null ? text : value;
+      // empty: missing, a JSON null; not a finite number ("abc", "inf"): the text, as typed
+      row[name] = text === "" ? null : value === null || Number.isNaN(value) ? text : value;
     });
     return this.#rowError(row, -1, fields.line);
   }

@@ -56,7 +56,7 @@ Deno.test("explain() holds for three classes (softmax) and for a one-vs-rest mod
   ];
   checkRows((await trainOn(IRIS_CSV)).model, rows);
   checkRows(
-    (await trainOn(IRIS_CSV, { solver: { solver: "gd", iterations: 200, learningRate: 0.1 } }))
+    (await trainOn(IRIS_CSV, { solver: { solver: "gd", iterations: 50, learningRate: 0.1 } }))
       .model,
     rows,
   );
