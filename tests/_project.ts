@@ -11,6 +11,7 @@ const COPIED = [
   "train.ts",
   "evaluate.ts",
   "infer.ts",
+  "predict.ts",
   "serve.ts",
   "runs.ts",
   "deno.json",
