@@ -60,3 +60,24 @@ Deno.test("predict scores to stdout read-only, and writes --out whole only where
   assert(written.startsWith("key,prediction,p_0,p_1\nk1,1,"), written);
   assertEquals(written.split("\n").length, 4);
 });
+
+Deno.test("infer.ts --proba prints labels with probabilities and --explain adds explanations; the default stays labels", async () => {
+  await using project = await makeProject({ setup: TRAINED });
+  const rows = '[{"f1":1,"f2":0},{"f1":0,"f2":1}]';
+  assertEquals((await project.deno(["run", "infer.ts"], rows)).stdout, "[1,0]\n");
+  const proba = await project.deno(["run", "infer.ts", "--proba"], '{"f1":1,"f2":0}');
+  assertEquals(proba.code, 0, proba.stderr);
+  const one = JSON.parse(proba.stdout);
+  assertEquals(Object.keys(one), ["prediction", "probabilities"]);
+  assertEquals(one.prediction, 1);
+  assert(one.probabilities["1"] > one.probabilities["0"]);
+  const explained = await project.deno(["run", "infer.ts", "--explain"], rows);
+  assertEquals(explained.code, 0, explained.stderr);
+  const answers = JSON.parse(explained.stdout);
+  assertEquals(answers.map((a: { prediction: number }) => a.prediction), [1, 0]);
+  for (const { explanation: e, probabilities } of answers) {
+    const total = e.base + e.contributions.f1 + e.contributions.f2;
+    assert(Math.abs(total - e.logit) < 1e-9, `${total} != ${e.logit}`);
+    assert(Math.abs(1 / (1 + Math.exp(-e.logit)) - probabilities[String(e.class)]) < 1e-12);
+  }
+});

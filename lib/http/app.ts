@@ -24,6 +24,7 @@ import {
 } from "./prometheus.ts";
 import { modelDescription, openApiDocument } from "./openapi.ts";
 import { answerEncoder } from "./predict.ts";
+import { explainedAnswers } from "../score/explain.ts";
 import type { CounterSeries, HistogramSeries } from "./series.ts";
 
 /** Request limits and access control. */
@@ -145,8 +146,9 @@ export function createApp(deps: AppDeps): Hono {
     const served = servedOr503(holder);
     const payload = await readJson(req, bodyLimits, hotFor(served).shape);
     const model = served.model;
+    const explain = explainWanted(req.url);
     // the common case, one valid row, skips splitting and the result objects
-    if (model.rowAccepts(payload)) return predictOne(served, payload);
+    if (!explain && model.rowAccepts(payload)) return predictOne(served, payload);
     const split = payloadItems(payload);
     if (split.items.length > maxBatchRows) {
       throw new ApiError(
@@ -164,13 +166,17 @@ export function createApp(deps: AppDeps): Hono {
         checked.issues,
       );
     }
-    if (!checked.batch) return predictOne(served, checked.rows[0]!);
+    if (!checked.batch && !explain) return predictOne(served, checked.rows[0]!);
     const { counts, encoder } = hotFor(served);
     const predictions = model.predictRows(checked.rows);
     const tally = new Array<number>(counts.byClass.length).fill(0);
     for (const k of predictions.classes) tally[k]!++;
     tally.forEach((n, k) => n && counts.byClass[k]!.inc(n));
     counts.rows.observe(predictions.classes.length);
+    if (explain) {
+      const answers = explainedAnswers(model, checked.rows, predictions);
+      return Response.json(checked.batch ? { predictions: answers } : answers[0]);
+    }
     return new Response(encoder.batch(predictions), JSON_INIT);
   }
 
@@ -257,6 +263,18 @@ export function createApp(deps: AppDeps): Hono {
       ? fastPredict(req)
       : routed(req, env, ctx);
   return app;
+}
+
+/**
+ * Whether `POST /predict` asks for explanations (`?explain=true`, lib/score/explain.ts);
+ * a URL without a query is not parsed.
+ */
+function explainWanted(url: string): boolean {
+  if (!url.includes("?")) return false;
+  const value = new URL(url).searchParams.get("explain");
+  if (value === null || value === "false") return false;
+  if (value === "true") return true;
+  throw new ApiError(400, "invalid_query", "Invalid query: explain must be true or false");
 }
 
 /** The path of an absolute URL, without parsing all of it. */

@@ -18,7 +18,7 @@
  */
 import type { Label } from "../data/dataset.ts";
 import { type Feature, type Row, rowEncoder } from "../model/features.ts";
-import type { ModelFile } from "../model/model.ts";
+import type { Model, ModelFile, Predictions } from "../model/model.ts";
 
 /** One row's explanation, for its predicted class. */
 export interface Explanation {
@@ -177,4 +177,33 @@ export function largestCoefficients(file: ModelFile, count: number): Coefficient
     .sort((a, b) => Math.abs(b.c.weight) - Math.abs(a.c.weight) || a.i - b.i)
     .slice(0, count)
     .map(({ c }) => c);
+}
+
+/** A prediction with its explanation: `/predict?explain=true` and `infer --explain` answer rows so. */
+export interface ExplainedAnswer {
+  /** The predicted class. */
+  prediction: Label;
+  /** Each class's probability, by label. */
+  probabilities: Record<string, number>;
+  /** Why, for the predicted class. */
+  explanation: Explanation;
+}
+
+/** The explained answers for validated `rows` and their predictions `p` (`Model.predictRows`). */
+export function explainedAnswers(
+  model: Model,
+  rows: readonly Row[],
+  p: Predictions,
+): ExplainedAnswer[] {
+  const explain = explainer(model.file);
+  const k = model.classes.length;
+  return rows.map((row, i) => {
+    const c = p.classes[i]!;
+    const probabilities: Record<string, number> = {};
+    model.classes.forEach((
+      label,
+      j,
+    ) => (probabilities[String(label)] = p.probabilities[i * k + j]!));
+    return { prediction: model.classes[c]!, probabilities, explanation: explain.explain(row, c) };
+  });
 }
