@@ -14,7 +14,7 @@ import { type BodyLimits, BodySlots, type JsonShape, jsonShape, readJson } from 
 import type { BodyDeadline } from "./deadline.ts";
 import { DOCS_HTML, DOCS_JS } from "./docs.ts";
 import { ApiError, type ErrorBody } from "./errors.ts";
-import { kserveRoutes } from "./kserve.ts";
+import { kserveRoutes, v2ErrorShape } from "./kserve.ts";
 import { Logger } from "../core/log.ts";
 import {
   createHttpMetrics,
@@ -130,6 +130,9 @@ export function createApp(deps: AppDeps): Hono {
     const template = routePath(c, -1);
     record(c.req.method, template === "/*" ? "unmatched" : template, c.res.status, start, id);
   });
+
+  // before the V2 routes' auth, so that its 401s take the protocol's error shape too
+  app.use("/v2/*", v2ErrorShape);
 
   if (token) {
     const auth = bearerAuth(token);
