@@ -26,7 +26,6 @@ scaler.mean_ = np.array([f["mean"] for f in doc["features"]])
 scaler.scale_ = np.array([f["scale"] for f in doc["features"]])
 scaler.var_ = scaler.scale_**2
 scaler.n_features_in_ = len(features)
-scaler.feature_names_in_ = np.array(features, dtype=object)
 # our two-class weights are w0 = beta/2, w1 = -beta/2 (lib/model/solver.ts)
 w0 = np.array(doc["estimator"]["classifiers"][0]["weights"][0])
 beta = 2 * w0
