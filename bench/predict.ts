@@ -103,14 +103,13 @@ async function predictions(path: string): Promise<string[]> {
   return text.trimEnd().split("\n").slice(1).map((l) => l.slice(0, l.indexOf(",")));
 }
 
+const FLAGS = {
+  rows: { type: "string", default: "1000000" },
+  repeat: { type: "string", default: "3" },
+} as const;
+
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      rows: { type: "string", default: "1000000" },
-      repeat: { type: "string", default: "3" },
-    },
-  });
+  const { values } = parseArgs({ args: Deno.args, options: FLAGS });
   const rows = Number(values.rows), repeat = Number(values.repeat);
   const data = await ensureData(rows);
   await ensureModel(data);

@@ -53,11 +53,10 @@ const cache = new WeakMap<ModelFile, Explainer>();
 
 /** The explainer for a model document, built once per document. */
 export function explainer(file: ModelFile): Explainer {
-  let built = cache.get(file);
-  if (!built) {
-    built = buildExplainer(file);
-    cache.set(file, built);
-  }
+  const known = cache.get(file);
+  if (known) return known;
+  const built = buildExplainer(file);
+  cache.set(file, built);
   return built;
 }
 
