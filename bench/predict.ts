@@ -177,6 +177,13 @@ if (import.meta.main) {
       fmt(w.ours / w.section)
     }×** (target ≤ 0.5×); ÷ its whole process: ${fmt(w.ours / w.sk)}×`,
   );
+  // each pair ran back to back, so its ratio shares the machine's load of the moment
+  const pairs = mine.map((r, i) => r.wall / sections[i]!);
+  console.log(
+    `- the same ratio pair by pair: ${pairs.map((x) => fmt(x)).join(", ")} (median ${
+      fmt(median(pairs))
+    }, worst ${fmt(Math.max(...pairs))})`,
+  );
   console.log(
     `- predictions that differ between the two outputs: ${differ} of ${
       rows.toLocaleString("en-US")
