@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { InputError } from "../core/errors.ts";
 import {
   assert,
@@ -162,4 +163,39 @@ Deno.test("scoreCsv() writes a p_<label> column per class of a three-class model
   for (const r of table.slice(1)) {
     assertAlmostEquals(Number(r[1]) + Number(r[2]) + Number(r[3]), 1, 1e-12);
   }
+});
+
+Deno.test("scoreCsv() accepts a record exactly when serving accepts the row its cells make", async () => {
+  // x optional numeric (gaps in training), c required categorical, y required numeric
+  const lines = ["x,c,y,label"];
+  for (let i = 0; i < 40; i++) {
+    lines.push(
+      `${i % 6 === 0 ? "" : i % 5},${["p", "q"][i % 2]},${(i * 3) % 7},${i % 3 ? "a" : "b"}`,
+    );
+  }
+  const { model } = await trainOn(await tempCsv(lines.join("\n") + "\n"), { testSize: 0 });
+  const cell = fc.oneof(
+    fc.constantFrom("", " ", "abc", "inf", "-nan", "1e308", "-1e308", "p", " q "),
+    fc.double({ noNaN: true }).map(String),
+    fc.integer({ min: -100, max: 100 }).map(String),
+  );
+  /** What serving receives for a cell: empty is null, a finite number a number, else the text. */
+  const value = (text: string, numeric: boolean) => {
+    const t = text.trim();
+    if (t === "") return null;
+    return numeric && Number.isFinite(Number(t)) ? Number(t) : t;
+  };
+  await fc.assert(
+    fc.asyncProperty(cell, cell, cell, async (x, c, y) => {
+      const row = { x: value(x, true), c: value(c, false), y: value(y, true) };
+      const out = memorySink();
+      const scored = await scoreCsv(await tempCsv(`x,c,y\n${x},${c},${y}\n`), out.sink, { model })
+        .then(() => true, (err) => {
+          if (!(err instanceof InputError)) throw err;
+          return false;
+        });
+      assertEquals(scored, model.rowAccepts(row), JSON.stringify({ x, c, y }));
+    }),
+    { numRuns: 150 },
+  );
 });
