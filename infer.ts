@@ -15,12 +15,22 @@ import { checkPayload, issuesLine } from "./lib/model/inputs.ts";
 import { type JsonImports, loadImportedModel, loadSealedModel } from "./lib/registry/seal.ts";
 import { MANIFEST_FILE, METRICS_FILE, MODEL_FILE } from "./lib/registry/layout.ts";
 import { resolveModel } from "./lib/registry/runs.ts";
+import { answerEncoder } from "./lib/http/predict.ts";
+import { explainedAnswers } from "./lib/score/explain.ts";
 
 const command: Command = {
-  usage: "deno run infer.ts [--model RUN] < input.json",
+  usage: "deno run infer.ts [--model RUN] [--proba | --explain] < input.json",
   summary:
     "Predicts the class of one JSON object, or of each object in a JSON array, read from stdin.",
   flags: {
+    proba: {
+      type: "boolean",
+      description: 'Print {"prediction", "probabilities"} per row, as POST /predict answers',
+    },
+    explain: {
+      type: "boolean",
+      description: "As --proba, with each row's explanation (the features' contributions)",
+    },
     model: {
       type: "string",
       value: "RUN",
@@ -30,7 +40,11 @@ const command: Command = {
   },
 };
 
-const Options = z.object({ model: z.string().min(1).optional() });
+const Options = z.object({
+  model: z.string().min(1).optional(),
+  proba: z.boolean().default(false),
+  explain: z.boolean().default(false),
+});
 
 /** Runs inference with command-line `args` on the text `input`. */
 export async function main(args: string[], input: () => Promise<string>): Promise<void> {
@@ -50,8 +64,14 @@ export async function main(args: string[], input: () => Promise<string>): Promis
   }
   const checked = checkPayload(payload, model.rowSchema, { accepts: model.rowAccepts });
   if (!checked.ok) throw new InputError(`Invalid input: ${issuesLine(checked.issues)}`);
-  const labels = Array.from(model.predictRows(checked.rows).classes, (k) => model.classes[k]);
-  console.log(JSON.stringify(checked.batch ? labels : labels[0]));
+  const predictions = model.predictRows(checked.rows);
+  const { proba, explain } = parsed.options;
+  const answers = explain
+    ? explainedAnswers(model, checked.rows, predictions).map((a) => JSON.stringify(a))
+    : proba
+    ? checked.rows.map((_, i) => answerEncoder(model).row(predictions, i))
+    : Array.from(predictions.classes, (k) => JSON.stringify(model.classes[k]));
+  console.log(checked.batch ? `[${answers.join(",")}]` : answers[0]);
 }
 
 /**

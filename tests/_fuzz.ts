@@ -44,6 +44,11 @@ function readEnv(name: string): string | undefined {
 }
 
 /** The API's one error shape; unknown extra fields are refused. */
+/** The Open Inference Protocol's error body, which the `/v2/*` routes answer with. */
+export const V2ErrorBody = z.strictObject({
+  error: z.string().min(1).regex(/^[^\n\r\u2028\u2029]*$/),
+});
+
 export const ErrorBody = z.strictObject({
   error: z.strictObject({
     code: z.string().min(1),

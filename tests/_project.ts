@@ -12,6 +12,7 @@ const COPIED = [
   "train.ts",
   "evaluate.ts",
   "infer.ts",
+  "predict.ts",
   "serve.ts",
   "runs.ts",
   "drift.ts",

@@ -15,6 +15,7 @@ import {
   leakIn,
   parsed,
   rawBodies,
+  V2ErrorBody,
   validRows,
 } from "./_fuzz.ts";
 
@@ -65,7 +66,8 @@ async function checkAnswer(
     const leak = leakIn(text, sentText);
     assert(leak === undefined, `internals leaked (${leak}): ${shown}`);
     if (sent.method === "HEAD") return;
-    const shape = ErrorBody.safeParse(JSON.parse(text));
+    const v2 = sent.path.startsWith("/v2/");
+    const shape = (v2 ? V2ErrorBody : ErrorBody).safeParse(JSON.parse(text));
     assert(shape.success, `error body not in the one shape: ${shown}`);
     return;
   }
@@ -121,7 +123,17 @@ Deno.test("POST /predict answers any body with a correct 200 or a 4xx in the one
 Deno.test("every method on every route answers below 500 in the one error shape", async () => {
   const app = makeApp();
   const path = fc.oneof(
-    fc.constantFrom("/", "/predict", "/healthz", "/readyz", "/metrics", "/predict/", "//predict"),
+    fc.constantFrom(
+      "/",
+      "/predict",
+      "/healthz",
+      "/readyz",
+      "/metrics",
+      "/predict/",
+      "//predict",
+      "/v2/models/fuzz/infer",
+      "/v2/models/other/infer",
+    ),
     fc.webPath(),
   );
   const method = fc.constantFrom("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD");

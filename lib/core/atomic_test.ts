@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "../_testing/assert.ts";
-import { writeFileAtomic } from "./atomic.ts";
+import { openAtomic, writeFileAtomic } from "./atomic.ts";
 
 Deno.test("writeFileAtomic() replaces the file and leaves no temporary behind", async () => {
   const dir = await Deno.makeTempDir();
@@ -52,5 +52,25 @@ Deno.test("writeFileAtomic() leaves what is there and no temporary when the rena
   );
   assertEquals(await Deno.readTextFile(`${dir}/a.json/inside`), "old");
   assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["a.json"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("openAtomic() shows the file only on commit, and abort() leaves the old one and no temporary", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/out.csv`;
+  await Deno.writeTextFile(path, "old");
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const aborted = await openAtomic(path);
+  aborted.write(bytes("half"));
+  await aborted.abort();
+  assertEquals(await Deno.readTextFile(path), "old");
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["out.csv"]);
+  const writer = await openAtomic(path);
+  writer.write(bytes("a,b\n"));
+  assertEquals(await Deno.readTextFile(path), "old");
+  writer.write(bytes("1,2\n"));
+  await writer.commit();
+  assertEquals(await Deno.readTextFile(path), "a,b\n1,2\n");
+  assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["out.csv"]);
   await Deno.remove(dir, { recursive: true });
 });

@@ -51,13 +51,15 @@ export interface ScanOptions {
   general?: boolean;
   /** Bytes per read of the byte scanner (4 MiB); small values test chunk edges. */
   chunkSize?: number;
+  /** Hash the file's bytes (the default); `false` leaves `sha256` empty, for readers that never record it. */
+  hash?: boolean;
 }
 
 /** What {@link scanCsv} learned about the file as a whole. */
 export interface ScanResult {
   /** Data records read (empty lines skipped). */
   records: number;
-  /** SHA-256 of the file's bytes, hex. */
+  /** SHA-256 of the file's bytes, hex (empty with `hash: false`). */
   sha256: string;
 }
 
@@ -85,7 +87,7 @@ export async function scanCsv(
     visitor.record(view);
     if (++records % PROGRESS_EVERY === 0) options.progress?.(records);
   }
-  return { records, sha256: await sha256File(path) };
+  return { records, sha256: options.hash === false ? "" : await sha256File(path) };
 }
 
 const PROGRESS_EVERY = 65_536;
@@ -169,7 +171,7 @@ async function scanPlain(
 ): Promise<ScanResult | null> {
   const { file, size } = await openCsvFile(path);
   using _ = file;
-  const hash = createHash("sha256");
+  const hash = options.hash === false ? null : createHash("sha256");
   const view = new ByteFields();
   let buffer = new Uint8Array(options.chunkSize ?? CHUNK);
   let filled = 0;
@@ -186,7 +188,7 @@ async function scanPlain(
     const n = await file.read(buffer.subarray(filled));
     if (n === null) eof = true;
     else {
-      hash.update(buffer.subarray(filled, filled + n));
+      hash?.update(buffer.subarray(filled, filled + n));
       filled += n;
     }
     if (first) {
@@ -224,7 +226,7 @@ async function scanPlain(
     filled -= limit;
   }
   if (scan.width < 0) throw csvError(path, "file is empty");
-  return { records: scan.records, sha256: hash.digest("hex") };
+  return { records: scan.records, sha256: hash?.digest("hex") ?? "" };
 }
 
 /** What the byte scanner carries from one block of lines to the next. */

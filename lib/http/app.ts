@@ -14,7 +14,7 @@ import { type BodyLimits, BodySlots, type JsonShape, jsonShape, readJson } from 
 import type { BodyDeadline } from "./deadline.ts";
 import { DOCS_HTML, DOCS_JS } from "./docs.ts";
 import { ApiError, type ErrorBody } from "./errors.ts";
-import { kserveRoutes } from "./kserve.ts";
+import { kserveRoutes, v2ErrorShape } from "./kserve.ts";
 import { Logger } from "../core/log.ts";
 import {
   createHttpMetrics,
@@ -24,6 +24,7 @@ import {
 } from "./prometheus.ts";
 import { modelDescription, openApiDocument } from "./openapi.ts";
 import { answerEncoder } from "./predict.ts";
+import { explainedAnswers } from "../score/explain.ts";
 import type { CounterSeries, HistogramSeries } from "./series.ts";
 import type { Monitor } from "../monitor/monitor.ts";
 
@@ -141,6 +142,9 @@ export function createApp(deps: AppDeps): Hono {
     record(c.req.method, template === "/*" ? "unmatched" : template, c.res.status, start, id);
   });
 
+  // before the V2 routes' auth, so that its 401s take the protocol's error shape too
+  app.use("/v2/*", v2ErrorShape);
+
   if (token) {
     const auth = bearerAuth(token);
     app.use("/v2/models/:name/infer", auth);
@@ -156,8 +160,9 @@ export function createApp(deps: AppDeps): Hono {
     const served = servedOr503(holder);
     const payload = await readJson(req, bodyLimits, hotFor(served).shape);
     const model = served.model;
+    const explain = explainWanted(req.url);
     // the common case, one valid row, skips splitting and the result objects
-    if (model.rowAccepts(payload)) return predictOne(served, payload, id);
+    if (!explain && model.rowAccepts(payload)) return predictOne(served, payload, id);
     const split = payloadItems(payload);
     if (split.items.length > maxBatchRows) {
       throw new ApiError(
@@ -175,7 +180,7 @@ export function createApp(deps: AppDeps): Hono {
         checked.issues,
       );
     }
-    if (!checked.batch) return predictOne(served, checked.rows[0]!, id);
+    if (!checked.batch && !explain) return predictOne(served, checked.rows[0]!, id);
     const { counts, encoder } = hotFor(served);
     const predictions = model.predictRows(checked.rows);
     const tally = new Array<number>(counts.byClass.length).fill(0);
@@ -189,6 +194,10 @@ export function createApp(deps: AppDeps): Hono {
       (i) => encoder.row(predictions, i),
       id,
     );
+    if (explain) {
+      const answers = explainedAnswers(model, checked.rows, predictions);
+      return Response.json(checked.batch ? { predictions: answers } : answers[0]);
+    }
     return new Response(encoder.batch(predictions), JSON_INIT);
   }
 
@@ -278,6 +287,18 @@ export function createApp(deps: AppDeps): Hono {
       ? fastPredict(req)
       : routed(req, env, ctx);
   return app;
+}
+
+/**
+ * Whether `POST /predict` asks for explanations (`?explain=true`, lib/score/explain.ts);
+ * a URL without a query is not parsed.
+ */
+function explainWanted(url: string): boolean {
+  if (!url.includes("?")) return false;
+  const value = new URL(url).searchParams.get("explain");
+  if (value === null || value === "false") return false;
+  if (value === "true") return true;
+  throw new ApiError(400, "invalid_query", "Invalid query: explain must be true or false");
 }
 
 /** The path of an absolute URL, without parsing all of it. */

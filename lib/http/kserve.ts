@@ -8,7 +8,7 @@
  * …); the rows then go through the same validation as `/predict`.
  * @module
  */
-import type { Context, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { ModelHolder, ServedModel } from "./holder.ts";
 import { checkItems, type InputIssue, issuesLine, MAX_ISSUES, visible } from "../model/inputs.ts";
@@ -184,6 +184,26 @@ export function kserveRoutes(app: Hono, deps: KserveDeps): void {
     });
   }
 }
+
+/**
+ * The protocol's error shape on the V2 routes: `{"error": "<message>"}`, and
+ * 400 where our own routes say 422 (bad input). Wraps every `/v2/*` route and
+ * its auth, so any error they answer (401, 404, 413, 415, 503, …) is
+ * rewritten from our shape, keeping its status and headers.
+ */
+export const v2ErrorShape: MiddlewareHandler = async function v2ErrorShape(c, next) {
+  await next();
+  if (c.res.status < 400) return;
+  const body = await c.res.clone().json().catch(() => null) as
+    | { error?: { message?: unknown } }
+    | null;
+  const message = body?.error?.message;
+  // not our error shape (a readiness answer, say): left as it is
+  if (typeof message !== "string") return;
+  const status = c.res.status === 422 ? 400 : c.res.status;
+  const headers = new Headers(c.res.headers);
+  c.res = new Response(JSON.stringify({ error: message }), { status, headers });
+};
 
 /** The model metadata response. */
 function metadata(served: ServedModel) {

@@ -34,6 +34,12 @@ export const CategoricalFeature = z.object({
   categories: z.array(z.string()).min(1),
   /** Empty cells seen in training; when above 0 the feature is optional. */
   missing: z.number().int().nonnegative(),
+  /**
+   * The share of training rows holding each category, in `categories` order:
+   * the training mean of its one-hot slot, which explanations measure from
+   * (absent in older files).
+   */
+  frequencies: z.array(z.number().min(0).max(1)).optional(),
 });
 /** A categorical feature and the categories seen in training. */
 export type CategoricalFeature = z.infer<typeof CategoricalFeature>;
@@ -83,18 +89,20 @@ export function fitFeatures(
         missing: rows.length - count,
       };
     }
-    const seen = new Set<string>();
+    const seen = new Map<string, number>();
     let missing = 0;
     for (let i = 0; i < rows.length; i++) {
       const v = column.values[rows[i]!]!;
       if (v === null) missing++;
-      else seen.add(v);
+      else seen.set(v, (seen.get(v) ?? 0) + 1);
     }
+    const categories = seen.size > 0 ? [...seen.keys()].sort() : [""];
     return {
       name: column.name,
       type: "categorical",
-      categories: seen.size > 0 ? [...seen].sort() : [""],
+      categories,
       missing,
+      frequencies: categories.map((c) => rows.length ? (seen.get(c) ?? 0) / rows.length : 0),
     };
   });
 }

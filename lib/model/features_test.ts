@@ -17,10 +17,16 @@ const columns: Column[] = [
 ];
 const rows = Uint32Array.from([0, 1, 2, 3]);
 
-Deno.test("fitFeatures() learns mean, scale, range, missing counts and sorted categories", () => {
+Deno.test("fitFeatures() learns mean, scale, range, missing counts, sorted categories and their shares", () => {
   assertEquals(fitFeatures(columns, rows), [
     { name: "x", type: "numeric", mean: 3, scale: Math.sqrt(8 / 3), min: 1, max: 5, missing: 1 },
-    { name: "c", type: "categorical", categories: ["a", "b"], missing: 1 },
+    {
+      name: "c",
+      type: "categorical",
+      categories: ["a", "b"],
+      missing: 1,
+      frequencies: [0.25, 0.5],
+    },
   ]);
 });
 

@@ -270,11 +270,20 @@ export class Model {
    */
   #scoresFinite(row: Row): boolean {
     this.#encoder.encode(row, this.#checked, 0);
+    return this.scoresFiniteAt(this.#checked, 0);
+  }
+
+  /**
+   * Whether every class score of the encoded row at `x[at]` is finite: for a
+   * row of the right shape, all that `rowAccepts` checks beyond the shape.
+   * Batch scoring (lib/score/batch.ts) encodes blocks of rows and checks them here.
+   */
+  scoresFiniteAt(x: Float64Array, at: number): boolean {
     const width = this.width;
     const w = this.#weights;
     for (let base = 0; base < w.length; base += width) {
       let z = 0;
-      for (let j = 0; j < width; j++) z += this.#checked[j]! * w[base + j]!;
+      for (let j = 0; j < width; j++) z += x[at + j]! * w[base + j]!;
       if (!Number.isFinite(z)) return false;
     }
     return true;

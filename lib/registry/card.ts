@@ -11,6 +11,7 @@ import type { Evaluation } from "./evaluations.ts";
 import { fmt, mdCode, mdCodeBlock, mdText } from "../core/markdown.ts";
 import { shellCommand } from "../core/shell.ts";
 import { EVALUATION_MD_FILE, PROMOTION_FILE } from "./layout.ts";
+import { largestCoefficients } from "../score/explain.ts";
 
 /** Records of the gate to show on a card. */
 export interface CardEvaluations {
@@ -94,6 +95,7 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
     "|---|---|---|---|---|---|",
     ...features,
     "",
+    ...coefficientLines(file),
     "## Evaluation",
     "",
     t.scoredOn === "training rows"
@@ -149,6 +151,25 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
     "",
   ].join("\n");
 }
+
+/** The card's table of the largest coefficients, and how to read them. */
+function coefficientLines(file: ModelFile): string[] {
+  const top = largestCoefficients(file, COEFFICIENTS_SHOWN);
+  const whose = file.classes.length === 2
+    ? `the log-odds of ${mdCode(String(file.classes[1]))}`
+    : "each class's logit";
+  return [
+    `Largest coefficients (of ${whose}, per standard deviation of a number or for a category; \`--explain\` splits one prediction this way):`,
+    "",
+    "| class | term | weight |",
+    "|---|---|---|",
+    ...top.map((c) => `| ${mdText(String(c.class))} | ${mdText(c.term)} | ${fmt(c.weight)} |`),
+    "",
+  ];
+}
+
+/** Coefficients the card lists at most. */
+const COEFFICIENTS_SHOWN = 10;
 
 /** Where an evaluation's rows came from, in Markdown: for the card and `evaluation.md`. */
 export function evaluationData(e: Evaluation): string {

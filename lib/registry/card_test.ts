@@ -206,3 +206,16 @@ Deno.test("modelCard() shows names, labels, paths and model-file text as plain t
     { numRuns: 300 },
   );
 });
+
+Deno.test("modelCard() lists the largest coefficients, of the second class's log-odds for two classes", () => {
+  const card = modelCard(file);
+  const at = card.indexOf("| class | term | weight |");
+  assert(at > 0, "no coefficient table");
+  const rows = card.slice(at).split("\n").slice(2).filter((l) => l.startsWith("| "));
+  assertEquals(rows.length, 2);
+  const weights = rows.map((r) => Math.abs(Number(tableCells(r)[2])));
+  assert(weights[0]! >= weights[1]!, `not by magnitude: ${rows}`);
+  assertStringIncludes(card, "Largest coefficients (of the log-odds of `1`");
+  // toy.csv: the label follows f1
+  assertEquals(tableCells(rows[0]!).slice(0, 2), ["1", "f1"]);
+});

@@ -1,0 +1,201 @@
+import fc from "fast-check";
+import { InputError } from "../core/errors.ts";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertRejects,
+  assertStrictEquals,
+} from "../_testing/assert.ts";
+import { IRIS_CSV, tempCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
+import { csvFromString } from "../data/csv.ts";
+import type { Row } from "../model/features.ts";
+import { BLOCK_ROWS, scoreCsv } from "./batch.ts";
+import type { Sink } from "./output.ts";
+
+const toy = await trainOn(TOY_CSV);
+
+/** A sink that keeps what it is given and how it ended. */
+function memorySink() {
+  const chunks: Uint8Array[] = [];
+  const state = { committed: false, aborted: false };
+  const sink: Sink = {
+    write: (bytes) => void chunks.push(bytes.slice()),
+    commit: () => Promise.resolve(void (state.committed = true)),
+    abort: () => Promise.resolve(void (state.aborted = true)),
+  };
+  const text = () => new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+  return { sink, state, text };
+}
+
+async function score(csv: string, options: { ids?: string[]; explain?: boolean } = {}) {
+  const out = memorySink();
+  const result = await scoreCsv(await tempCsv(csv), out.sink, { model: toy.model, ...options });
+  assert(out.state.committed && !out.state.aborted);
+  return { ...result, text: out.text() };
+}
+
+async function records(text: string): Promise<string[][]> {
+  const csv = await csvFromString(text);
+  const rows = [csv.header];
+  for await (const r of csv.records) rows.push(r.fields);
+  return rows;
+}
+
+async function refusal(csv: string, options: { ids?: string[] } = {}): Promise<string> {
+  const out = memorySink();
+  const path = await tempCsv(csv);
+  const err = await assertRejects(
+    () => scoreCsv(path, out.sink, { model: toy.model, ...options }),
+    InputError,
+  );
+  assert(out.state.aborted && !out.state.committed, "the sink was not aborted");
+  return err.message.replace(`Cannot score "${path}": `, "");
+}
+
+Deno.test("scoreCsv() writes ids, prediction and p_<label> per row, as predictRows predicts them", async () => {
+  const rows: Row[] = [{ f1: 1, f2: 0 }, { f1: 0, f2: 1 }, { f1: 0.25, f2: -3 }];
+  const csv = 'label,name,f2,f1\n1,"a, ""first""",0,1\n0,b,1,0\n1,c,-3,0.25\n';
+  const { text, rows: n } = await score(csv, { ids: ["name"] });
+  assertEquals(n, 3);
+  const table = await records(text);
+  assertEquals(table[0], ["name", "prediction", "p_0", "p_1"]);
+  assertEquals(table.slice(1).map((r) => r[0]), ['a, "first"', "b", "c"]);
+  const expected = toy.model.predictRows(rows);
+  table.slice(1).forEach((r, i) => {
+    assertEquals(r[1], String(toy.model.classes[expected.classes[i]!]));
+    // the shortest text that reads back as the same double
+    assertStrictEquals(Number(r[2]), expected.probabilities[2 * i]!);
+    assertStrictEquals(Number(r[3]), expected.probabilities[2 * i + 1]!);
+  });
+});
+
+Deno.test("scoreCsv() --explain adds logit, base and contributions that sum to the logit", async () => {
+  const { text } = await score("f1,f2\n1,0\n0,1\n3,-2\n", { explain: true });
+  const table = await records(text);
+  assertEquals(table[0], ["prediction", "p_0", "p_1", "logit", "base", "c_f1", "c_f2"]);
+  for (const r of table.slice(1)) {
+    const [prediction, p0, p1, logit, base, c1, c2] = r.map(Number) as number[];
+    assertAlmostEquals(base! + c1! + c2!, logit!, 1e-9);
+    assertAlmostEquals(1 / (1 + Math.exp(-logit!)), prediction === 1 ? p1! : p0!, 1e-12);
+  }
+});
+
+Deno.test("scoreCsv() scores past a block and a quote the byte scanner hands to csv-parse, each row once", async () => {
+  const n = BLOCK_ROWS + 500;
+  const lines = ["id,f1,f2"];
+  for (let i = 0; i < n; i++) lines.push(`${i === n - 100 ? '"q,uoted"' : i},${i % 2},${i % 3}`);
+  const { text, rows } = await score(lines.join("\n") + "\n", { ids: ["id"] });
+  assertEquals(rows, n);
+  const table = await records(text);
+  assertEquals(table.length, n + 1);
+  assertEquals(
+    table.slice(1).map((r) => r[0]),
+    lines.slice(1).map((l, i) => i === n - 100 ? "q,uoted" : l.split(",")[0]),
+  );
+});
+
+Deno.test("scoreCsv() stops at a bad row naming its line, column and serving's message, and aborts the output", async () => {
+  assertEquals(
+    await refusal("f1,f2\n1,0\n0,abc\n"),
+    'line 3, column 2 ("f2"): expected number, got string',
+  );
+  assertEquals(
+    await refusal("f2,f1\n1,0\n\n,1\n"),
+    'line 4, column 1 ("f2"): expected number, got null',
+  );
+  assertEquals(
+    await refusal("f1,f2\n1,inf\n"),
+    'line 2, column 2 ("f2"): expected number, got string',
+  );
+  assertEquals(
+    await refusal("f1,f2\n1,1e308\n"),
+    'line 2, column 2 ("f2"): 1e+308 is out of range for this model (its scaled value is not finite)',
+  );
+});
+
+Deno.test("scoreCsv() refuses a header without a feature, with an unknown column, or without an --id column", async () => {
+  assertEquals(await refusal("f1,label\n1,0\n"), 'line 1: no column for feature "f2"');
+  assertEquals(
+    await refusal("f1,f2,note\n1,0,x\n"),
+    'line 1: column "note" is not a feature of the model; copy it to the output with --id, or drop it',
+  );
+  assertEquals(await refusal("f1,f2\n1,0\n", { ids: ["key"] }), 'line 1: no column "key" for --id');
+  assertEquals(await refusal("f1,f2,f1\n1,0,1\n"), 'line 1: column name "f1" appears twice');
+});
+
+Deno.test("scoreCsv() reads categories and missing values as serving does", async () => {
+  const csv = [
+    "x,colour,label",
+    ...Array.from(
+      { length: 30 },
+      (_, i) => `${i % 5 === 0 ? "" : i % 7},${["red", "blue"][i % 2]},${i % 3 ? "yes" : "no"}`,
+    ),
+  ].join("\n") + "\n";
+  const { model } = await trainOn(await tempCsv(csv), { testSize: 0 });
+  const out = memorySink();
+  await scoreCsv(await tempCsv("x,colour\n,red\n3, blue \n2,purple\n"), out.sink, { model });
+  const expected = model.predictRows([
+    { x: null, colour: "red" },
+    { x: 3, colour: "blue" },
+    { x: 2, colour: "purple" },
+  ]);
+  const table = await records(out.text());
+  table.slice(1).forEach((r, i) =>
+    assertStrictEquals(Number(r[1]), expected.probabilities[2 * i]!)
+  );
+  const bad = memorySink();
+  const path = await tempCsv("x,colour\n1,\n");
+  const err = await assertRejects(() => scoreCsv(path, bad.sink, { model }), InputError);
+  assertEquals(
+    err.message,
+    `Cannot score "${path}": line 2, column 2 ("colour"): expected string, got null`,
+  );
+});
+
+Deno.test("scoreCsv() writes a p_<label> column per class of a three-class model", async () => {
+  const iris = await trainOn(IRIS_CSV);
+  const out = memorySink();
+  await scoreCsv(IRIS_CSV, out.sink, { model: iris.model });
+  const table = await records(out.text());
+  assertEquals(table[0], ["prediction", "p_setosa", "p_versicolor", "p_virginica"]);
+  assertEquals(table.length, 151);
+  for (const r of table.slice(1)) {
+    assertAlmostEquals(Number(r[1]) + Number(r[2]) + Number(r[3]), 1, 1e-12);
+  }
+});
+
+Deno.test("scoreCsv() accepts a record exactly when serving accepts the row its cells make", async () => {
+  // x optional numeric (gaps in training), c required categorical, y required numeric
+  const lines = ["x,c,y,label"];
+  for (let i = 0; i < 40; i++) {
+    lines.push(
+      `${i % 6 === 0 ? "" : i % 5},${["p", "q"][i % 2]},${(i * 3) % 7},${i % 3 ? "a" : "b"}`,
+    );
+  }
+  const { model } = await trainOn(await tempCsv(lines.join("\n") + "\n"), { testSize: 0 });
+  const cell = fc.oneof(
+    fc.constantFrom("", " ", "abc", "inf", "-nan", "1e308", "-1e308", "p", " q "),
+    fc.double({ noNaN: true }).map(String),
+    fc.integer({ min: -100, max: 100 }).map(String),
+  );
+  /** What serving receives for a cell: empty is null, a finite number a number, else the text. */
+  const value = (text: string, numeric: boolean) => {
+    const t = text.trim();
+    if (t === "") return null;
+    return numeric && Number.isFinite(Number(t)) ? Number(t) : t;
+  };
+  await fc.assert(
+    fc.asyncProperty(cell, cell, cell, async (x, c, y) => {
+      const row = { x: value(x, true), c: value(c, false), y: value(y, true) };
+      const out = memorySink();
+      const scored = await scoreCsv(await tempCsv(`x,c,y\n${x},${c},${y}\n`), out.sink, { model })
+        .then(() => true, (err) => {
+          if (!(err instanceof InputError)) throw err;
+          return false;
+        });
+      assertEquals(scored, model.rowAccepts(row), JSON.stringify({ x, c, y }));
+    }),
+    { numRuns: 150 },
+  );
+});

@@ -1,0 +1,83 @@
+// `deno task predict` as a user runs it: CSV on stdout, --out whole or untouched,
+// and no write access unless the user grants it for --out's folder.
+import { assert, assertEquals } from "../lib/_testing/assert.ts";
+import { makeProject, taskFlags } from "./_project.ts";
+
+const TRAINED = [["task", "-q", "train"], ["task", "-q", "evaluate"]];
+
+Deno.test("predict scores to stdout read-only, and writes --out whole only where granted", async () => {
+  // the task reads; writing --out needs a grant for its folder (Deno asks on a terminal)
+  assertEquals(await taskFlags("predict"), ["--allow-read"]);
+  await using project = await makeProject({ setup: TRAINED });
+  const dir = project.dir;
+  await Deno.writeTextFile(`${dir}/rows.csv`, "key,f1,f2\nk1,1,0\nk2,0,1\n");
+
+  const stdout = await project.deno(["task", "-q", "predict", "--data", "rows.csv", "--id", "key"]);
+  assertEquals(stdout.code, 0, stdout.stderr);
+  const lines = stdout.stdout.trimEnd().split("\n");
+  assertEquals(lines.map((l) => l.split(",").slice(0, 2).join(",")), [
+    "key,prediction",
+    "k1,1",
+    "k2,0",
+  ]);
+  assertEquals(stdout.stderr, "");
+
+  const denied = await project.deno([
+    "task",
+    "-q",
+    "predict",
+    "--data",
+    "rows.csv",
+    "--out",
+    "o.csv",
+  ]);
+  assertEquals(denied.code, 2);
+  assertEquals(
+    denied.stderr,
+    'error: Cannot write "o.csv": no write access to its folder "."; grant it with `deno run --allow-read --allow-write=. predict.ts …`, or leave out --out and redirect stdout\n',
+  );
+
+  await Deno.mkdir(`${dir}/scored`);
+  await Deno.writeTextFile(`${dir}/scored/out.csv`, "old\n");
+  await Deno.writeTextFile(`${dir}/bad.csv`, "f1,f2\n1,0\n0,zero\n");
+  const granted = ["run", "--allow-read", "--allow-write=scored", "predict.ts"];
+  const bad = await project.deno([...granted, "--data", "bad.csv", "--out", "scored/out.csv"]);
+  assertEquals(bad, {
+    code: 2,
+    stdout: "",
+    stderr: 'error: Cannot score "bad.csv": line 3, column 2 ("f2"): expected number, got string\n',
+  });
+  assertEquals(await Deno.readTextFile(`${dir}/scored/out.csv`), "old\n");
+  assertEquals([...Deno.readDirSync(`${dir}/scored`)].map((e) => e.name), ["out.csv"]);
+
+  const good = await project.deno([
+    ...granted,
+    ...["--data", "rows.csv", "--id", "key", "--out", "scored/out.csv"],
+  ]);
+  assertEquals(good.code, 0, good.stderr);
+  assertEquals(good.stdout, "");
+  const written = await Deno.readTextFile(`${dir}/scored/out.csv`);
+  assert(written.startsWith("key,prediction,p_0,p_1\nk1,1,"), written);
+  assertEquals(written.split("\n").length, 4);
+});
+
+Deno.test("infer.ts --proba prints labels with probabilities and --explain adds explanations; the default stays labels", async () => {
+  await using project = await makeProject({ setup: TRAINED });
+  const rows = '[{"f1":1,"f2":0},{"f1":0,"f2":1}]';
+  assertEquals((await project.deno(["run", "infer.ts"], rows)).stdout, "[1,0]\n");
+  const proba = await project.deno(["run", "infer.ts", "--proba"], '{"f1":1,"f2":0}');
+  assertEquals(proba.code, 0, proba.stderr);
+  const one = JSON.parse(proba.stdout);
+  assertEquals(Object.keys(one), ["prediction", "probabilities"]);
+  assertEquals(one.prediction, 1);
+  assert(one.probabilities["1"] > one.probabilities["0"]);
+  const explained = await project.deno(["run", "infer.ts", "--explain"], rows);
+  assertEquals(explained.code, 0, explained.stderr);
+  const answers = JSON.parse(explained.stdout);
+  assertEquals(answers.map((a: { prediction: number }) => a.prediction), [1, 0]);
+  for (const { explanation: e, probabilities } of answers) {
+    const total = e.base + e.contributions.f1 + e.contributions.f2;
+    assert(Math.abs(total - e.logit) < 1e-9, `${total} != ${e.logit}`);
+    assert(Math.abs(1 / (1 + Math.exp(-e.logit)) - probabilities[String(e.class)]) < 1e-12);
+  }
+});
