@@ -28,6 +28,13 @@ import { explainedAnswers } from "../score/explain.ts";
 import type { CounterSeries, HistogramSeries } from "./series.ts";
 import type { Monitor } from "../monitor/monitor.ts";
 
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The request's id, given (`x-request-id`) or made: for logs and the prediction log. */
+    requestId: string;
+  }
+}
+
 /** Request limits and access control. */
 export interface AppOptions {
   /** Largest request body in bytes (413 above). Default 1 MiB. */
@@ -126,6 +133,7 @@ export function createApp(deps: AppDeps): Hono {
     const start = performance.now();
     const given = c.req.header("x-request-id");
     const id = ids(given);
+    c.set("requestId", id);
     // echoing costs a header on every response, so only for callers that trace
     if (given !== undefined) c.header("x-request-id", id);
     holder.enter();
@@ -249,7 +257,7 @@ export function createApp(deps: AppDeps): Hono {
 
   // also routed, so a request reaching Hono (e.g. a sub-app mount) still works;
   // the fast path answers first
-  app.post("/predict", (c) => predict(c.req.raw, ids(c.req.header("x-request-id"))));
+  app.post("/predict", (c) => predict(c.req.raw, c.get("requestId")));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
@@ -268,7 +276,23 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/model", (c) => c.json(modelDescription(servedOr503(holder))));
 
-  kserveRoutes(app, { holder, metrics, bodyLimits, shapeFor, maxBatchRows, servedOr503 });
+  kserveRoutes(app, {
+    holder,
+    metrics,
+    bodyLimits,
+    shapeFor,
+    maxBatchRows,
+    servedOr503,
+    observe: monitor &&
+      ((served, rows, predictions, id) =>
+        monitor.batch(
+          served,
+          rows,
+          predictions.classes,
+          (i) => hotFor(served).encoder.row(predictions, i),
+          id,
+        )),
+  });
 
   app.get("/openapi.json", (c) => c.json(openApiDocument(holder.current)));
   app.get("/docs", (c) => {

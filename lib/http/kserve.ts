@@ -13,6 +13,7 @@ import { z } from "zod";
 import type { ModelHolder, ServedModel } from "./holder.ts";
 import { checkItems, type InputIssue, issuesLine, MAX_ISSUES, visible } from "../model/inputs.ts";
 import type { Row } from "../model/features.ts";
+import type { Predictions } from "../model/model.ts";
 import { type BodyLimits, type JsonShape, readJson } from "./body.ts";
 import { ApiError } from "./errors.ts";
 import { type HttpMetrics, predictionCounters } from "./prometheus.ts";
@@ -90,6 +91,8 @@ export interface KserveDeps {
   maxBatchRows: number;
   /** The served model or a 503. */
   servedOr503(holder: ModelHolder): ServedModel;
+  /** Called with every predicted batch, as `/predict` calls the monitor (drift, prediction log). */
+  observe?(served: ServedModel, rows: readonly Row[], predictions: Predictions, id: string): void;
 }
 
 const OUTPUTS = ["label", "probabilities"] as const;
@@ -158,6 +161,7 @@ export function kserveRoutes(app: Hono, deps: KserveDeps): void {
       for (const k of p.classes) tally[k]!++;
       tally.forEach((n, k) => n && counters.byClass[k]!.inc(n));
       counters.rows.observe(p.classes.length);
+      deps.observe?.(served, checked.rows, p, c.get("requestId"));
       const outputs = wanted.map((name) =>
         name === "label"
           ? {

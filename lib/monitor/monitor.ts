@@ -1,5 +1,5 @@
 /**
- * What the server watches on `/predict`: the live drift window of the served
+ * What the server watches on `/predict` and V2 infer: the live drift window of the served
  * model and the prediction log, and the Prometheus metrics they export —
  * `mvd_feature_drift_psi{feature}`, `mvd_prediction_drift_psi` and
  * `mvd_drift_window_rows` (computed at scrape time), `mvd_prediction_log_errors_total`,

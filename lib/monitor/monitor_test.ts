@@ -131,3 +131,33 @@ Deno.test("an unwritable prediction log is counted in mvd_prediction_log_errors_
   const errors = samples(await metrics(), "mvd_prediction_log_errors_total");
   assertEquals(errors.get("mvd_prediction_log_errors_total"), 3);
 });
+
+Deno.test("V2 infer feeds the drift window and the prediction log as /predict does", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/predictions.jsonl`;
+  const { app, monitor, metrics, model } = await makeApp(TOY_CSV, "label", {
+    journal: { path, sample: 1, maxBytes: 1 << 20 },
+  });
+  const res = await app.request(`/v2/models/${model.file.name}/infer`, {
+    method: "POST",
+    body: JSON.stringify({
+      inputs: [
+        { name: "f1", shape: [2], datatype: "FP64", data: [1, 0] },
+        { name: "f2", shape: [2], datatype: "FP64", data: [0, 1] },
+      ],
+    }),
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${TOKEN}`,
+      "x-request-id": "v2-trace",
+    },
+  });
+  assertEquals(res.status, 200, await res.clone().text());
+  assertEquals(samples(await metrics(), "mvd_drift_window_rows").get("mvd_drift_window_rows"), 2);
+  await monitor.close();
+  const lines = (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l));
+  assertEquals(lines.map((l) => [l.request_id, l.inputs]), [
+    ["v2-trace", { f1: 1, f2: 0 }],
+    ["v2-trace", { f1: 0, f2: 1 }],
+  ]);
+});
