@@ -43,7 +43,8 @@ export interface Project extends AsyncDisposable {
 }
 
 /**
- * Copies the project's sources and data to a temporary directory.
+ * Copies the project's entries and data to a temporary directory, with `lib/`
+ * linked (or copied, with `copySources`).
  *
  * With `setup`, the copy also holds the `models/` that running those
  * commands (`deno <args>`, in turn, each exiting 0) leaves behind. They run
@@ -52,11 +53,15 @@ export interface Project extends AsyncDisposable {
  * the tests of a file share one trained model rather than each training the
  * same one (each test still has its own directory to change as it likes).
  */
-export async function makeProject(options: { setup?: string[][] } = {}): Promise<Project> {
+export async function makeProject(
+  options: { setup?: string[][]; copySources?: boolean } = {},
+): Promise<Project> {
   const dir = await Deno.makeTempDir({ prefix: "mvd-test-" });
   for (const name of COPIED) await copy(`${ROOT}${name}`, `${dir}/${name}`);
-  // the sources are only read: a link saves copying a hundred files a project
-  await Deno.symlink(`${ROOT}lib`, `${dir}/lib`);
+  // the sources are only read: a link saves copying a hundred files a
+  // project; a build context (tests/container_test.ts) needs them as files
+  if (options.copySources) await copy(`${ROOT}lib`, `${dir}/lib`);
+  else await Deno.symlink(`${ROOT}lib`, `${dir}/lib`);
   if (options.setup) await copyModels(await setUp(options.setup), `${dir}/models`);
   await Deno.mkdir(`${dir}/models`, { recursive: true });
   const deno = (args: string[], stdin?: string, env?: Record<string, string>) =>

@@ -94,7 +94,7 @@ Deno.test({
   // deno install in the replayed build stage fetches from the npm registry
   sanitizeResources: false,
   fn: async () => {
-    await using project = await makeProject();
+    await using project = await makeProject({ copySources: true });
     for (const name of ["Dockerfile", ".dockerignore"]) {
       await Deno.copyFile(join(ROOT, name), join(project.dir, name));
     }
