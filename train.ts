@@ -31,6 +31,18 @@ const command: Command = {
       value: "NAME",
       description: "Target column (default: the last column)",
     },
+    features: {
+      type: "string",
+      value: "A,B,…",
+      multiple: true,
+      description: "Train on exactly these columns (a header name may hold a comma)",
+    },
+    exclude: {
+      type: "string",
+      value: "A,B,…",
+      multiple: true,
+      description: "Leave these columns out",
+    },
     name: {
       type: "string",
       value: "NAME",
@@ -102,6 +114,8 @@ const command: Command = {
 const Options = z.object({
   data: z.string().min(1),
   target: z.string().min(1).optional(),
+  features: z.array(z.string()).optional(),
+  exclude: z.array(z.string()).optional(),
   name: ModelName.optional(),
   out: z.string().min(1).optional(),
   seed: numberFlag.pipe(z.number().int("expected a whole number")),
@@ -123,7 +137,12 @@ export async function main(args: string[]): Promise<void> {
   const o = parsed.options;
   const progress = o.quiet ? undefined : terminalProgress();
   const timings = o.timings ? new Timings() : undefined;
-  const data = await readDataset(o.data, { target: o.target, progress });
+  const data = await readDataset(o.data, {
+    target: o.target,
+    features: o.features,
+    exclude: o.exclude,
+    progress,
+  });
   timings?.mark("reading (parse, columns, hash)");
   const { file, metrics } = trainModel(data, {
     name: o.name,

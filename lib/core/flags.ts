@@ -20,6 +20,8 @@ export interface Flag {
   default?: string | boolean;
   /** Placeholder for the value in `--help`, such as `FILE`. */
   value?: string;
+  /** A string flag that may be given more than once: its values arrive as an array. */
+  multiple?: boolean;
 }
 
 /** What a program accepts: its usage line, summary and flags. */
@@ -55,11 +57,11 @@ export function parseFlags<S extends z.ZodType>(
   command: Command,
   schema: S,
 ): Parsed<z.infer<S>> {
-  const options: Record<string, { type: "string" | "boolean" }> = {
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {
     help: { type: "boolean" },
   };
   for (const [name, flag] of Object.entries(command.flags)) {
-    options[name] = { type: flag.type };
+    options[name] = flag.multiple ? { type: flag.type, multiple: true } : { type: flag.type };
   }
   let values: Record<string, unknown>;
   let positionals: string[];
@@ -111,6 +113,8 @@ export function helpText(command: Command): string {
     const left = flag.type === "string" ? `--${name} ${flag.value ?? "VALUE"}` : `--${name}`;
     const def = flag.default !== undefined && flag.default !== false
       ? ` (default: ${flag.default})`
+      : flag.multiple
+      ? " (repeatable)"
       : "";
     return [left, `${flag.description}${def}`] as const;
   });

@@ -9,6 +9,7 @@
  */
 import { type FieldView, scanCsv } from "./scan.ts";
 import { InputError, quoteValue } from "../core/errors.ts";
+import { chooseColumns, type ColumnChoice } from "./columns.ts";
 
 /** A numeric column: one value per row, `NaN` where the cell was empty. */
 export interface NumericColumn {
@@ -53,7 +54,7 @@ export interface Dataset {
 }
 
 /** Options for {@link readDataset}. */
-export interface ReadOptions {
+export interface ReadOptions extends ColumnChoice {
   /** Target column name; the last column when absent. */
   target?: string;
   /** Receives progress lines (rows read). */
@@ -65,7 +66,7 @@ export async function readDataset(
   path: string,
   options: ReadOptions = {},
 ): Promise<Dataset> {
-  const table = new TableBuilder(path, options.target);
+  const table = new TableBuilder(path, options);
   const progress = options.progress;
   const { sha256 } = await scanCsv(path, table, {
     progress: progress && ((n) => progress(`reading: ${rowsRead(n, table.expected)}`)),
@@ -126,12 +127,12 @@ class TableBuilder {
   /** The scanner's estimate of the rows to come, from the file size (0 before it). */
   expected = 0;
 
-  constructor(readonly path: string, readonly target: string | undefined) {}
+  constructor(readonly path: string, readonly options: ReadOptions) {}
 
   header(names: string[]): void {
     const header = names.map((h) => h.trim());
     checkHeader(header, this.path);
-    const targetName = this.target ?? header[header.length - 1]!;
+    const targetName = this.options.target ?? header[header.length - 1]!;
     const targetIndex = header.indexOf(targetName);
     if (targetIndex < 0) {
       throw new InputError(
@@ -147,17 +148,21 @@ class TableBuilder {
         }: it needs at least one feature column besides the target`,
       );
     }
+    const kept = new Set(
+      chooseColumns(header, targetIndex, { ...this.options, source: this.path }),
+    );
     this.#header = header;
     this.#targetIndex = targetIndex;
-    this.#builders = header.map((name, c) => c === targetIndex ? null : new ColumnBuilder(name));
+    this.#builders = header.map((name, c) => kept.has(c) ? new ColumnBuilder(name) : null);
   }
 
   record(fields: FieldView): void {
     const builders = this.#builders;
+    const target = this.#targetIndex;
     for (let c = 0; c < builders.length; c++) {
       const builder = builders[c];
       if (builder) builder.push(fields, c, this.path);
-      else this.#pushLabel(fields.text(c).trim(), fields.line);
+      else if (c === target) this.#pushLabel(fields.text(c).trim(), fields.line);
     }
     this.#rows++;
   }

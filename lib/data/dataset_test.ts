@@ -177,3 +177,22 @@ Deno.test("readDataset() reports rows read out of the total estimated from the f
   assertEquals(Math.abs(estimate - 140_000) < 140_000 * 0.05, true, messages[0]);
   assertEquals(messages[1]!.startsWith("reading: 131,072 of about "), true);
 });
+
+Deno.test("readDataset() reads only the chosen columns", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(path, "id,a,b,label\n1,2,x,y\n2,3,z,n\n");
+  try {
+    const data = await readDataset(path, { features: ["a,b"] });
+    assertEquals(data.columns.map((c) => c.name), ["a", "b"]);
+    assertEquals(data.labels, ["y", "n"]);
+    const other = await readDataset(path, { exclude: ["id"], target: "a" });
+    assertEquals(other.columns.map((c) => c.name), ["b", "label"]);
+    await assertRejects(
+      () => readDataset(path, { features: ["idd"] }),
+      InputError,
+      '--features names "idd", which is not in the header (closest: "id")',
+    );
+  } finally {
+    await Deno.remove(path);
+  }
+});
