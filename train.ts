@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { type Command, numberFlag, parseFlags } from "./lib/core/flags.ts";
 import { readDataset } from "./lib/data/dataset.ts";
+import { parseDelimiter } from "./lib/data/dialect.ts";
 import { fail } from "./lib/core/errors.ts";
 import { writeRun } from "./lib/registry/runs.ts";
 import { terminalProgress } from "./lib/core/progress.ts";
@@ -42,6 +43,18 @@ const command: Command = {
       value: "A,B,…",
       multiple: true,
       description: "Leave these columns out",
+    },
+    delimiter: {
+      type: "string",
+      value: "C",
+      description: "Field delimiter, such as ; or tab (default: detected among , ; tab |)",
+    },
+    na: {
+      type: "string",
+      value: "VALUE",
+      multiple: true,
+      description:
+        "Read cells holding VALUE as missing, besides pandas' defaults (NA, N/A, NaN, null, None, …)",
     },
     name: {
       type: "string",
@@ -116,6 +129,8 @@ const Options = z.object({
   target: z.string().min(1).optional(),
   features: z.array(z.string()).optional(),
   exclude: z.array(z.string()).optional(),
+  delimiter: z.string().min(1).optional(),
+  na: z.array(z.string()).optional(),
   name: ModelName.optional(),
   out: z.string().min(1).optional(),
   seed: numberFlag.pipe(z.number().int("expected a whole number")),
@@ -141,6 +156,8 @@ export async function main(args: string[]): Promise<void> {
     target: o.target,
     features: o.features,
     exclude: o.exclude,
+    delimiter: o.delimiter === undefined ? undefined : parseDelimiter(o.delimiter),
+    na: o.na,
     progress,
   });
   timings?.mark("reading (parse, columns, hash)");

@@ -196,3 +196,28 @@ Deno.test("readDataset() reads only the chosen columns", async () => {
     await Deno.remove(path);
   }
 });
+
+Deno.test("readDataset() detects ';' and reads decimal commas as numbers", async () => {
+  const data = await fromText("x;colour;label\n1,5;red;a\n2;blue;b\n;red;a\n");
+  assertEquals(data.delimiter, ";");
+  assertEquals(data.decimalCommas, ["x"]);
+  assertEquals(data.columns[0]?.type, "numeric");
+  assertEquals(Array.from(data.columns[0]!.values as Float64Array), [1.5, 2, NaN]);
+  const quoted = await fromText('x\tname\tlabel\n1\t"a\tb"\ty\n2\tc\tn\n');
+  assertEquals(quoted.delimiter, "\t");
+  assertEquals(quoted.columns[1]?.values, ["a\tb", "c"]);
+});
+
+Deno.test("readDataset() reads missing-value markers as empty cells, and --na adds more", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(path, "x,sex,label\n1,MALE,a\nNA,.,b\nnan,FEMALE,a\n2,null,b\n");
+  try {
+    const data = await readDataset(path, { na: ["."] });
+    assertEquals(Array.from(data.columns[0]!.values as Float64Array), [1, NaN, NaN, 2]);
+    assertEquals(data.columns[1]?.values, ["MALE", null, "FEMALE", null]);
+    const plain = await readDataset(path);
+    assertEquals(plain.columns[1]?.values, ["MALE", ".", "FEMALE", null]);
+  } finally {
+    await Deno.remove(path);
+  }
+});
