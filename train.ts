@@ -161,7 +161,7 @@ export async function main(args: string[]): Promise<void> {
     progress,
   });
   timings?.mark("reading (parse, columns, hash)");
-  const { file, metrics } = trainModel(data, {
+  const { file, metrics, decisions } = trainModel(data, {
     name: o.name,
     seed: o.seed,
     testSize: o["test-size"],
@@ -172,8 +172,10 @@ export async function main(args: string[]): Promise<void> {
     timings,
     // nothing reads the columns after training: encode them in place
     consume: true,
+    reading: { na: o.na, features: o.features, exclude: o.exclude },
   });
   progress?.done();
+  for (const line of decisions) console.error(line);
   const dir = await writeRun(file, { out: o.out, command: { script: "train.ts", args } });
   if (timings) {
     timings.mark("writing the run");

@@ -9,7 +9,7 @@
  */
 import { type FieldView, scanCsv } from "./scan.ts";
 import { InputError, quoteValue } from "../core/errors.ts";
-import { chooseColumns, type ColumnChoice } from "./columns.ts";
+import { chooseColumns, type ColumnChoice, flagNames } from "./columns.ts";
 import { decimalCommaValues, detectDelimiter, naMarkers } from "./dialect.ts";
 
 /** A numeric column: one value per row, `NaN` where the cell was empty. */
@@ -56,6 +56,8 @@ export interface Dataset {
   delimiter?: string;
   /** Columns read with decimal commas (`3,14`) as numbers. */
   decimalCommas?: string[];
+  /** The columns `--features` named, when it was given. */
+  chosen?: string[];
 }
 
 /** Options for {@link readDataset}. */
@@ -232,6 +234,9 @@ class TableBuilder {
       sha256,
       delimiter: this.delimiter,
       ...(decimalCommas.length ? { decimalCommas } : {}),
+      ...(this.options.features?.length
+        ? { chosen: flagNames(this.options.features, this.#header) }
+        : {}),
     };
   }
 

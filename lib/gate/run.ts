@@ -207,7 +207,7 @@ async function score(model: Model, data: string | undefined): Promise<Scored> {
       data: base,
     };
   }
-  const dataset = await readDataset(data, { target: model.file.target });
+  const dataset = await readDataset(data, { target: model.file.target, na: t.na });
   return {
     report: reportDataset(model, dataset),
     full: true,

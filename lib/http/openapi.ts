@@ -37,7 +37,15 @@ export function modelDescription(served: ServedModel) {
           min: f.min,
           max: f.max,
         }
-        : { name: f.name, type: f.type, required: f.missing === 0, categories: f.categories }
+        : f.type === "date"
+        ? { name: f.name, type: f.type, required: f.missing === 0, example: f.example }
+        : {
+          name: f.name,
+          type: f.type,
+          required: f.missing === 0,
+          categories: f.categories,
+          mostFrequent: f.mostFrequent,
+        }
     ),
     metrics: file.metrics,
     training: {
@@ -236,11 +244,15 @@ function buildDocument(served: ServedModel | null) {
   };
 }
 
-/** A plausible row: each feature's training mean or first category. */
+/** A plausible row: each feature's training mean, most frequent category or a training date. */
 export function exampleRow(served: ServedModel): Record<string, number | string> {
   const row: Record<string, number | string> = {};
   for (const f of served.model.file.features) {
-    row[f.name] = f.type === "numeric" ? Number(f.mean.toPrecision(3)) : f.categories[0]!;
+    row[f.name] = f.type === "numeric"
+      ? Number(f.mean.toPrecision(3))
+      : f.type === "date"
+      ? f.example
+      : f.mostFrequent ?? f.categories[0]!;
   }
   return row;
 }

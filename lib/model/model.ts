@@ -13,6 +13,7 @@ import { InputError } from "../core/errors.ts";
 import {
   encodedWidth,
   Feature,
+  featureWidth,
   type Row,
   rowAccepts,
   type RowEncoder,
@@ -51,6 +52,15 @@ export const Training = z.object({
   classBalance: z.record(z.string(), z.number().int().nonnegative()).optional(),
   /** Which rows `metrics` were computed on; held-out rows when absent. */
   scoredOn: z.enum(["held-out rows", "training rows"]).optional(),
+  /** The field delimiter the data was read with (`,` when absent). */
+  delimiter: z.string().optional(),
+  /** Extra missing-value markers (`--na`), besides pandas' defaults. */
+  na: z.array(z.string()).optional(),
+  /** `--features` and `--exclude` as given. */
+  features: z.array(z.string()).optional(),
+  exclude: z.array(z.string()).optional(),
+  /** The column-role decisions, one line each (left out, encoded as a date, warnings). */
+  decisions: z.array(z.string()).optional(),
 });
 /** What was trained, on what, and how. */
 export type Training = z.infer<typeof Training>;
@@ -136,6 +146,13 @@ function checkScoreBounds(
       for (let k = 0; k < f.categories.length; k++) reach.push(1);
       return;
     }
+    if (f.type === "date") {
+      // dates are parsed from strings: years beyond the training range stay far from overflow
+      for (const p of f.parts) {
+        reach.push((Math.max(Math.abs(p.min - p.mean), Math.abs(p.max - p.mean)) + 1e4) / p.scale);
+      }
+      return;
+    }
     const r = Math.max(Math.abs(f.min - f.mean), Math.abs(f.max - f.mean)) / f.scale;
     if (!Number.isFinite(r)) {
       finite = false;
@@ -210,7 +227,7 @@ export class Model {
     let slot = 1;
     for (const f of file.features) {
       if (f.type === "numeric") this.#numericSlots.push({ name: f.name, slot: slot++ });
-      else slot += f.categories.length;
+      else slot += featureWidth(f);
     }
     this.rowSchema = rowSchema(file.features).superRefine((row, ctx) => {
       for (const issue of this.#rangeIssues(row)) ctx.addIssue({ code: "custom", ...issue });

@@ -13,6 +13,7 @@ import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFile } from "./model.ts
 import { type ModelName, nameFromPath } from "./name.ts";
 import { fit, type SolverOptions } from "./solver.ts";
 import { stratifiedSplit } from "../data/split.ts";
+import { decideRoles } from "../data/roles.ts";
 import { runtimeVersions } from "../core/versions.ts";
 
 /** Options for {@link trainModel}. */
@@ -36,6 +37,8 @@ export interface TrainOptions {
   consume?: boolean;
   /** Records how long each stage took. */
   timings?: Timings;
+  /** How the data was read, recorded so that the card's retrain command repeats it. */
+  reading?: { na?: string[]; features?: string[]; exclude?: string[] };
 }
 
 /** A trained model and how it scored on the held-out rows. */
@@ -44,6 +47,8 @@ export interface TrainResult {
   file: ModelFile;
   /** Accuracy and macro F1 on the held-out rows (the training rows when testSize is 0). */
   metrics: Scores;
+  /** The column-role decisions, one line each, for stderr. */
+  decisions: string[];
 }
 
 /**
@@ -74,9 +79,10 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     : { train: Uint32Array.from({ length: data.rows }, (_, i) => i), test: new Uint32Array(0) };
   timings?.mark("split");
   progress?.("encoding");
-  const features = fitFeatures(data.columns, split.train);
+  const roles = decideRoles(data, new Set(data.chosen));
+  const features = fitFeatures(roles.columns, split.train, { dates: roles.dates });
   timings?.mark("feature statistics");
-  const design = encodeDesign(features, data.columns, {
+  const design = encodeDesign(features, roles.columns, {
     train: split.train,
     heldOut: split.test,
     consume: options.consume,
@@ -121,6 +127,9 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
       classBalance: classBalance(y, classes),
       solver: fitted.record,
       scoredOn: split.test.length > 0 ? "held-out rows" : "training rows",
+      ...(data.delimiter && data.delimiter !== "," ? { delimiter: data.delimiter } : {}),
+      ...definedLists(options.reading ?? {}),
+      ...(roles.decisions.length ? { decisions: roles.decisions } : {}),
     },
     metrics: { accuracy: 0, f1: 0 },
     runtime: runtimeVersions(),
@@ -137,7 +146,14 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   const heldOut = withLabels(report, classes.map(String));
   const file = validDocument({ ...draft, metrics, heldOut }, data);
   timings?.mark("scoring");
-  return { file, metrics };
+  return { file, metrics, decisions: roles.decisions };
+}
+
+/** The non-empty lists of `lists`. */
+function definedLists(lists: Record<string, string[] | undefined>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(lists)) if (v?.length) out[k] = v;
+  return out;
 }
 
 /** What the model card says about use and limits, kept in `model.json` too. */

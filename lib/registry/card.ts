@@ -32,6 +32,10 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
       ? `| ${mdText(f.name)} | numeric | ${fmt(f.min)} – ${fmt(f.max)} | ${fmt(f.mean)} | ${
         fmt(f.scale)
       } | ${f.missing} |`
+      : f.type === "date"
+      ? `| ${mdText(f.name)} | date (year, month, day of week, day of year) | ${
+        f.parts.map((p) => `${p.part} ${fmt(p.min)} – ${fmt(p.max)}`).join(", ")
+      } | | | ${f.missing} |`
       : `| ${mdText(f.name)} | categorical | ${
         mdText(f.categories.map((c) => JSON.stringify(c)).join(", "))
       } | | | ${f.missing} |`
@@ -87,6 +91,7 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
       ? `- Rows: ${t.rows} (${t.trainRows} to train, ${t.testRows} held out; stratified split, seed ${t.seed})`
       : `- Rows: ${t.rows}, all used to train (test size 0, seed ${t.seed}); no rows held out`,
     `- Class balance: ${balance}`,
+    ...(t.decisions ?? []).map((d) => `- Column roles: ${mdText(d)}`),
     "",
     "Feature statistics over the training rows:",
     "",
@@ -189,6 +194,10 @@ function retrainCommand(file: ModelFile): string {
     ["seed", t.seed],
     ["test-size", t.testSize],
   ];
+  for (const name of ["features", "exclude", "na"] as const) {
+    for (const value of t[name] ?? []) flags.push([name, value]);
+  }
+  if (t.delimiter) flags.push(["delimiter", t.delimiter === "\t" ? "tab" : t.delimiter]);
   if (s.solver === "gd") {
     flags.push(["solver", "gd"], ["iterations", s.iterations!], ["learning-rate", s.learningRate!]);
   } else if (s.solver === "lbfgs") {
