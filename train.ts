@@ -15,6 +15,7 @@ import { terminalProgress } from "./lib/core/progress.ts";
 import { Timings } from "./lib/core/timings.ts";
 import { ModelName } from "./lib/model/name.ts";
 import { trainModel } from "./lib/model/training.ts";
+import { ClassWeight, Threshold } from "./lib/model/imbalance.ts";
 
 const command: Command = {
   usage: "deno task train [flags]",
@@ -113,6 +114,18 @@ const command: Command = {
       default: "0.0005",
       description: "gd: gradient-descent step size",
     },
+    "class-weight": {
+      type: "string",
+      value: "none|balanced",
+      default: "none",
+      description: "balanced weighs each class n / (k · n_c) in the loss, as scikit-learn's",
+    },
+    threshold: {
+      type: "string",
+      value: "F|auto",
+      description:
+        "Two classes only: predict the second class when its probability is at least F; auto picks the cut-off with the best macro F1 on out-of-fold predictions (default: the most probable class)",
+    },
     timings: {
       type: "boolean",
       description: "Print how long each stage took, and the memory in use after it, on stderr",
@@ -141,6 +154,8 @@ const Options = z.object({
   tol: numberFlag.pipe(z.number().positive()),
   iterations: numberFlag.pipe(z.number().int().positive()),
   "learning-rate": numberFlag.pipe(z.number().positive()),
+  "class-weight": ClassWeight,
+  threshold: z.literal("auto").or(numberFlag.pipe(Threshold)).optional(),
   timings: z.boolean().optional(),
   quiet: z.boolean().optional(),
 });
@@ -172,6 +187,8 @@ export async function main(args: string[]): Promise<void> {
     timings,
     // nothing reads the columns after training: encode them in place
     consume: true,
+    classWeight: o["class-weight"],
+    threshold: o.threshold,
     reading: { na: o.na, features: o.features, exclude: o.exclude },
   });
   progress?.done();

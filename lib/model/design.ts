@@ -20,6 +20,8 @@ export interface Design {
   rows: number;
   /** Coefficients per logit: `columns.length + 1`, the intercept first. */
   width: number;
+  /** A weight per row in the loss (class weights); every row weighs 1 when absent. */
+  weights?: Float64Array;
 }
 
 /** Options for {@link encodeDesign}. */
@@ -226,5 +228,6 @@ export function designRows(design: Design, rows: ArrayLike<number>): Design {
     }),
     rows: rows.length,
     width: design.width,
+    ...(design.weights ? { weights: Float64Array.from(rows, (r) => design.weights![r]!) } : {}),
   };
 }

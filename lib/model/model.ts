@@ -23,6 +23,7 @@ import {
 import type { Label } from "../data/dataset.ts";
 import { LabelledReport, Scores } from "./scores.ts";
 import { Estimator, ProbabilityKind } from "./solver.ts";
+import { Threshold } from "./imbalance.ts";
 
 /** The format name written in every model file. */
 export const MODEL_FORMAT = "mvd-model";
@@ -85,7 +86,21 @@ export const ModelFile = z.object({
   heldOut: LabelledReport.optional(),
   /** The model card's fixed facts: intended and out-of-scope use, caveats. */
   card: CardFacts.optional(),
+  /**
+   * Two classes only: the cut-off on the second class's probability at and
+   * above which it is predicted (absent: the most probable class wins).
+   */
+  threshold: Threshold.optional(),
+  /** How the threshold was set: `given`, or `auto: …` and how it was chosen. */
+  thresholdSelection: z.string().optional(),
 }).superRefine((file, ctx) => {
+  if (file.threshold !== undefined && file.classes.length !== 2) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["threshold"],
+      message: "a threshold needs exactly two classes",
+    });
+  }
   const width = encodedWidth(file.features);
   if (new Set<Label>(file.classes).size !== file.classes.length || file.classes.length < 2) {
     ctx.addIssue({
@@ -255,7 +270,8 @@ export class Model {
 
   /**
    * Predicts an encoded design matrix, exactly as the library does: the class
-   * with the smallest `sigmoid(w·x)` wins, the first one on a tie.
+   * with the smallest `sigmoid(w·x)` wins, the first one on a tie; with a
+   * threshold, class 1 wins when its probability reaches it.
    */
   predictEncoded(x: Float64Array, rows: number): Predictions {
     const k = this.classes.length;
@@ -344,6 +360,10 @@ export class Model {
     for (let c = 0; c < k; c++) {
       out[at + c] = total > 0 ? out[at + c]! / total : 1 / k;
     }
+    // the one place where probabilities become a label: a two-class model's
+    // threshold, when it has one, decides (the probabilities stay as they are)
+    const threshold = this.file.threshold;
+    if (threshold !== undefined) return out[at + 1]! >= threshold ? 1 : 0;
     return best;
   }
 }

@@ -4,14 +4,15 @@
  * @module
  */
 import { type Dataset, distinctLabels, type Label } from "../data/dataset.ts";
-import { InputError } from "../core/errors.ts";
+import { InputError, UsageError } from "../core/errors.ts";
+import { balancedWeights, type ClassWeight, crossValidatedThreshold } from "./imbalance.ts";
 import { fitFeatures } from "./features.ts";
-import { encodeDesign, predictDesign } from "./design.ts";
+import { type Design, encodeDesign, predictDesign } from "./design.ts";
 import type { Timings } from "../core/timings.ts";
 import { classificationReport, type Scores, withLabels } from "./scores.ts";
 import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFile } from "./model.ts";
 import { type ModelName, nameFromPath } from "./name.ts";
-import { fit, type SolverOptions } from "./solver.ts";
+import { type Fit, fit, type SolverOptions } from "./solver.ts";
 import { stratifiedSplit } from "../data/split.ts";
 import { decideRoles } from "../data/roles.ts";
 import { runtimeVersions } from "../core/versions.ts";
@@ -37,6 +38,10 @@ export interface TrainOptions {
   consume?: boolean;
   /** Records how long each stage took. */
   timings?: Timings;
+  /** `balanced` weighs classes in the loss as scikit-learn's `class_weight="balanced"`. */
+  classWeight?: ClassWeight;
+  /** Two classes only: the cut-off on class 1's probability, or `auto` to choose it by CV. */
+  threshold?: number | "auto";
   /** How the data was read, recorded so that the card's retrain command repeats it. */
   reading?: { na?: string[]; features?: string[]; exclude?: string[] };
 }
@@ -63,6 +68,14 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
         String(classes[0])
       }), at least two are needed`,
     );
+  }
+  if (options.threshold !== undefined && classes.length !== 2) {
+    throw new InputError(
+      `Cannot use --threshold on "${data.source}": target "${data.target}" has ${classes.length} classes, a threshold needs exactly two`,
+    );
+  }
+  if (options.threshold === "auto" && options.solver.solver !== "lbfgs") {
+    throw new UsageError("Cannot use --threshold auto with --solver gd (use --solver lbfgs)");
   }
   const y = classIndices(data.labels, classes);
   // y holds the labels from here on
@@ -93,6 +106,7 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     classCount: classes.length,
     solver: options.solver,
     seed: options.seed,
+    classWeight: options.classWeight,
     timings,
     onIteration: (i, loss) => {
       lastIteration = i;
@@ -104,6 +118,8 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     },
   });
   timings?.mark(`solver (${lastIteration} iterations)`);
+  const cut = chooseThreshold(design.train, pick(y, split.train), { ...options, fitted, progress });
+  if (cut) timings?.mark("choosing the threshold");
   // without held-out rows the scores are training-set scores, and say so
   const scored = split.test.length > 0 ? split.test : split.train;
   const draft = {
@@ -134,6 +150,7 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     metrics: { accuracy: 0, f1: 0 },
     runtime: runtimeVersions(),
     card: CARD_FACTS,
+    ...(cut ? { threshold: cut.threshold, thresholdSelection: cut.how } : {}),
   };
   const model = new Model(validDocument(draft, data));
   progress?.("scoring");
@@ -154,6 +171,33 @@ function definedLists(lists: Record<string, string[] | undefined>): Record<strin
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(lists)) if (v?.length) out[k] = v;
   return out;
+}
+
+/** The threshold asked for: given, or chosen by cross-validation on the training rows. */
+function chooseThreshold(
+  design: Design,
+  y: Int32Array,
+  options: TrainOptions & { fitted: Fit },
+): { threshold: number; how: string } | undefined {
+  if (options.threshold === undefined) return undefined;
+  if (options.threshold !== "auto") return { threshold: options.threshold, how: "given" };
+  if (options.solver.solver !== "lbfgs") return undefined;
+  options.progress?.("choosing the threshold");
+  const weighted = options.classWeight === "balanced"
+    ? { ...design, weights: balancedWeights(y, 2) }
+    : design;
+  const { threshold, folds } = crossValidatedThreshold(weighted, y, {
+    c: Number(options.fitted.record.C),
+    maxIter: options.solver.maxIter,
+    tol: options.solver.tol,
+    seed: options.seed,
+  });
+  return {
+    threshold,
+    how: folds
+      ? `auto: best macro F1 on ${folds}-fold out-of-fold probabilities of the training rows`
+      : "auto: 0.5, a class is too small to cross-validate",
+  };
 }
 
 /** What the model card says about use and limits, kept in `model.json` too. */

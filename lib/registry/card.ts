@@ -60,6 +60,13 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
         : ""
     }`,
     "- Missing values: an empty numeric cell is imputed with the training mean (the `missing` column counts them in training); a category not seen in training encodes as none of the categories",
+    ...(file.threshold === undefined ? [] : [
+      `- Threshold: ${
+        mdText(String(file.classes[1]))
+      } is predicted when its probability is at least ${fmt(file.threshold)} (${
+        mdText(file.thresholdSelection ?? "given")
+      }); probabilities are unchanged`,
+    ]),
     `- Seed: ${t.seed}; held-out fraction: ${t.testSize}`,
     `- Created: ${mdText(file.createdAt)}, with Deno ${mdText(file.runtime.deno ?? "?")} (V8 ${
       mdText(file.runtime.v8 ?? "?")
@@ -204,6 +211,9 @@ function retrainCommand(file: ModelFile): string {
     // the C that was used (chosen or given) gives the same weights without the search
     flags.push(["solver", "lbfgs"], ["C", s.C!], ["max-iter", s.maxIter!], ["tol", s.tol!]);
   }
+  if (s.classWeight) flags.push(["class-weight", s.classWeight]);
+  // the threshold that was used (chosen or given), as C
+  if (file.threshold !== undefined) flags.push(["threshold", file.threshold]);
   // a value that starts with "-" would read as a flag: train takes it only as --flag=value
   const args = flags.flatMap(([name, value]) =>
     String(value).startsWith("-") ? [`--${name}=${value}`] : [`--${name}`, String(value)]
