@@ -8,7 +8,15 @@ import { routePath } from "hono/route";
 import type { Registry } from "prom-client";
 import type { Row } from "../model/features.ts";
 import type { ModelHolder, ServedModel } from "./holder.ts";
-import { checkItems, issuesLine, payloadItems } from "../model/inputs.ts";
+import {
+  checkItems,
+  issuesLine,
+  MAX_ISSUES,
+  payloadItems,
+  type UnseenCategory,
+  unseenFinder,
+  visible,
+} from "../model/inputs.ts";
 import { bearerAuth, bearerCheck } from "./auth.ts";
 import { type BodyLimits, BodySlots, type JsonShape, jsonShape, readJson } from "./body.ts";
 import type { BodyDeadline } from "./deadline.ts";
@@ -41,6 +49,11 @@ export interface AppOptions {
   protectMeta?: boolean;
   /** Turns for bodies over 64 KiB: 4 read at once and 32 waiting by default. */
   largeBodies?: { parallel?: number; queue?: number };
+  /**
+   * A categorical value training never saw: answered as none of the
+   * categories with `"warnings"` (`warn`, the default), or refused with 422.
+   */
+  unseenCategories?: "warn" | "reject";
 }
 
 /** What the app needs: the model holder, the registry, and options. */
@@ -166,20 +179,42 @@ export function createApp(deps: AppDeps): Hono {
     }
     if (!checked.batch) return predictOne(served, checked.rows[0]!);
     const { counts, encoder } = hotFor(served);
+    const unseen = unseenOf(served, checked.rows, true);
     const predictions = model.predictRows(checked.rows);
     const tally = new Array<number>(counts.byClass.length).fill(0);
     for (const k of predictions.classes) tally[k]!++;
     tally.forEach((n, k) => n && counts.byClass[k]!.inc(n));
     counts.rows.observe(predictions.classes.length);
-    return new Response(encoder.batch(predictions), JSON_INIT);
+    return new Response(withWarnings(encoder.batch(predictions), unseen), JSON_INIT);
   }
 
   function predictOne(served: ServedModel, row: Row): Response {
     const { counts, encoder } = hotFor(served);
+    const unseen = unseenOf(served, [row], false);
     const k = served.model.predictOne(row, encoder.scratch);
     counts.byClass[k]!.inc();
     counts.rows.observe(1);
-    return new Response(encoder.one(k, encoder.scratch), JSON_INIT);
+    return new Response(withWarnings(encoder.one(k, encoder.scratch), unseen), JSON_INIT);
+  }
+
+  /** The rows' unseen categories, counted by feature; refused with 422 under `reject`. */
+  function unseenOf(served: ServedModel, rows: readonly Row[], batch: boolean) {
+    const unseen = unseenFinder(served.model.file.features)(rows, batch);
+    if (unseen.length === 0) return unseen;
+    if (deps.options?.unseenCategories === "reject") {
+      const issues = unseen.map((u) => ({
+        path: u.row === undefined ? visible(u.feature) : `[${u.row}].${visible(u.feature)}`,
+        message: u.message,
+      }));
+      throw new ApiError(
+        422,
+        "unseen_category",
+        `Unseen category: ${issuesLine(issues)}`,
+        issues.slice(0, MAX_ISSUES),
+      );
+    }
+    for (const u of unseen) metrics.unseenCategories.labels({ feature: u.feature }).inc();
+    return unseen;
   }
 
   // the per-model helpers, looked up once per swap rather than per request
@@ -257,6 +292,11 @@ export function createApp(deps: AppDeps): Hono {
       ? fastPredict(req)
       : routed(req, env, ctx);
   return app;
+}
+
+/** An answer's JSON object with `"warnings": [...]` added when there are any. */
+function withWarnings(body: string, warnings: readonly UnseenCategory[]): string {
+  return warnings.length ? `${body.slice(0, -1)},"warnings":${JSON.stringify(warnings)}}` : body;
 }
 
 /** The path of an absolute URL, without parsing all of it. */

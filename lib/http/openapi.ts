@@ -84,9 +84,30 @@ function schema(s: z.ZodType, io: "input" | "output" = "output"): Record<string,
   return out;
 }
 
+/**
+ * The row schema with each categorical feature's known values as its `enum`
+ * (any other string is answered with a warning, or 422 under
+ * UNSEEN_CATEGORIES=reject).
+ */
+function withCategories(
+  row: Record<string, unknown>,
+  model: ServedModel["model"],
+): Record<string, unknown> {
+  const properties = row.properties as Record<string, Record<string, unknown>> | undefined;
+  for (const f of model.file.features) {
+    const property = properties?.[f.name];
+    if (f.type !== "categorical" || !property) continue;
+    const branches = (property.anyOf as Record<string, unknown>[] | undefined) ?? [property];
+    for (const b of branches) if (b.type === "string") b.enum = f.categories;
+    property.description =
+      "Known values listed; any other string is answered as none of them, with a warning";
+  }
+  return row;
+}
+
 function buildDocument(served: ServedModel | null) {
   const model = served?.model;
-  const row = model ? schema(model.rowSchema, "input") : { type: "object" };
+  const row = model ? withCategories(schema(model.rowSchema, "input"), model) : { type: "object" };
   const label = model
     ? schema(z.literal(model.classes as Array<string | number>))
     : { type: ["string", "number"] };

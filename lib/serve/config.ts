@@ -21,6 +21,7 @@ export const SERVE_ENV = [
   "BODY_TIMEOUT",
   "WATCH_MODEL",
   "PROTECT_META",
+  "UNSEEN_CATEGORIES",
 ] as const;
 /** One of the environment variables the server reads. */
 export type ServeEnv = (typeof SERVE_ENV)[number];
@@ -52,6 +53,8 @@ export const ServeConfig = z.object({
   watch: bool,
   /** Put /model, /metrics, /openapi.json and /docs behind the token too. */
   protectMeta: bool,
+  /** A category training never saw: answered with a warning (`warn`), or refused with 422. */
+  unseenCategories: z.enum(["warn", "reject"], "expected warn or reject"),
 }).superRefine((config, ctx) => {
   if (config.protectMeta && !config.token) {
     ctx.addIssue({
@@ -121,6 +124,13 @@ const FLAGS = {
     default: "false",
     description:
       "Require the token on /model, /metrics, /openapi.json and /docs too (needs a token)",
+  },
+  unseenCategories: {
+    env: "UNSEEN_CATEGORIES",
+    value: "warn|reject",
+    default: "warn",
+    description:
+      "A category not seen in training: answer with a warning, or refuse the request with 422",
   },
 } as const satisfies Record<
   keyof ServeConfig,

@@ -48,6 +48,7 @@ export async function serve(config: ServeConfig): Promise<number> {
       maxBatchRows: config.maxBatchRows,
       token: config.token,
       protectMeta: config.protectMeta,
+      unseenCategories: config.unseenCategories,
     },
   });
   const server = Deno.serve({
