@@ -183,9 +183,22 @@ function gateLines(e: Evaluation): string[] {
       e.metrics
         ? `, log loss ${e.metrics.logLoss === null ? "n/a" : fmt(e.metrics.logLoss)}, ROC AUC ${
           e.metrics.rocAuc === null ? "n/a" : fmt(e.metrics.rocAuc)
-        }`
+        }${
+          e.metrics.balancedAccuracy === undefined
+            ? ""
+            : `, balanced accuracy ${fmt(e.metrics.balancedAccuracy)}`
+        }${e.metrics.prAuc == null ? "" : `, PR AUC ${fmt(e.metrics.prAuc)}`}`
         : ""
     }`,
+    ...(e.metrics?.majority
+      ? [
+        `- Majority baseline: always predicting ${
+          mdText(e.metrics.majority.label)
+        } scores accuracy ${fmt(e.metrics.majority.accuracy)}, macro F1 ${
+          fmt(e.metrics.majority.f1)
+        }`,
+      ]
+      : []),
     `- Evaluated at ${
       mdText(e.evaluatedAt)
     }; details in [${EVALUATION_MD_FILE}](${EVALUATION_MD_FILE})`,
