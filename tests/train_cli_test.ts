@@ -173,6 +173,7 @@ Deno.test("train one-hot encodes string columns and imputes empty cells, and inf
     name: "color",
     type: "categorical",
     categories: ["blue", "green", "red"],
+    mostFrequent: "blue",
     missing: 0,
   });
   assertEquals(weight.type, "numeric");
