@@ -1,6 +1,12 @@
 import { assertEquals, assertThrows } from "../_testing/assert.ts";
 import { InputError } from "../core/errors.ts";
-import { chooseColumns, closestNames, editDistance, flagNames } from "./columns.ts";
+import {
+  chooseColumns,
+  closestNames,
+  type ColumnChoice,
+  editDistance,
+  flagNames,
+} from "./columns.ts";
 
 const HEADER = ["id", "bill length", "a,b", "island", "species"];
 const source = "p.csv";
@@ -15,30 +21,31 @@ Deno.test("chooseColumns() keeps exactly --features and drops --exclude, repeata
   assertEquals(chooseColumns(HEADER, 4, { source, exclude: ["id", "a,b"] }), [1, 3]);
 });
 
-Deno.test("chooseColumns() refuses a name not in the header and names the closest", () => {
-  assertThrows(
-    () => chooseColumns(HEADER, 4, { source, features: ["Island"] }),
-    InputError,
-    'Cannot use "p.csv": --features names "Island", which is not in the header (closest: "island")',
-  );
-  assertThrows(
-    () => chooseColumns(HEADER, 4, { source, exclude: ["bill_lenght"] }),
-    InputError,
-    '--exclude names "bill_lenght", which is not in the header (closest: "bill length")',
-  );
-});
-
-Deno.test("chooseColumns() refuses the target and a choice that leaves no feature", () => {
-  assertThrows(
-    () => chooseColumns(HEADER, 4, { source, exclude: ["species"] }),
-    InputError,
-    '--exclude names the target "species"; choose another target with --target',
-  );
-  assertThrows(
-    () => chooseColumns(["a", "y"], 1, { source, exclude: ["a"] }),
-    InputError,
-    "leave no feature column besides the target",
-  );
+Deno.test("chooseColumns() refuses unknown names (naming the closest), the target, and no feature left", () => {
+  const refused: Array<[string[], number, ColumnChoice, string]> = [
+    [
+      HEADER,
+      4,
+      { features: ["Island"] },
+      'Cannot use "p.csv": --features names "Island", which is not in the header (closest: "island")',
+    ],
+    [
+      HEADER,
+      4,
+      { exclude: ["bill_lenght"] },
+      '--exclude names "bill_lenght", which is not in the header (closest: "bill length")',
+    ],
+    [
+      HEADER,
+      4,
+      { exclude: ["species"] },
+      '--exclude names the target "species"; choose another target with --target',
+    ],
+    [["a", "y"], 1, { exclude: ["a"] }, "leave no feature column besides the target"],
+  ];
+  for (const [header, target, choice, message] of refused) {
+    assertThrows(() => chooseColumns(header, target, { source, ...choice }), InputError, message);
+  }
 });
 
 Deno.test("flagNames() splits on commas unless the value is a header name", () => {

@@ -3,16 +3,19 @@ import { InputError } from "../core/errors.ts";
 import { decimalCommaValues, naMarkers, parseDelimiter, sniffDelimiter } from "./dialect.ts";
 
 Deno.test("sniffDelimiter() finds , ; tab and | from the header and first rows", () => {
-  assertEquals(sniffDelimiter("a,b,c\n1,2,3\n"), ",");
-  assertEquals(sniffDelimiter("a;b;c\n1,5;2;3\n2,5;1;0\n"), ";");
-  assertEquals(sniffDelimiter("a\tb\n1\t2\n"), "\t");
-  assertEquals(sniffDelimiter("a|b|c\n1|2|3\n"), "|");
-  // a quoted comma does not count
-  assertEquals(sniffDelimiter('name;x\n"Smith, J";1\n"Doe, A";2\n'), ";");
-  // one column: nothing to split on
-  assertEquals(sniffDelimiter("a\n1\n"), ",");
-  // the sample's last line may be cut short
-  assertEquals(sniffDelimiter("a;b;c\n1;2;3\n4;5"), ";");
+  const cases: Array<[string, string]> = [
+    ["a,b,c\n1,2,3\n", ","],
+    ["a;b;c\n1,5;2;3\n2,5;1;0\n", ";"],
+    ["a\tb\n1\t2\n", "\t"],
+    ["a|b|c\n1|2|3\n", "|"],
+    // a quoted comma does not count
+    ['name;x\n"Smith, J";1\n"Doe, A";2\n', ";"],
+    // one column: nothing to split on
+    ["a\n1\n", ","],
+    // the sample's last line may be cut short
+    ["a;b;c\n1;2;3\n4;5", ";"],
+  ];
+  for (const [sample, delimiter] of cases) assertEquals(sniffDelimiter(sample), delimiter, sample);
 });
 
 Deno.test("parseDelimiter() takes one character, or tab", () => {
