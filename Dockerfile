@@ -28,4 +28,4 @@ USER 65532:65532
 EXPOSE 8000
 # --cached-only: start-up never reaches a registry; the other flags are the
 # serve task's, word for word (tests/container_test.ts holds them equal)
-CMD ["run", "--cached-only", "--no-prompt", "--allow-net", "--allow-read=models", "--allow-env=PORT,HOST,MODEL_DIR,API_TOKEN,LOG_LEVEL,MAX_BODY_BYTES,MAX_BATCH_ROWS,SHUTDOWN_TIMEOUT,BODY_TIMEOUT,WATCH_MODEL,PROTECT_META,DRIFT_WINDOW,PREDICTION_LOG,PREDICTION_LOG_SAMPLE,PREDICTION_LOG_MAX_BYTES", "--allow-write=logs", "serve.ts"]
+CMD ["run", "--cached-only", "--no-prompt", "--allow-net", "--allow-read=models", "--allow-env=PORT,HOST,MODEL_DIR,API_TOKEN,LOG_LEVEL,MAX_BODY_BYTES,MAX_BATCH_ROWS,SHUTDOWN_TIMEOUT,BODY_TIMEOUT,WATCH_MODEL,PROTECT_META,UNSEEN_CATEGORIES,DRIFT_WINDOW,PREDICTION_LOG,PREDICTION_LOG_SAMPLE,PREDICTION_LOG_MAX_BYTES", "--allow-write=logs", "serve.ts"]

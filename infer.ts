@@ -11,7 +11,7 @@
 import { z } from "zod";
 import { type Command, parseFlags } from "./lib/core/flags.ts";
 import { fail, InputError } from "./lib/core/errors.ts";
-import { checkPayload, issuesLine } from "./lib/model/inputs.ts";
+import { checkPayload, issuesLine, unseenFinder } from "./lib/model/inputs.ts";
 import { type JsonImports, loadImportedModel, loadSealedModel } from "./lib/registry/seal.ts";
 import { MANIFEST_FILE, METRICS_FILE, MODEL_FILE } from "./lib/registry/layout.ts";
 import { resolveModel } from "./lib/registry/runs.ts";
@@ -64,6 +64,9 @@ export async function main(args: string[], input: () => Promise<string>): Promis
   }
   const checked = checkPayload(payload, model.rowSchema, { accepts: model.rowAccepts });
   if (!checked.ok) throw new InputError(`Invalid input: ${issuesLine(checked.issues)}`);
+  for (const u of unseenFinder(model.file.features)(checked.rows, checked.batch)) {
+    console.error(`warning: ${u.row === undefined ? "" : `row ${u.row}: `}${u.message}`);
+  }
   const predictions = model.predictRows(checked.rows);
   const { proba, explain } = parsed.options;
   const answers = explain

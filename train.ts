@@ -8,12 +8,14 @@
 import { z } from "zod";
 import { type Command, numberFlag, parseFlags } from "./lib/core/flags.ts";
 import { readDataset } from "./lib/data/dataset.ts";
+import { parseDelimiter } from "./lib/data/dialect.ts";
 import { fail } from "./lib/core/errors.ts";
 import { writeRun } from "./lib/registry/runs.ts";
 import { terminalProgress } from "./lib/core/progress.ts";
 import { Timings } from "./lib/core/timings.ts";
 import { ModelName } from "./lib/model/name.ts";
 import { trainModel } from "./lib/model/training.ts";
+import { ClassWeight, Threshold } from "./lib/model/imbalance.ts";
 
 const command: Command = {
   usage: "deno task train [flags]",
@@ -30,6 +32,30 @@ const command: Command = {
       type: "string",
       value: "NAME",
       description: "Target column (default: the last column)",
+    },
+    features: {
+      type: "string",
+      value: "A,B,…",
+      multiple: true,
+      description: "Train on exactly these columns (a header name may hold a comma)",
+    },
+    exclude: {
+      type: "string",
+      value: "A,B,…",
+      multiple: true,
+      description: "Leave these columns out",
+    },
+    delimiter: {
+      type: "string",
+      value: "C",
+      description: "Field delimiter, such as ; or tab (default: detected among , ; tab |)",
+    },
+    na: {
+      type: "string",
+      value: "VALUE",
+      multiple: true,
+      description:
+        "Read cells holding VALUE as missing, besides pandas' defaults (NA, N/A, NaN, null, None, …)",
     },
     name: {
       type: "string",
@@ -88,6 +114,18 @@ const command: Command = {
       default: "0.0005",
       description: "gd: gradient-descent step size",
     },
+    "class-weight": {
+      type: "string",
+      value: "none|balanced",
+      default: "none",
+      description: "balanced weighs each class n / (k · n_c) in the loss, as scikit-learn's",
+    },
+    threshold: {
+      type: "string",
+      value: "F|auto",
+      description:
+        "Two classes only: predict the second class when its probability is at least F; auto picks the cut-off with the best macro F1 on out-of-fold predictions (default: the most probable class)",
+    },
     timings: {
       type: "boolean",
       description: "Print how long each stage took, and the memory in use after it, on stderr",
@@ -102,6 +140,10 @@ const command: Command = {
 const Options = z.object({
   data: z.string().min(1),
   target: z.string().min(1).optional(),
+  features: z.array(z.string()).optional(),
+  exclude: z.array(z.string()).optional(),
+  delimiter: z.string().min(1).optional(),
+  na: z.array(z.string()).optional(),
   name: ModelName.optional(),
   out: z.string().min(1).optional(),
   seed: numberFlag.pipe(z.number().int("expected a whole number")),
@@ -112,6 +154,8 @@ const Options = z.object({
   tol: numberFlag.pipe(z.number().positive()),
   iterations: numberFlag.pipe(z.number().int().positive()),
   "learning-rate": numberFlag.pipe(z.number().positive()),
+  "class-weight": ClassWeight,
+  threshold: z.literal("auto").or(numberFlag.pipe(Threshold)).optional(),
   timings: z.boolean().optional(),
   quiet: z.boolean().optional(),
 });
@@ -123,9 +167,16 @@ export async function main(args: string[]): Promise<void> {
   const o = parsed.options;
   const progress = o.quiet ? undefined : terminalProgress();
   const timings = o.timings ? new Timings() : undefined;
-  const data = await readDataset(o.data, { target: o.target, progress });
+  const data = await readDataset(o.data, {
+    target: o.target,
+    features: o.features,
+    exclude: o.exclude,
+    delimiter: o.delimiter === undefined ? undefined : parseDelimiter(o.delimiter),
+    na: o.na,
+    progress,
+  });
   timings?.mark("reading (parse, columns, hash)");
-  const { file, metrics } = trainModel(data, {
+  const { file, metrics, decisions } = trainModel(data, {
     name: o.name,
     seed: o.seed,
     testSize: o["test-size"],
@@ -136,8 +187,12 @@ export async function main(args: string[]): Promise<void> {
     timings,
     // nothing reads the columns after training: encode them in place
     consume: true,
+    classWeight: o["class-weight"],
+    threshold: o.threshold,
+    reading: { na: o.na, features: o.features, exclude: o.exclude },
   });
   progress?.done();
+  for (const line of decisions) console.error(line);
   const dir = await writeRun(file, { out: o.out, command: { script: "train.ts", args } });
   if (timings) {
     timings.mark("writing the run");

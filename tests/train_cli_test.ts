@@ -171,12 +171,16 @@ Deno.test("train one-hot encodes string columns and imputes empty cells, and inf
   const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/t/model.json`));
   const [size, color, weight] = model.features;
   assertEquals(size.type, "numeric");
-  assertEquals(color, {
+  const { frequencies, ...described } = color;
+  assertEquals(described, {
     name: "color",
     type: "categorical",
     categories: ["blue", "green", "red"],
     missing: 0,
   });
+  // shares of the training rows, blue the most frequent
+  assertEquals(Math.round(frequencies.reduce((a: number, b: number) => a + b) * 1e9), 1e9);
+  assertEquals(frequencies.indexOf(Math.max(...frequencies)), 0);
   assertEquals(weight.type, "numeric");
   assert(weight.missing > 0, JSON.stringify(weight));
   const card = await Deno.readTextFile(`${project.dir}/models/t/model_card.md`);
@@ -190,4 +194,55 @@ Deno.test("train one-hot encodes string columns and imputes empty cells, and inf
   );
   assertEquals(predicted.code, 0, predicted.stderr);
   assertEquals(predicted.stdout, '["big","small"]\n');
+});
+
+/** A ';' table with an identifier, a date, decimal commas, "NA" and "." markers. */
+function realWorldCsv(): string {
+  const lines = ["id;day;sex;mass;label"];
+  for (let i = 0; i < 120; i++) {
+    const sex = i % 7 === 0 ? "." : i % 2 ? "MALE" : "FEMALE";
+    const mass = i % 11 === 0 ? "NA" : `${(i % 40) / 4},5`.replace(".", "");
+    lines.push(
+      `u${i};2024-01-${String(1 + (i % 28)).padStart(2, "0")};${sex};${mass};${
+        i % 40 < 18 ? "a" : "b"
+      }`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+Deno.test("train reads a real-world ';' table: roles on stderr, choices refused with exit 2, infer warns of unseen categories", async () => {
+  await using project = await makeProject();
+  await Deno.writeTextFile(`${project.dir}/real.csv`, realWorldCsv());
+  const train = (...args: string[]) =>
+    project.deno(["task", "-q", "train", "--data", "real.csv", "--quiet", ...args]);
+  const bad = await train("--features", "Sex,mass");
+  assertEquals(bad.code, 2);
+  assertEquals(
+    bad.stderr,
+    'error: Cannot use "real.csv": --features names "Sex", which is not in the header (closest: "sex")\n',
+  );
+  const cut = await train("--threshold", "1");
+  assertEquals(cut.code, 2);
+  assertStringIncludes(cut.stderr, "Invalid --threshold");
+  const out = await train("--na", ".", "--class-weight", "balanced", "--threshold", "auto");
+  assertEquals(out.code, 0, out.stderr);
+  assertStringIncludes(out.stderr, 'column "mass" read as numbers written with decimal commas');
+  assertStringIncludes(out.stderr, 'column "id" left out: identifier-like');
+  assertStringIncludes(out.stderr, 'column "day" left out: its values are dates');
+  const gate = await project.deno(["task", "-q", "evaluate"]);
+  assertStringIncludes(gate.stdout, "baseline: always predicting");
+  const run = [...Deno.readDirSync(`${project.dir}/models/runs`)][0]!.name;
+  const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/runs/${run}/model.json`));
+  assertEquals(model.features.map((f: { name: string }) => f.name), ["sex", "mass"]);
+  assertEquals(model.features[0].categories, ["FEMALE", "MALE"]);
+  assert(model.threshold > 0 && model.threshold < 1);
+  assertMatch(model.thresholdSelection, /^auto: best macro F1/);
+  const infer = await project.deno(
+    ["run", "--allow-read", "infer.ts", "--model", run],
+    '{"sex":"male","mass":5}',
+  );
+  assertEquals(infer.code, 0, infer.stderr);
+  assertStringIncludes(infer.stderr, 'warning: "male" was not seen in training for "sex"');
+  assertStringIncludes(infer.stderr, 'did you mean "MALE"?');
 });

@@ -115,6 +115,8 @@ export function helpText(command: Command): string {
       : `--${name}`;
     const def = flag.default !== undefined && flag.default !== false
       ? ` (default: ${flag.default})`
+      : flag.multiple
+      ? " (repeatable)"
       : "";
     return [left, `${flag.description}${def}`] as const;
   });

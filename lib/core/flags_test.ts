@@ -68,3 +68,19 @@ Deno.test("parseFlags() passes positionals as _ only to a command that takes the
   );
   assertThrows(() => parseFlags(["a"], command, withArgs), UsageError, "Cannot parse flags");
 });
+
+Deno.test("parseFlags() gathers a repeatable flag's values in order", () => {
+  const many: Command = {
+    usage: "demo",
+    summary: "A demo.",
+    flags: { col: { type: "string", multiple: true, description: "A column" } },
+  };
+  const s = z.object({ col: z.array(z.string()).optional() });
+  assertEquals(parseFlags(["--col", "a,b", "--col=c"], many, s), {
+    help: false,
+    options: { col: ["a,b", "c"] },
+  });
+  assertEquals(parseFlags([], many, s), { help: false, options: { col: undefined } });
+  const help = parseFlags(["--help"], many, s);
+  assertStringIncludes(help.help ? help.text : "", "A column (repeatable)");
+});

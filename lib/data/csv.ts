@@ -36,10 +36,16 @@ export interface CsvReader {
   records: AsyncGenerator<CsvRecord>;
 }
 
+/** How to read a CSV. */
+export interface CsvOptions {
+  /** The field delimiter, `,` by default. */
+  delimiter?: string;
+}
+
 /** Opens the CSV file at `path` and reads its header row. */
-export async function openCsv(path: string): Promise<CsvReader> {
+export async function openCsv(path: string, options: CsvOptions = {}): Promise<CsvReader> {
   const { file } = await openCsvFile(path);
-  return await readCsvStream(file.readable, path);
+  return await readCsvStream(file.readable, path, options);
 }
 
 /** Opens a CSV file for reading; a missing file or a directory is an {@link InputError}. */
@@ -67,6 +73,7 @@ export function csvFromString(text: string, name = "<string>"): Promise<CsvReade
 export async function readCsvStream(
   stream: ReadableStream<Uint8Array>,
   name: string,
+  options: CsvOptions = {},
 ): Promise<CsvReader> {
   // the last whole record's position, kept as the parser goes: the
   // iterator drops records still buffered when an error arrives
@@ -75,6 +82,7 @@ export async function readCsvStream(
     // the UTF-8 BOM is dropped before (csv-parse would also take FF FE as UTF-16),
     // and each byte read as one character: fields are checked as UTF-8 in `cast`
     bom: false,
+    delimiter: options.delimiter ?? ",",
     encoding: "latin1",
     info: true,
     skip_empty_lines: true,

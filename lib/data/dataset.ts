@@ -9,6 +9,8 @@
  */
 import { type FieldView, scanCsv } from "./scan.ts";
 import { InputError, quoteValue } from "../core/errors.ts";
+import { chooseColumns, type ColumnChoice, flagNames } from "./columns.ts";
+import { decimalCommaValues, detectDelimiter, naMarkers } from "./dialect.ts";
 
 /** A numeric column: one value per row, `NaN` where the cell was empty. */
 export interface NumericColumn {
@@ -50,14 +52,24 @@ export interface Dataset {
   labels: Label[];
   /** SHA-256 of the file's bytes, hex. */
   sha256: string;
+  /** The field delimiter the file was read with (`,` when absent). */
+  delimiter?: string;
+  /** Columns read with decimal commas (`3,14`) as numbers. */
+  decimalCommas?: string[];
+  /** The columns `--features` named, when it was given. */
+  chosen?: string[];
 }
 
 /** Options for {@link readDataset}. */
-export interface ReadOptions {
+export interface ReadOptions extends ColumnChoice {
   /** Target column name; the last column when absent. */
   target?: string;
   /** Receives progress lines (rows read). */
   progress?: (message: string) => void;
+  /** The field delimiter; detected from the header and first rows when absent. */
+  delimiter?: string;
+  /** Cell texts read as missing values, besides pandas' defaults (`NA`, `null`, …). */
+  na?: readonly string[];
 }
 
 /** Reads the CSV file at `path` into a {@link Dataset}. */
@@ -65,9 +77,11 @@ export async function readDataset(
   path: string,
   options: ReadOptions = {},
 ): Promise<Dataset> {
-  const table = new TableBuilder(path, options.target);
+  const delimiter = options.delimiter ?? await detectDelimiter(path);
+  const table = new TableBuilder(path, options, delimiter);
   const progress = options.progress;
   const { sha256 } = await scanCsv(path, table, {
+    delimiter,
     progress: progress && ((n) => progress(`reading: ${rowsRead(n, table.expected)}`)),
   });
   return table.build(sha256);
@@ -126,12 +140,16 @@ class TableBuilder {
   /** The scanner's estimate of the rows to come, from the file size (0 before it). */
   expected = 0;
 
-  constructor(readonly path: string, readonly target: string | undefined) {}
+  readonly #na: Set<string>;
+
+  constructor(readonly path: string, readonly options: ReadOptions, readonly delimiter: string) {
+    this.#na = naMarkers(options.na);
+  }
 
   header(names: string[]): void {
     const header = names.map((h) => h.trim());
     checkHeader(header, this.path);
-    const targetName = this.target ?? header[header.length - 1]!;
+    const targetName = this.options.target ?? header[header.length - 1]!;
     const targetIndex = header.indexOf(targetName);
     if (targetIndex < 0) {
       throw new InputError(
@@ -147,17 +165,23 @@ class TableBuilder {
         }: it needs at least one feature column besides the target`,
       );
     }
+    const kept = new Set(
+      chooseColumns(header, targetIndex, { ...this.options, source: this.path }),
+    );
     this.#header = header;
     this.#targetIndex = targetIndex;
-    this.#builders = header.map((name, c) => c === targetIndex ? null : new ColumnBuilder(name));
+    this.#builders = header.map((name, c) =>
+      kept.has(c) ? new ColumnBuilder(name, this.#na) : null
+    );
   }
 
   record(fields: FieldView): void {
     const builders = this.#builders;
+    const target = this.#targetIndex;
     for (let c = 0; c < builders.length; c++) {
       const builder = builders[c];
       if (builder) builder.push(fields, c, this.path);
-      else this.#pushLabel(fields.text(c).trim(), fields.line);
+      else if (c === target) this.#pushLabel(fields.text(c).trim(), fields.line);
     }
     this.#rows++;
   }
@@ -191,13 +215,28 @@ class TableBuilder {
     const ids = this.#labelIds;
     const labels = new Array<Label>(this.#rows);
     for (let i = 0; i < this.#rows; i++) labels[i] = values[ids[i]!]!;
+    const decimalCommas: string[] = [];
+    const columns = this.#builders.filter((b) => b !== null).map((b) => {
+      const column = b.build();
+      // "3,14" is a number only where the comma cannot be the delimiter
+      if (this.delimiter === "," || column.type !== "categorical") return column;
+      const numbers = decimalCommaValues(column.values, column.name);
+      if (!numbers) return column;
+      decimalCommas.push(column.name);
+      return { name: column.name, type: "numeric", values: numbers } as const;
+    });
     return {
       source: this.path,
       rows: this.#rows,
-      columns: this.#builders.filter((b) => b !== null).map((b) => b.build()),
+      columns,
       target: this.#header[this.#targetIndex]!,
       labels,
       sha256,
+      delimiter: this.delimiter,
+      ...(decimalCommas.length ? { decimalCommas } : {}),
+      ...(this.options.features?.length
+        ? { chosen: flagNames(this.options.features, this.#header) }
+        : {}),
     };
   }
 
@@ -229,16 +268,20 @@ class ColumnBuilder {
   #strings: (string | null)[] | null = null;
   #length = 0;
 
-  constructor(readonly name: string) {}
+  constructor(readonly name: string, readonly na: Set<string>) {}
 
   push(fields: FieldView, c: number, path: string): void {
     if (this.#strings) {
       const text = fields.text(c).trim();
-      this.#strings.push(text === "" ? null : text);
+      this.#strings.push(text === "" || this.na.has(text) ? null : text);
       this.#length++;
       return;
     }
-    const value = fields.number(c);
+    let value = fields.number(c);
+    // a missing-value marker (NA, null, NaN, …) is an empty cell
+    if ((value === null || value !== value) && this.na.has(fields.text(c).trim())) {
+      value = undefined;
+    }
     if (value === null) {
       this.#toCategorical();
       this.#strings!.push(fields.text(c).trim());

@@ -177,3 +177,47 @@ Deno.test("readDataset() reports rows read out of the total estimated from the f
   assertEquals(Math.abs(estimate - 140_000) < 140_000 * 0.05, true, messages[0]);
   assertEquals(messages[1]!.startsWith("reading: 131,072 of about "), true);
 });
+
+Deno.test("readDataset() reads only the chosen columns", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(path, "id,a,b,label\n1,2,x,y\n2,3,z,n\n");
+  try {
+    const data = await readDataset(path, { features: ["a,b"] });
+    assertEquals(data.columns.map((c) => c.name), ["a", "b"]);
+    assertEquals(data.labels, ["y", "n"]);
+    const other = await readDataset(path, { exclude: ["id"], target: "a" });
+    assertEquals(other.columns.map((c) => c.name), ["b", "label"]);
+    await assertRejects(
+      () => readDataset(path, { features: ["idd"] }),
+      InputError,
+      '--features names "idd", which is not in the header (closest: "id")',
+    );
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("readDataset() detects ';' and reads decimal commas as numbers", async () => {
+  const data = await fromText("x;colour;label\n1,5;red;a\n2;blue;b\n;red;a\n");
+  assertEquals(data.delimiter, ";");
+  assertEquals(data.decimalCommas, ["x"]);
+  assertEquals(data.columns[0]?.type, "numeric");
+  assertEquals(Array.from(data.columns[0]!.values as Float64Array), [1.5, 2, NaN]);
+  const quoted = await fromText('x\tname\tlabel\n1\t"a\tb"\ty\n2\tc\tn\n');
+  assertEquals(quoted.delimiter, "\t");
+  assertEquals(quoted.columns[1]?.values, ["a\tb", "c"]);
+});
+
+Deno.test("readDataset() reads missing-value markers as empty cells, and --na adds more", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(path, "x,sex,label\n1,MALE,a\nNA,.,b\nnan,FEMALE,a\n2,null,b\n");
+  try {
+    const data = await readDataset(path, { na: ["."] });
+    assertEquals(Array.from(data.columns[0]!.values as Float64Array), [1, NaN, NaN, 2]);
+    assertEquals(data.columns[1]?.values, ["MALE", null, "FEMALE", null]);
+    const plain = await readDataset(path);
+    assertEquals(plain.columns[1]?.values, ["MALE", ".", "FEMALE", null]);
+  } finally {
+    await Deno.remove(path);
+  }
+});

@@ -53,6 +53,8 @@ export interface ScanOptions {
   chunkSize?: number;
   /** Hash the file's bytes (the default); `false` leaves `sha256` empty, for readers that never record it. */
   hash?: boolean;
+  /** The field delimiter, `,` by default. */
+  delimiter?: string;
 }
 
 /** What {@link scanCsv} learned about the file as a whole. */
@@ -73,11 +75,15 @@ export async function scanCsv(
   visitor: CsvVisitor,
   options: ScanOptions = {},
 ): Promise<ScanResult> {
-  const fast = options.general ? null : await scanPlain(path, visitor, options);
+  const delimiter = options.delimiter ?? ",";
+  // the byte scanner splits on one ASCII byte; any other delimiter goes to csv-parse
+  const plain = !options.general && delimiter.length === 1 && delimiter.charCodeAt(0) < 0x80 &&
+    !/[\r\n"0-9.+-]/.test(delimiter);
+  const fast = plain ? await scanPlain(path, visitor, options) : null;
   if (fast) return fast;
   // quotes need a real CSV parser; the byte scanner stopped at the first one
-  if (!options.general) visitor.restart();
-  const csv = await openCsv(path);
+  if (plain) visitor.restart();
+  const csv = await openCsv(path, { delimiter });
   visitor.header(csv.header);
   const view = new StringFields();
   let records = 0;
@@ -92,7 +98,7 @@ export async function scanCsv(
 
 const PROGRESS_EVERY = 65_536;
 const CHUNK = 1 << 22;
-const QUOTE = 0x22, COMMA = 0x2c, LF = 0x0a, CR = 0x0d;
+const QUOTE = 0x22, LF = 0x0a, CR = 0x0d;
 const MINUS = 0x2d, PLUS = 0x2b, DOT = 0x2e, ZERO = 0x30, NINE = 0x39;
 // exact powers of ten as doubles: 10^0 … 10^22
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
@@ -175,7 +181,17 @@ async function scanPlain(
   const view = new ByteFields();
   let buffer = new Uint8Array(options.chunkSize ?? CHUNK);
   let filled = 0;
-  const scan: ScanState = { path, visitor, options, view, line: 1, width: -1, records: 0, eol: 0 };
+  const scan: ScanState = {
+    path,
+    visitor,
+    options,
+    view,
+    sep: (options.delimiter ?? ",").charCodeAt(0),
+    line: 1,
+    width: -1,
+    records: 0,
+    eol: 0,
+  };
   let first = true;
   let eof = false;
   while (!eof) {
@@ -235,6 +251,8 @@ interface ScanState {
   visitor: CsvVisitor;
   options: ScanOptions;
   view: ByteFields;
+  /** The delimiter's byte. */
+  sep: number;
   /** Line number of the next line. */
   line: number;
   /** Fields per record, -1 before the header. */
@@ -257,7 +275,7 @@ function scanLines(
   state: ScanState,
 ): boolean {
   const { start, limit } = block;
-  const { path, visitor, options, view } = state;
+  const { path, visitor, options, view, sep } = state;
   let line = state.line, width = state.width, records = state.records, eol = state.eol;
   let names = state.names;
   let starts = view.starts, ends = view.ends, values = view.values, kinds = view.kinds;
@@ -294,7 +312,7 @@ function scanLines(
     // the field holds a NUL or a byte of a multi-byte character, checked once it ends
     let seen = 0;
     // the rest of the field, if any, is not a plain decimal
-    while (c !== COMMA && c !== LF) {
+    while (c !== sep && c !== LF) {
       if (c <= QUOTE) {
         // one test for the rare bytes: NUL, the controls, the space, "!" and the quote
         if (c === QUOTE) return true;
@@ -318,7 +336,7 @@ function scanLines(
       else if (eol !== (crlf ? 2 : 1)) return true;
       if (crlf) c = buffer[++i]!;
     }
-    // the field ends at `end`; `i` is on its comma or LF
+    // the field ends at `end`; `i` is on its delimiter or LF
     if (c === LF && count === 0 && end === fieldStart) {
       // an empty line: skipped, but counted
       line++;
@@ -355,8 +373,8 @@ function scanLines(
     }
     count++;
     i++;
-    // after a comma comes another field, even an empty one right before the LF
-    if (c === COMMA) continue;
+    // after a delimiter comes another field, even an empty one right before the LF
+    if (c === sep) continue;
     if (width < 0) {
       width = count;
       names = Array.from({ length: count }, (_, f) => view.text(f));

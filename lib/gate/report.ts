@@ -53,6 +53,19 @@ export function evaluationMarkdown(
   ];
   if (m) {
     lines.push(
+      ...(m.balancedAccuracy === undefined
+        ? []
+        : [`| balanced accuracy | ${fmt(m.balancedAccuracy)} |`]),
+      ...(m.prAuc === undefined || m.prAuc === null
+        ? []
+        : [`| PR AUC (${mdText(m.labels[1] ?? "")}) | ${fmt(m.prAuc)} |`]),
+      ...(m.majority
+        ? [
+          `| majority baseline: always predicting ${mdText(m.majority.label)} | accuracy ${
+            fmt(m.majority.accuracy)
+          }, macro F1 ${fmt(m.majority.f1)} |`,
+        ]
+        : []),
       `| log loss | ${m.logLoss === null ? "n/a" : fmt(m.logLoss)} |`,
       m.rocAuc === null
         ? "| ROC AUC | n/a (two-class models only) |"
@@ -102,7 +115,11 @@ export function outcomeText(o: GateOutcome): string {
   const lines: string[] = [];
   const m = o.metrics;
   const extra = m
-    ? `, log loss ${m.logLoss?.toFixed(4) ?? "n/a"}, ROC AUC ${m.rocAuc?.toFixed(4) ?? "n/a"}`
+    ? `${
+      m.balancedAccuracy === undefined ? "" : `, balanced accuracy ${m.balancedAccuracy.toFixed(4)}`
+    }, log loss ${m.logLoss?.toFixed(4) ?? "n/a"}, ROC AUC ${m.rocAuc?.toFixed(4) ?? "n/a"}${
+      m.prAuc === undefined || m.prAuc === null ? "" : `, PR AUC ${m.prAuc.toFixed(4)}`
+    }`
     : "";
   lines.push(`model: ${o.model}${o.runId ? ` (run ${o.runId})` : ""}`);
   lines.push(
@@ -111,6 +128,13 @@ export function outcomeText(o: GateOutcome): string {
     }${o.data.path} (${o.data.rows} rows)`,
   );
   lines.push(`metrics: accuracy ${o.accuracy.toFixed(4)}, macro F1 ${o.f1.toFixed(4)}${extra}`);
+  if (m?.majority) {
+    lines.push(
+      `baseline: always predicting ${JSON.stringify(m.majority.label)} scores accuracy ${
+        m.majority.accuracy.toFixed(4)
+      }, macro F1 ${m.majority.f1.toFixed(4)}`,
+    );
+  }
   lines.push(
     `thresholds: accuracy >= ${o.thresholds.accuracy}, macro F1 >= ${o.thresholds.f1}${
       o.maxRegression === null ? "" : `, no drop over ${o.maxRegression} against latest`

@@ -3,7 +3,7 @@
  * @module
  */
 import { z } from "zod";
-import { Scores } from "../model/scores.ts";
+import { type LabelledReport, Scores } from "../model/scores.ts";
 
 /** Minimum scores; the seed's defaults are 0.7 and 0.7. */
 export const Thresholds = Scores;
@@ -53,4 +53,31 @@ export function checkRegression(
     }
   }
   return failures;
+}
+
+/**
+ * A warning when the model does not beat always predicting the most frequent
+ * class on accuracy or macro F1; `undefined` when it beats it on both.
+ */
+export function belowMajority(report: LabelledReport): string | undefined {
+  const m = report.majority;
+  if (!m) return undefined;
+  const lost = [
+    ...(report.accuracy > m.accuracy + 1e-12
+      ? []
+      : [`accuracy ${report.accuracy.toFixed(4)} against ${m.accuracy.toFixed(4)}`]),
+    ...(report.f1 > m.f1 + 1e-12
+      ? []
+      : [`macro F1 ${report.f1.toFixed(4)} against ${m.f1.toFixed(4)}`]),
+  ];
+  if (lost.length === 0) return undefined;
+  return `the model does not beat the majority-class baseline, always predicting ${
+    JSON.stringify(m.label)
+  }: ${lost.join(", ")}${
+    report.balancedAccuracy === undefined
+      ? ""
+      : ` (balanced accuracy ${report.balancedAccuracy.toFixed(4)}, the baseline's is ${
+        (1 / report.perClass.filter((c) => c.support > 0).length).toFixed(4)
+      })`
+  }`;
 }

@@ -27,7 +27,7 @@ import {
 import { isGone, LostRaceError, promoteRun } from "../registry/promote.ts";
 import { latestRunId, listRuns, resolveModel } from "../registry/runs.ts";
 import { evaluationMarkdown } from "./report.ts";
-import { checkGate, checkRegression, type Thresholds } from "./rules.ts";
+import { belowMajority, checkGate, checkRegression, type Thresholds } from "./rules.ts";
 import { reportDataset } from "./scoring.ts";
 import { confusionSvg } from "./svg.ts";
 
@@ -77,6 +77,8 @@ export async function runGate(options: GateOptions): Promise<GateOutcome> {
   const candidate = await score(model, options.data);
   const failures = [...checkGate(candidate.report, options.thresholds).failures];
   const warnings: string[] = [];
+  const behind = belowMajority(candidate.report);
+  if (behind) warnings.push(behind);
 
   const latest = await latestRunId({ root });
   const current = await currentModel(root, model, warnings);
@@ -207,7 +209,7 @@ async function score(model: Model, data: string | undefined): Promise<Scored> {
       data: base,
     };
   }
-  const dataset = await readDataset(data, { target: model.file.target });
+  const dataset = await readDataset(data, { target: model.file.target, na: t.na });
   return {
     report: reportDataset(model, dataset),
     full: true,

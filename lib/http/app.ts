@@ -8,7 +8,15 @@ import { routePath } from "hono/route";
 import type { Registry } from "prom-client";
 import type { Row } from "../model/features.ts";
 import type { ModelHolder, ServedModel } from "./holder.ts";
-import { checkItems, issuesLine, payloadItems } from "../model/inputs.ts";
+import {
+  checkItems,
+  issuesLine,
+  MAX_ISSUES,
+  payloadItems,
+  type UnseenCategory,
+  unseenFinder,
+  visible,
+} from "../model/inputs.ts";
 import { bearerAuth, bearerCheck } from "./auth.ts";
 import { type BodyLimits, BodySlots, type JsonShape, jsonShape, readJson } from "./body.ts";
 import type { BodyDeadline } from "./deadline.ts";
@@ -50,6 +58,11 @@ export interface AppOptions {
   protectMeta?: boolean;
   /** Turns for bodies over 64 KiB: 4 read at once and 32 waiting by default. */
   largeBodies?: { parallel?: number; queue?: number };
+  /**
+   * A categorical value training never saw: answered as none of the
+   * categories with `"warnings"` (`warn`, the default), or refused with 422.
+   */
+  unseenCategories?: "warn" | "reject";
 }
 
 /** What the app needs: the model holder, the registry, and options. */
@@ -190,6 +203,7 @@ export function createApp(deps: AppDeps): Hono {
     }
     if (!checked.batch && !explain) return predictOne(served, checked.rows[0]!, id);
     const { counts, encoder } = hotFor(served);
+    const unseen = unseenOf(served, checked.rows, checked.batch);
     const predictions = model.predictRows(checked.rows);
     const tally = new Array<number>(counts.byClass.length).fill(0);
     for (const k of predictions.classes) tally[k]!++;
@@ -204,19 +218,41 @@ export function createApp(deps: AppDeps): Hono {
     );
     if (explain) {
       const answers = explainedAnswers(model, checked.rows, predictions);
-      return Response.json(checked.batch ? { predictions: answers } : answers[0]);
+      const body = JSON.stringify(checked.batch ? { predictions: answers } : answers[0]);
+      return new Response(withWarnings(body, unseen), JSON_INIT);
     }
-    return new Response(encoder.batch(predictions), JSON_INIT);
+    return new Response(withWarnings(encoder.batch(predictions), unseen), JSON_INIT);
   }
 
   function predictOne(served: ServedModel, row: Row, id: string): Response {
     const { counts, encoder } = hotFor(served);
+    const unseen = unseenOf(served, [row], false);
     const k = served.model.predictOne(row, encoder.scratch);
     counts.byClass[k]!.inc();
     counts.rows.observe(1);
-    const answer = encoder.one(k, encoder.scratch);
+    const answer = withWarnings(encoder.one(k, encoder.scratch), unseen);
     monitor?.one(served, row, k, answer, id);
     return new Response(answer, JSON_INIT);
+  }
+
+  /** The rows' unseen categories, counted by feature; refused with 422 under `reject`. */
+  function unseenOf(served: ServedModel, rows: readonly Row[], batch: boolean) {
+    const unseen = unseenFinder(served.model.file.features)(rows, batch);
+    if (unseen.length === 0) return unseen;
+    if (deps.options?.unseenCategories === "reject") {
+      const issues = unseen.map((u) => ({
+        path: u.row === undefined ? visible(u.feature) : `[${u.row}].${visible(u.feature)}`,
+        message: u.message,
+      }));
+      throw new ApiError(
+        422,
+        "unseen_category",
+        `Unseen category: ${issuesLine(issues)}`,
+        issues.slice(0, MAX_ISSUES),
+      );
+    }
+    for (const u of unseen) metrics.unseenCategories.labels({ feature: u.feature }).inc();
+    return unseen;
   }
 
   // the per-model helpers, looked up once per swap rather than per request
@@ -323,6 +359,11 @@ function explainWanted(url: string): boolean {
   if (value === null || value === "false") return false;
   if (value === "true") return true;
   throw new ApiError(400, "invalid_query", "Invalid query: explain must be true or false");
+}
+
+/** An answer's JSON object with `"warnings": [...]` added when there are any. */
+function withWarnings(body: string, warnings: readonly UnseenCategory[]): string {
+  return warnings.length ? `${body.slice(0, -1)},"warnings":${JSON.stringify(warnings)}}` : body;
 }
 
 /** The path of an absolute URL, without parsing all of it. */

@@ -514,3 +514,64 @@ Deno.test("large bodies take turns to be read; when too many wait, the next gets
   assertEquals((await (await a).json()).error.issues, [{ path: "p", message: "unknown feature" }]);
   assertEquals((await b).status, 422);
 });
+
+function islandsCsv(): string {
+  const lines = ["sex,island,x,kind"];
+  for (let i = 0; i < 40; i++) {
+    lines.push(
+      `${i % 2 ? "MALE" : "FEMALE"},${["Biscoe", "Dream", "Dream"][i % 3]},${i},${
+        i < 20 ? "a" : "b"
+      }`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+Deno.test("POST /predict answers unseen categories with warnings and counts them by feature", async () => {
+  const app = await makeApp({}, await tempCsv(islandsCsv()));
+  const res = await app.request(post('{"sex":"male","island":"Mars","x":3}'));
+  assertEquals(res.status, 200);
+  const body = await res.json();
+  assertEquals(body.prediction, "a");
+  assertEquals(body.warnings.map((w: { feature: string; value: string }) => [w.feature, w.value]), [
+    ["sex", "male"],
+    ["island", "Mars"],
+  ]);
+  assertEquals(
+    body.warnings[0].message,
+    '"male" was not seen in training for "sex"; it counts as none of the known values ("FEMALE", "MALE"); did you mean "MALE"?',
+  );
+  const known = await (await app.request(post('{"sex":"MALE","island":"Dream","x":3}'))).json();
+  assertEquals(known.warnings, undefined);
+  const batch = await app.request(
+    post('[{"sex":"MALE","island":"Dream","x":3},{"sex":"MALE","island":"Mars","x":3}]'),
+  );
+  const rows = await batch.json();
+  assertEquals(rows.warnings.map((w: { row: number }) => w.row), [1]);
+  const metrics = await (await app.request("http://local/metrics")).text();
+  assertStringIncludes(metrics, 'mvd_unseen_categories_total{feature="island"} 2');
+  assertStringIncludes(metrics, 'mvd_unseen_categories_total{feature="sex"} 1');
+});
+
+Deno.test("with unseenCategories reject, an unseen category is a 422 naming the feature", async () => {
+  const app = await makeApp({ unseenCategories: "reject" }, await tempCsv(islandsCsv()));
+  const res = await app.request(
+    post('[{"sex":"MALE","island":"Dream","x":3},{"sex":"MALE","island":"Mars","x":3}]'),
+  );
+  assertEquals(res.status, 422);
+  const body = await res.json();
+  assertEquals(body.error.code, "unseen_category");
+  assertEquals(body.error.issues[0].path, "[1].island");
+  assertStringIncludes(
+    body.error.message,
+    'Unseen category: [1].island: "Mars" was not seen in training',
+  );
+});
+
+Deno.test("the OpenAPI row lists known categories and /docs' example uses the most frequent", async () => {
+  const app = await makeApp({}, await tempCsv(islandsCsv()));
+  const doc = await (await app.request("http://local/openapi.json")).json();
+  assertEquals(doc.components.schemas.Row.properties.island.enum, ["Biscoe", "Dream"]);
+  const example = JSON.stringify(doc);
+  assertStringIncludes(example, '"island":"Dream"');
+});

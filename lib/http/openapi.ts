@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { ServedModel } from "./holder.ts";
+import { exampleRow as trainingExample, mostFrequent } from "../model/features.ts";
 import { InferRequest, InferResponse } from "./kserve.ts";
 
 /** The error shape, as a schema for the document. */
@@ -37,7 +38,15 @@ export function modelDescription(served: ServedModel) {
           min: f.min,
           max: f.max,
         }
-        : { name: f.name, type: f.type, required: f.missing === 0, categories: f.categories }
+        : f.type === "date"
+        ? { name: f.name, type: f.type, required: f.missing === 0, example: f.example }
+        : {
+          name: f.name,
+          type: f.type,
+          required: f.missing === 0,
+          categories: f.categories,
+          mostFrequent: mostFrequent(f),
+        }
     ),
     metrics: file.metrics,
     training: {
@@ -76,9 +85,30 @@ function schema(s: z.ZodType, io: "input" | "output" = "output"): Record<string,
   return out;
 }
 
+/**
+ * The row schema with each categorical feature's known values as its `enum`
+ * (any other string is answered with a warning, or 422 under
+ * UNSEEN_CATEGORIES=reject).
+ */
+function withCategories(
+  row: Record<string, unknown>,
+  model: ServedModel["model"],
+): Record<string, unknown> {
+  const properties = row.properties as Record<string, Record<string, unknown>> | undefined;
+  for (const f of model.file.features) {
+    const property = properties?.[f.name];
+    if (f.type !== "categorical" || !property) continue;
+    const branches = (property.anyOf as Record<string, unknown>[] | undefined) ?? [property];
+    for (const b of branches) if (b.type === "string") b.enum = f.categories;
+    property.description =
+      "Known values listed; any other string is answered as none of them, with a warning";
+  }
+  return row;
+}
+
 function buildDocument(served: ServedModel | null) {
   const model = served?.model;
-  const row = model ? schema(model.rowSchema, "input") : { type: "object" };
+  const row = model ? withCategories(schema(model.rowSchema, "input"), model) : { type: "object" };
   const label = model
     ? schema(z.literal(model.classes as Array<string | number>))
     : { type: ["string", "number"] };
@@ -236,11 +266,11 @@ function buildDocument(served: ServedModel | null) {
   };
 }
 
-/** A plausible row: each feature's training mean or first category. */
+/** A plausible row for the docs: {@link trainingExample}, its numbers to 3 significant digits. */
 export function exampleRow(served: ServedModel): Record<string, number | string> {
   const row: Record<string, number | string> = {};
-  for (const f of served.model.file.features) {
-    row[f.name] = f.type === "numeric" ? Number(f.mean.toPrecision(3)) : f.categories[0]!;
+  for (const [name, value] of Object.entries(trainingExample(served.model.file.features))) {
+    row[name] = typeof value === "number" ? Number(value.toPrecision(3)) : value ?? "";
   }
   return row;
 }

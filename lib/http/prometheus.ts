@@ -24,6 +24,8 @@ export interface HttpMetrics {
   predictions: LabelledCounter<"class">;
   /** Rows per prediction request. */
   rows: LabelledHistogram<never>;
+  /** Values of categorical features not seen in training, by feature (never by value). */
+  unseenCategories: LabelledCounter<"feature">;
   /** Requests refused for their content (400, 413, 415, 422) by route and status. */
   validationFailures: LabelledCounter<"route" | "code">;
   /** 1 for the model being served, labelled with its identity. */
@@ -62,6 +64,13 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
       help: "Rows per prediction request",
       labelNames: [],
       buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10000],
+      registry,
+    }),
+    unseenCategories: new LabelledCounter({
+      name: "mvd_unseen_categories_total",
+      help:
+        "Categorical values not seen in training, answered as none of the categories, by feature",
+      labelNames: ["feature"] as const,
       registry,
     }),
     validationFailures: new LabelledCounter({

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Column } from "../data/dataset.ts";
-import type { Feature } from "./features.ts";
+import { DATE_PARTS, encodeDate, type Feature } from "./features.ts";
 import type { Predictions } from "./model.ts";
 
 /** One stored slot of a design matrix, a value per row. */
@@ -20,6 +20,8 @@ export interface Design {
   rows: number;
   /** Coefficients per logit: `columns.length + 1`, the intercept first. */
   width: number;
+  /** A weight per row in the loss (class weights); every row weighs 1 when absent. */
+  weights?: Float64Array;
 }
 
 /** Options for {@link encodeDesign}. */
@@ -101,6 +103,24 @@ export function encodeDesign(
         train.push(out);
       }
       heldOut.push(held);
+      return;
+    }
+    if (feature.type === "date") {
+      const parts = new Float64Array(DATE_PARTS.length);
+      const first = train.length;
+      for (let k = 0; k < DATE_PARTS.length; k++) {
+        train.push(float32 ? new Float32Array(nTrain) : new Float64Array(nTrain));
+        heldOut.push(new Float64Array(nHeld));
+      }
+      const fill = (out: DesignColumn[], rowsOf: Uint32Array) => {
+        for (let i = 0; i < rowsOf.length; i++) {
+          const raw = column.type === "categorical" ? column.values[rowsOf[i]!] : null;
+          encodeDate(feature, raw, parts, 0);
+          for (let k = 0; k < parts.length; k++) out[first + k]![i] = parts[k]!;
+        }
+      };
+      fill(train, rows);
+      fill(heldOut, heldRows);
       return;
     }
     const index = new Map(feature.categories.map((c, k) => [c, k]));
@@ -208,5 +228,6 @@ export function designRows(design: Design, rows: ArrayLike<number>): Design {
     }),
     rows: rows.length,
     width: design.width,
+    ...(design.weights ? { weights: Float64Array.from(rows, (r) => design.weights![r]!) } : {}),
   };
 }

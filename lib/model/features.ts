@@ -44,13 +44,74 @@ export const CategoricalFeature = z.object({
 /** A categorical feature and the categories seen in training. */
 export type CategoricalFeature = z.infer<typeof CategoricalFeature>;
 
-/** Either kind of feature. */
+/** The numeric parts a date feature is encoded as, each standardised. */
+export const DATE_PARTS = ["year", "month", "weekday", "yearday"] as const;
+
+/** One part of a date feature and its training statistics. */
+export const DatePart = z.object({
+  part: z.enum(DATE_PARTS),
+  mean: z.number(),
+  scale: z.number().positive(),
+  min: z.number(),
+  max: z.number(),
+});
+
+/**
+ * A date or date-time column asked for with `--features`: requests send the
+ * ISO 8601 string, encoded as its year, month, day of week (Monday 0) and day
+ * of year, each standardised (a missing or unreadable date as the means).
+ */
+export const DateFeature = z.object({
+  name: z.string().min(1),
+  type: z.literal("date"),
+  parts: z.array(DatePart).length(DATE_PARTS.length),
+  /** A date seen in training, for examples. */
+  example: z.string(),
+  /** Empty cells seen in training; when above 0 the feature is optional. */
+  missing: z.number().int().nonnegative(),
+});
+/** A date feature. */
+export type DateFeature = z.infer<typeof DateFeature>;
+
+/** Any kind of feature. */
 export const Feature = z.discriminatedUnion("type", [
   NumericFeature,
   CategoricalFeature,
+  DateFeature,
 ]);
-/** Either kind of feature. */
+/** Any kind of feature. */
 export type Feature = z.infer<typeof Feature>;
+
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * The parts of an ISO 8601 date or date-time (`2024-01-31`,
+ * `2024-01-31T12:00:00Z`) in {@link DATE_PARTS} order; `undefined` if it is not one.
+ */
+export function dateParts(text: string): number[] | undefined {
+  const m = ISO_DATE.exec(text.trim());
+  if (!m) return undefined;
+  const year = Number(m[1]), month = Number(m[2]), day = Number(m[3]);
+  const time = Date.UTC(year, month - 1, day);
+  const date = new Date(time);
+  // 2024-02-31 is no date
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59)) return undefined;
+  const yearday = Math.round((time - Date.UTC(year, 0, 1)) / 86_400_000) + 1;
+  return [year, month, (date.getUTCDay() + 6) % 7, yearday];
+}
+
+/** Days since 1970-01-01 of an ISO 8601 date or date-time; NaN for anything else. */
+export function dayNumber(text: unknown): number {
+  const parts = typeof text === "string" ? dateParts(text) : undefined;
+  return parts ? Date.UTC(parts[0]!, 0, 1) / 86_400_000 + parts[3]! - 1 : NaN;
+}
+
+/** Slots a feature takes in an encoded row. */
+export function featureWidth(f: Feature): number {
+  return f.type === "numeric" ? 1 : f.type === "date" ? DATE_PARTS.length : f.categories.length;
+}
 
 /** One input row as a client sends it: feature name to value. */
 export type Row = Record<string, number | string | null | undefined>;
@@ -58,18 +119,26 @@ export type Row = Record<string, number | string | null | undefined>;
 /** Number of slots in an encoded row, the intercept included. */
 export function encodedWidth(features: readonly Feature[]): number {
   let width = 1;
-  for (const f of features) {
-    width += f.type === "numeric" ? 1 : f.categories.length;
-  }
+  for (const f of features) width += featureWidth(f);
   return width;
+}
+
+/** Options for {@link fitFeatures}. */
+export interface FitFeatureOptions {
+  /** Text columns to encode as date parts (see {@link DateFeature}). */
+  dates?: ReadonlySet<string>;
 }
 
 /** Learns each column's statistics or categories from the given rows. */
 export function fitFeatures(
   columns: readonly Column[],
   rows: ArrayLike<number>,
+  options: FitFeatureOptions = {},
 ): Feature[] {
   return columns.map((column): Feature => {
+    if (column.type === "categorical" && options.dates?.has(column.name)) {
+      return fitDate(column.name, column.values, rows);
+    }
     if (column.type === "numeric") {
       const { count, sum, min, max } = sums(column.values, rows);
       let mean = count > 0 ? sum / count : 0;
@@ -108,6 +177,72 @@ export function fitFeatures(
 }
 
 /**
+ * A categorical feature's most frequent training category (the first in
+ * order on a tie), from its `frequencies`; the first category for a file
+ * older than them.
+ */
+export function mostFrequent(
+  feature: Pick<CategoricalFeature, "categories" | "frequencies">,
+): string {
+  const shares = feature.frequencies;
+  let best = 0;
+  if (shares) { for (let k = 1; k < shares.length; k++) if (shares[k]! > shares[best]!) best = k; }
+  return feature.categories[best]!;
+}
+
+function fitDate(
+  name: string,
+  values: readonly (string | null)[],
+  rows: ArrayLike<number>,
+): DateFeature {
+  const sums = DATE_PARTS.map(() => ({ n: 0, sum: 0, squares: 0, min: Infinity, max: -Infinity }));
+  let missing = 0, example = "";
+  for (let i = 0; i < rows.length; i++) {
+    const v = values[rows[i]!];
+    const parts = v === null || v === undefined ? undefined : dateParts(v);
+    if (!parts) {
+      missing++;
+      continue;
+    }
+    if (example === "") example = v!;
+    parts.forEach((x, k) => {
+      const s = sums[k]!;
+      s.n++;
+      s.sum += x;
+      s.squares += x * x;
+      if (x < s.min) s.min = x;
+      if (x > s.max) s.max = x;
+    });
+  }
+  return {
+    name,
+    type: "date",
+    parts: DATE_PARTS.map((part, k) => {
+      const s = sums[k]!;
+      const mean = s.n ? s.sum / s.n : 0;
+      const sd = s.n ? Math.sqrt(Math.max(0, s.squares / s.n - mean * mean)) : 0;
+      return { part, mean, scale: sd > 1e-9 ? sd : 1, min: s.n ? s.min : 0, max: s.n ? s.max : 0 };
+    }),
+    example: example || "2000-01-01",
+    missing,
+  };
+}
+
+/** The standardised parts of a date text: the means' zeros when it is missing or unreadable. */
+export function encodeDate(
+  feature: DateFeature,
+  text: unknown,
+  out: Float64Array,
+  at: number,
+): void {
+  const parts = typeof text === "string" ? dateParts(text) : undefined;
+  for (let k = 0; k < DATE_PARTS.length; k++) {
+    const p = feature.parts[k]!;
+    out[at + k] = parts ? (parts[k]! - p.mean) / p.scale : 0;
+  }
+}
+
+/**
  * Encodes the given rows of `columns` into a row-major matrix of
  * `rows.length × encodedWidth(features)` values.
  */
@@ -135,6 +270,14 @@ export function encodeColumns(
         numericValues.push(column.values);
       }
       slot += 1;
+    } else if (feature.type === "date") {
+      const tmp = new Float64Array(DATE_PARTS.length);
+      for (let i = 0; i < rows.length; i++) {
+        const raw = column.type === "categorical" ? column.values[rows[i]!] : null;
+        encodeDate(feature, raw, tmp, 0);
+        out.set(tmp, i * width + slot);
+      }
+      slot += DATE_PARTS.length;
     } else {
       const index = categoryIndex(feature);
       for (let i = 0; i < rows.length; i++) {
@@ -173,6 +316,7 @@ export function rowEncoder(features: readonly Feature[]): RowEncoder {
   const plan: Array<
     | { type: "numeric"; name: string; mean: number; scale: number; slot: number }
     | { type: "categorical"; name: string; index: Map<string, number>; slot: number }
+    | { type: "date"; name: string; feature: DateFeature; slot: number }
   > = [];
   let slot = 1;
   for (const feature of features) {
@@ -185,6 +329,9 @@ export function rowEncoder(features: readonly Feature[]): RowEncoder {
         slot,
       });
       slot += 1;
+    } else if (feature.type === "date") {
+      plan.push({ type: "date", name: feature.name, feature, slot });
+      slot += DATE_PARTS.length;
     } else {
       plan.push({ type: "categorical", name: feature.name, index: categoryIndex(feature), slot });
       slot += feature.categories.length;
@@ -203,6 +350,8 @@ export function rowEncoder(features: readonly Feature[]): RowEncoder {
           out[offset + step.slot] = typeof value === "number"
             ? (value - step.mean) / step.scale
             : 0;
+        } else if (step.type === "date") {
+          encodeDate(step.feature, value, out, offset + step.slot);
         } else if (typeof value === "string") {
           const k = step.index.get(value);
           if (k !== undefined) out[offset + step.slot + k] = 1;
@@ -221,7 +370,13 @@ export function rowSchema(features: readonly Feature[]): z.ZodType<Row> {
   const shape: Record<string, z.ZodType> = {};
   for (const feature of features) {
     // zod v4's number() already refuses NaN and ±Infinity
-    const base = feature.type === "numeric" ? z.number() : z.string();
+    const base = feature.type === "numeric"
+      ? z.number()
+      : feature.type === "date"
+      ? z.string().refine((v) => dateParts(v) !== undefined, {
+        message: "expected an ISO 8601 date such as 2024-01-31",
+      })
+      : z.string();
     shape[feature.name] = feature.missing > 0 ? base.nullable().optional() : base;
   }
   return z.strictObject(shape) as unknown as z.ZodType<Row>;
@@ -281,18 +436,22 @@ function categoryIndex(feature: CategoricalFeature): Map<string, number> {
 /** What {@link exampleRow} needs of a feature (`GET /model` describes features this way). */
 export const FeatureOutline = z.discriminatedUnion("type", [
   NumericFeature.pick({ name: true, type: true, mean: true }),
-  CategoricalFeature.pick({ name: true, type: true, categories: true }),
+  CategoricalFeature.pick({ name: true, type: true, categories: true, frequencies: true }),
+  DateFeature.pick({ name: true, type: true, example: true }),
 ]);
 /** What {@link exampleRow} needs of a feature (`GET /model` describes features this way). */
 export type FeatureOutline = z.infer<typeof FeatureOutline>;
 
 /**
  * A row every model trained on `features` accepts: each numeric feature at
- * its training mean, each categorical one at its first category.
+ * its training mean, each categorical one at its most frequent category (the
+ * first in older files), each date at a date seen in training.
  */
 export function exampleRow(features: readonly FeatureOutline[]): Row {
   const row: Row = {};
-  for (const f of features) row[f.name] = f.type === "numeric" ? f.mean : f.categories[0];
+  for (const f of features) {
+    row[f.name] = f.type === "numeric" ? f.mean : f.type === "date" ? f.example : mostFrequent(f);
+  }
   return row;
 }
 
@@ -306,6 +465,7 @@ export function exampleRow(features: readonly FeatureOutline[]): Row {
 export function rowAccepts(features: readonly Feature[]): (value: unknown) => value is Row {
   const names = features.map((f) => f.name);
   const numeric = features.map((f) => f.type === "numeric");
+  const date = features.map((f) => f.type === "date");
   const optional = features.map((f) => f.missing > 0);
   const required = optional.filter((o) => !o).length;
   return (value: unknown): value is Row => {
@@ -322,7 +482,9 @@ export function rowAccepts(features: readonly Feature[]): (value: unknown) => va
       if (v === null) {
         if (!optional[f]) return false;
       } else if (
-        numeric[f] ? typeof v !== "number" || !Number.isFinite(v) : typeof v !== "string"
+        numeric[f]
+          ? typeof v !== "number" || !Number.isFinite(v)
+          : typeof v !== "string" || (date[f] && dateParts(v) === undefined)
       ) {
         return false;
       }

@@ -1,6 +1,7 @@
 import { assert, assertAlmostEquals, assertEquals } from "../_testing/assert.ts";
 import type { Column } from "../data/dataset.ts";
 import {
+  dateParts,
   encodeColumns,
   encodedWidth,
   exampleRow,
@@ -64,10 +65,10 @@ Deno.test("rowSchema() makes a feature optional when training imputed it", () =>
   assertEquals(schema.safeParse({ x: null, c: null }).success, true);
 });
 
-Deno.test("exampleRow() uses the training mean and first category, and its row schema accepts it", () => {
+Deno.test("exampleRow() uses the training mean and most frequent category, and its row schema accepts it", () => {
   const features = fitFeatures(columns, rows);
   const row = exampleRow(features);
-  assertEquals(row, { x: 3, c: "a" });
+  assertEquals(row, { x: 3, c: "b" });
   assertEquals(rowSchema(features).safeParse(row).success, true);
 });
 
@@ -126,4 +127,43 @@ Deno.test("rowAccepts() accepts exactly what rowSchema() accepts, on generated r
   for (const odd of [null, [], "row", 3, Object.create({ a: 1, c: "x" })]) {
     assertEquals(accepts(odd), false);
   }
+});
+
+Deno.test("dateParts() reads ISO dates and date-times, and refuses others", () => {
+  assertEquals(dateParts("2024-01-31"), [2024, 1, 2, 31]);
+  assertEquals(dateParts("2024-12-31T23:59:00Z"), [2024, 12, 1, 366]);
+  assertEquals(dateParts("2024-02-30"), undefined);
+  assertEquals(dateParts("31/01/2024"), undefined);
+});
+
+Deno.test("a date feature encodes as standardised parts and requests send the string", () => {
+  const day: Column = {
+    name: "day",
+    type: "categorical",
+    values: ["2024-01-01", "2024-03-01", null, "2025-01-01"],
+  };
+  const [f] = fitFeatures([day], Uint32Array.from([0, 1, 2, 3]), { dates: new Set(["day"]) });
+  assertEquals(f?.type, "date");
+  assertEquals(f?.missing, 1);
+  assertEquals(encodedWidth([f!]), 5);
+  const out = new Float64Array(5);
+  rowEncoder([f!]).encode({ day: "2024-01-01" }, out, 0);
+  assertEquals(out[0], 1);
+  assertEquals(out[1]! < 0, true); // 2024 is below the mean year
+  const schema = rowSchema([f!]);
+  assertEquals(schema.safeParse({ day: "2024-05-05" }).success, true);
+  assertEquals(schema.safeParse({ day: null }).success, true);
+  const bad = schema.safeParse({ day: "yesterday" });
+  assertEquals(
+    bad.success ? "" : bad.error.issues[0]?.message,
+    "expected an ISO 8601 date such as 2024-01-31",
+  );
+  assertEquals(rowAccepts([f!])({ day: "yesterday" }), false);
+  assertEquals(exampleRow([f!]), { day: "2024-01-01" });
+});
+
+Deno.test("exampleRow() uses the most frequent category", () => {
+  const c: Column = { name: "c", type: "categorical", values: ["b", "a", "b", null] };
+  const features = fitFeatures([c], Uint32Array.from([0, 1, 2, 3]));
+  assertEquals(exampleRow(features), { c: "b" });
 });

@@ -4,7 +4,8 @@
  * @module
  */
 import type { z } from "zod";
-import type { Row } from "./features.ts";
+import type { Feature, Row } from "./features.ts";
+import { quoteValue } from "../core/errors.ts";
 
 /** One problem with an input, located by its path. */
 export interface InputIssue {
@@ -165,4 +166,70 @@ export function visible(key: string): string {
     /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
     (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`,
   );
+}
+
+/** A category a row sent that training never saw: answered, as all zeros, with this warning. */
+export interface UnseenCategory {
+  /** The feature. */
+  feature: string;
+  /** The value sent. */
+  value: string;
+  /** The known values, and a case-insensitive match when there is one. */
+  message: string;
+  /** The row's index in a batch. */
+  row?: number;
+}
+
+/** Known values a warning lists at most. */
+const KNOWN_SHOWN = 10;
+
+/** Finds the unseen categories of validated rows. */
+export type UnseenFinder = (rows: readonly Row[], batch: boolean) => UnseenCategory[];
+
+const finders = new WeakMap<readonly Feature[], UnseenFinder>();
+
+/**
+ * The finder of unseen categories for `features`, built once per feature
+ * list: like scikit-learn's `handle_unknown="ignore"`, such a value encodes
+ * as none of the categories, and the answer says so.
+ */
+export function unseenFinder(features: readonly Feature[]): UnseenFinder {
+  let finder = finders.get(features);
+  if (finder) return finder;
+  const categorical = features.flatMap((f) =>
+    f.type === "categorical"
+      ? [{
+        name: f.name,
+        known: new Set(f.categories),
+        lower: new Map(f.categories.map((c) => [c.toLowerCase(), c])),
+        list: f.categories.slice(0, KNOWN_SHOWN).map((c) => JSON.stringify(c)).join(", ") +
+          (f.categories.length > KNOWN_SHOWN ? `, … (${f.categories.length} in all)` : ""),
+      }]
+      : []
+  );
+  finder = (rows, batch) => {
+    const out: UnseenCategory[] = [];
+    if (categorical.length === 0) return out;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      for (const c of categorical) {
+        const value = row[c.name];
+        if (typeof value !== "string" || c.known.has(value)) continue;
+        const match = c.lower.get(value.toLowerCase());
+        out.push({
+          feature: c.name,
+          value,
+          message: `${quoteValue(value)} was not seen in training for ${
+            quoteValue(c.name)
+          }; it counts as none of the known values (${c.list})${
+            match === undefined ? "" : `; did you mean ${JSON.stringify(match)}?`
+          }`,
+          ...(batch ? { row: i } : {}),
+        });
+      }
+    }
+    return out;
+  };
+  finders.set(features, finder);
+  return finder;
 }

@@ -182,7 +182,7 @@ export function binaryLoss(
   b: Float64Array,
   gradient: Float64Array,
 ): number {
-  const { columns, rows } = design;
+  const { columns, rows, weights } = design;
   gradient.fill(0);
   const z = new Float64Array(Math.min(BLOCK, rows));
   let loss = 0;
@@ -198,11 +198,12 @@ export function binaryLoss(
       // log(1 + e) rather than log1p(e): e ≤ 1, so the difference is below 1e-16, and faster
       const softplus = Math.log(1 + e);
       const positive = y[start + i] === 1;
-      loss += positive
-        ? (zi >= 0 ? softplus : softplus - zi)
-        : (zi >= 0 ? softplus + zi : softplus);
+      // a row's class weight scales its loss and its residual
+      const w = weights === undefined ? 1 : weights[start + i]!;
+      loss += w *
+        (positive ? (zi >= 0 ? softplus : softplus - zi) : (zi >= 0 ? softplus + zi : softplus));
       // z now holds the residual
-      z[i] = positive ? p - 1 : p;
+      z[i] = w * (positive ? p - 1 : p);
     }
     accumulate(columns, z, 0, block, gradient, 0);
   }
@@ -221,7 +222,7 @@ export function softmaxLoss(
   b: Float64Array,
   gradient: Float64Array,
 ): number {
-  const { columns, rows, width } = design;
+  const { columns, rows, width, weights } = design;
   gradient.fill(0);
   const size = Math.min(BLOCK, rows);
   // logit k of row i at z[k * size + i]
@@ -234,18 +235,20 @@ export function softmaxLoss(
       let max = -Infinity;
       for (let k = 0; k < logits; k++) if (z[k * size + i]! > max) max = z[k * size + i]!;
       const label = y[start + i]!;
+      const w = weights === undefined ? 1 : weights[start + i]!;
       // log-softmax from the raw logit, which cannot underflow to log(0)
-      loss += max - z[label * size + i]!;
+      let rowLoss = max - z[label * size + i]!;
       let total = 0;
       for (let k = 0; k < logits; k++) {
         const e = Math.exp(z[k * size + i]! - max);
         total += e;
         z[k * size + i] = e;
       }
-      loss += Math.log(total);
-      // z now holds the residuals
+      rowLoss += Math.log(total);
+      loss += w * rowLoss;
+      // z now holds the residuals, weighted
       for (let k = 0; k < logits; k++) {
-        z[k * size + i] = z[k * size + i]! / total - (k === label ? 1 : 0);
+        z[k * size + i] = w * (z[k * size + i]! / total - (k === label ? 1 : 0));
       }
     }
     for (let k = 0; k < logits; k++) accumulate(columns, z, k * size, block, gradient, k * width);

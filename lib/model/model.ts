@@ -13,6 +13,7 @@ import { InputError } from "../core/errors.ts";
 import {
   encodedWidth,
   Feature,
+  featureWidth,
   type Row,
   rowAccepts,
   type RowEncoder,
@@ -23,6 +24,7 @@ import type { Label } from "../data/dataset.ts";
 import { LabelledReport, Scores } from "./scores.ts";
 import { Estimator, ProbabilityKind } from "./solver.ts";
 import { DriftProfile } from "../monitor/profile.ts";
+import { Threshold } from "./imbalance.ts";
 
 /** The format name written in every model file. */
 export const MODEL_FORMAT = "mvd-model";
@@ -52,6 +54,15 @@ export const Training = z.object({
   classBalance: z.record(z.string(), z.number().int().nonnegative()).optional(),
   /** Which rows `metrics` were computed on; held-out rows when absent. */
   scoredOn: z.enum(["held-out rows", "training rows"]).optional(),
+  /** The field delimiter the data was read with (`,` when absent). */
+  delimiter: z.string().optional(),
+  /** Extra missing-value markers (`--na`), besides pandas' defaults. */
+  na: z.array(z.string()).optional(),
+  /** `--features` and `--exclude` as given. */
+  features: z.array(z.string()).optional(),
+  exclude: z.array(z.string()).optional(),
+  /** The column-role decisions, one line each (left out, encoded as a date, warnings). */
+  decisions: z.array(z.string()).optional(),
 });
 /** What was trained, on what, and how. */
 export type Training = z.infer<typeof Training>;
@@ -78,7 +89,21 @@ export const ModelFile = z.object({
   card: CardFacts.optional(),
   /** The training data's drift reference profile (absent in older files: drift off). */
   drift: DriftProfile.optional(),
+  /**
+   * Two classes only: the cut-off on the second class's probability at and
+   * above which it is predicted (absent: the most probable class wins).
+   */
+  threshold: Threshold.optional(),
+  /** How the threshold was set: `given`, or `auto: …` and how it was chosen. */
+  thresholdSelection: z.string().optional(),
 }).superRefine((file, ctx) => {
+  if (file.threshold !== undefined && file.classes.length !== 2) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["threshold"],
+      message: "a threshold needs exactly two classes",
+    });
+  }
   const width = encodedWidth(file.features);
   if (new Set<Label>(file.classes).size !== file.classes.length || file.classes.length < 2) {
     ctx.addIssue({
@@ -137,6 +162,13 @@ function checkScoreBounds(
   file.features.forEach((f, j) => {
     if (f.type === "categorical") {
       for (let k = 0; k < f.categories.length; k++) reach.push(1);
+      return;
+    }
+    if (f.type === "date") {
+      // dates are parsed from strings: years beyond the training range stay far from overflow
+      for (const p of f.parts) {
+        reach.push((Math.max(Math.abs(p.min - p.mean), Math.abs(p.max - p.mean)) + 1e4) / p.scale);
+      }
       return;
     }
     const r = Math.max(Math.abs(f.min - f.mean), Math.abs(f.max - f.mean)) / f.scale;
@@ -213,7 +245,7 @@ export class Model {
     let slot = 1;
     for (const f of file.features) {
       if (f.type === "numeric") this.#numericSlots.push({ name: f.name, slot: slot++ });
-      else slot += f.categories.length;
+      else slot += featureWidth(f);
     }
     this.rowSchema = rowSchema(file.features).superRefine((row, ctx) => {
       for (const issue of this.#rangeIssues(row)) ctx.addIssue({ code: "custom", ...issue });
@@ -241,7 +273,8 @@ export class Model {
 
   /**
    * Predicts an encoded design matrix, exactly as the library does: the class
-   * with the smallest `sigmoid(w·x)` wins, the first one on a tie.
+   * with the smallest `sigmoid(w·x)` wins, the first one on a tie; with a
+   * threshold, class 1 wins when its probability reaches it.
    */
   predictEncoded(x: Float64Array, rows: number): Predictions {
     const k = this.classes.length;
@@ -339,6 +372,10 @@ export class Model {
     for (let c = 0; c < k; c++) {
       out[at + c] = total > 0 ? out[at + c]! / total : 1 / k;
     }
+    // the one place where probabilities become a label: a two-class model's
+    // threshold, when it has one, decides (the probabilities stay as they are)
+    const threshold = this.file.threshold;
+    if (threshold !== undefined) return out[at + 1]! >= threshold ? 1 : 0;
     return best;
   }
 }

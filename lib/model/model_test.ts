@@ -230,3 +230,23 @@ Deno.test("parseModel() refuses weights and statistics that make class scores ov
     'Cannot load model "m": features.1.scale: the training range does not scale to finite values',
   );
 });
+
+Deno.test("a threshold turns class 1's probability into the label, and probabilities stay", async () => {
+  const { file } = await trainOn(TOY_CSV);
+  const plain = parseModel(file, "mem");
+  const rows = [{ f1: 1, f2: 0 }, { f1: 0, f2: 1 }, { f1: 0.5, f2: 0.5 }];
+  const before = plain.predictRows(rows);
+  const p1 = Array.from(rows, (_, i) => before.probabilities[i * 2 + 1]!);
+  const cut = [...p1].sort((a, b) => a - b)[1]!;
+  const model = parseModel({ ...file, threshold: cut }, "mem");
+  const after = model.predictRows(rows);
+  assertEquals(Array.from(after.classes), p1.map((p) => (p >= cut ? 1 : 0)));
+  assertEquals(Array.from(after.probabilities), Array.from(before.probabilities));
+  const one = new Float64Array(2);
+  rows.forEach((row, i) => assertEquals(model.predictOne(row, one), after.classes[i]));
+  assertThrows(
+    () => parseModel({ ...file, threshold: 1 }, "mem"),
+    InputError,
+    'Cannot load model "mem": threshold: Too big',
+  );
+});

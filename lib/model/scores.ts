@@ -96,6 +96,18 @@ export const LabelledReport = z.object({
    * for a two-class model; `null` otherwise or when a class has no rows.
    */
   rocAuc: Score.nullable(),
+  /**
+   * Mean recall over the classes present in truth (`balanced_accuracy_score`);
+   * absent in older records.
+   */
+  balancedAccuracy: Score.optional(),
+  /**
+   * Area under the precision-recall curve of class 1 (`average_precision_score`)
+   * for a two-class model; `null` otherwise or without positives; absent in older records.
+   */
+  prAuc: Score.nullable().optional(),
+  /** The majority-class baseline: always predicting the most frequent true class. */
+  majority: z.object({ label: z.string(), accuracy: Score, f1: Score }).optional(),
 });
 /** Every metric the gate reports, with class labels. */
 export type LabelledReport = z.infer<typeof LabelledReport>;
@@ -137,6 +149,9 @@ export function classificationReport(
     };
   });
   const p = options.probabilities;
+  const present = perClass.filter((c) => c.support > 0);
+  const top = perClass.reduce((best, c, k) => (c.support > perClass[best]!.support ? k : best), 0);
+  const always = scores(truth, new Int32Array(truth.length).fill(top), options.classCount);
   return {
     rows: truth.length,
     accuracy,
@@ -145,7 +160,36 @@ export function classificationReport(
     confusion,
     logLoss: p ? logLoss(truth, p) : null,
     rocAuc: p && p.width === 2 ? rocAuc(truth, p) : null,
+    balancedAccuracy: present.reduce((a, c) => a + c.recall, 0) / present.length,
+    prAuc: p && p.width === 2 ? averagePrecision(truth, p) : null,
+    majority: { label: String(top), ...always },
   };
+}
+
+/**
+ * Average precision of class 1's probability for truth 1 (`average_precision_score`):
+ * `Σ (R_n − R_{n−1}) · P_n` over the distinct scores, highest first; `null` without positives.
+ */
+export function averagePrecision(truth: ArrayLike<number>, p: Probabilities): number | null {
+  const order = Array.from({ length: truth.length }, (_, i) => i)
+    .filter((i) => p.values[i * p.width + 1] === p.values[i * p.width + 1])
+    .sort((a, b) => p.values[b * p.width + 1]! - p.values[a * p.width + 1]!);
+  let positives = 0;
+  for (const i of order) if (truth[i] === 1) positives++;
+  if (positives === 0) return null;
+  let tp = 0, seen = 0, ap = 0, recall = 0;
+  for (let j = 0; j < order.length;) {
+    const score = p.values[order[j]! * p.width + 1];
+    while (j < order.length && p.values[order[j]! * p.width + 1] === score) {
+      if (truth[order[j]!] === 1) tp++;
+      seen++;
+      j++;
+    }
+    const r = tp / positives;
+    ap += (r - recall) * (tp / seen);
+    recall = r;
+  }
+  return Math.min(1, Math.max(0, ap));
 }
 
 /** Mean `-ln p(true class)`, clipped to [eps, 1 - eps]; `null` with no usable row. */
@@ -208,5 +252,13 @@ export function withLabels(report: Report, labels: readonly string[]): LabelledR
     ...report,
     labels: [...labels],
     perClass: report.perClass.map((c, k) => ({ label: labels[k] ?? String(k), ...c })),
+    ...(report.majority
+      ? {
+        majority: {
+          ...report.majority,
+          label: labels[Number(report.majority.label)] ?? report.majority.label,
+        },
+      }
+      : {}),
   };
 }

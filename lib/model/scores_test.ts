@@ -1,5 +1,13 @@
 import { assertAlmostEquals, assertEquals, assertThrows } from "../_testing/assert.ts";
-import { classificationReport, confusionMatrix, logLoss, rocAuc, scores } from "./scores.ts";
+import {
+  averagePrecision,
+  classificationReport,
+  confusionMatrix,
+  logLoss,
+  rocAuc,
+  scores,
+  withLabels,
+} from "./scores.ts";
 
 Deno.test("scores() matches scikit-learn's accuracy and macro F1", () => {
   // per class F1: 2·1/(2+2), 2·2/(2+3), 0 → macro 0.4333…, as f1_score(average="macro")
@@ -110,4 +118,22 @@ Deno.test("rocAuc() equals the pairwise count, ties counting half", () => {
     }
   }
   assertAlmostEquals(rocAuc(truth, { values, width: 2 })!, wins / pairs, 1e-12);
+});
+
+Deno.test("classificationReport() adds balanced accuracy, PR AUC and the majority baseline as scikit-learn", () => {
+  const truth = [0, 0, 1, 1, 0, 1, 0, 0];
+  const p1 = [0.1, 0.4, 0.35, 0.8, 0.4, 0.9, 0.2, 0.6];
+  const values = p1.flatMap((p) => [1 - p, p]);
+  const report = classificationReport(truth, [0, 1, 0, 1, 0, 1, 0, 0], {
+    classCount: 2,
+    probabilities: { values, width: 2 },
+  });
+  // balanced_accuracy_score, average_precision_score, f1_score(y, [0] * 8, average="macro")
+  assertAlmostEquals(report.balancedAccuracy!, 0.7333333333333334, 1e-12);
+  assertAlmostEquals(report.prAuc!, 0.8333333333333333, 1e-12);
+  assertEquals(report.majority?.label, "0");
+  assertAlmostEquals(report.majority!.accuracy, 5 / 8, 1e-12);
+  assertAlmostEquals(report.majority!.f1, 0.38461538461538464, 1e-12);
+  assertEquals(withLabels(report, ["no", "yes"]).majority?.label, "no");
+  assertEquals(averagePrecision([0, 0], { values: [1, 0, 1, 0], width: 2 }), null);
 });

@@ -14,7 +14,7 @@ export interface Signature {
   /** Class labels in order, as JSON (so `1` and `"1"` differ). */
   classes: string[];
   /** Input features in order, with their types. */
-  features: Array<{ name: string; type: "numeric" | "categorical" }>;
+  features: Array<{ name: string; type: "numeric" | "categorical" | "date" }>;
 }
 
 /** The signature of a model document. */

@@ -18,6 +18,8 @@ import { fitLogistic, logitCount, meanLogLoss } from "./logistic.ts";
 import { stratifiedFolds } from "../data/split.ts";
 import { type Design, designRows, rowsOf } from "./design.ts";
 import type { Timings } from "../core/timings.ts";
+import { UsageError } from "../core/errors.ts";
+import { balancedWeights, type ClassWeight } from "./imbalance.ts";
 
 /** The library's serialised model, as its `toJSON()` writes it. */
 export const Estimator = z.object({
@@ -93,6 +95,8 @@ export interface FitOptions {
   onIteration?: (iteration: number, loss: number) => void;
   /** Records the C choice as a stage of its own. */
   timings?: Timings;
+  /** `balanced` weighs each row n / (k · n_c) in the loss, as scikit-learn's `class_weight`. */
+  classWeight?: ClassWeight;
 }
 
 /** A fitted estimator and how to read probabilities from it. */
@@ -107,6 +111,18 @@ export interface Fit {
 
 /** Fits weights for class indices `y` on `design`. */
 export function fit(design: Design, y: Int32Array, options: FitOptions): Fit {
+  if (options.classWeight === "balanced") {
+    if (options.solver.solver === "gd") {
+      throw new UsageError(
+        "Cannot use --class-weight balanced with --solver gd: the library's gradient descent takes no weights (use --solver lbfgs)",
+      );
+    }
+    const fitted = fitLbfgs({ ...design, weights: balancedWeights(y, options.classCount) }, y, {
+      ...options,
+      solver: options.solver,
+    });
+    return { ...fitted, record: { ...fitted.record, classWeight: "balanced" } };
+  }
   return options.solver.solver === "gd"
     ? fitGd(design, y, options.classCount, options.solver)
     : fitLbfgs(design, y, { ...options, solver: options.solver });

@@ -4,15 +4,17 @@
  * @module
  */
 import { type Dataset, distinctLabels, type Label } from "../data/dataset.ts";
-import { InputError } from "../core/errors.ts";
+import { InputError, UsageError } from "../core/errors.ts";
+import { balancedWeights, type ClassWeight, crossValidatedThreshold } from "./imbalance.ts";
 import { fitFeatures } from "./features.ts";
-import { encodeDesign, predictDesign } from "./design.ts";
+import { type Design, encodeDesign, predictDesign } from "./design.ts";
 import type { Timings } from "../core/timings.ts";
 import { classificationReport, type Scores, withLabels } from "./scores.ts";
 import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFile } from "./model.ts";
 import { type ModelName, nameFromPath } from "./name.ts";
-import { fit, type SolverOptions } from "./solver.ts";
+import { type Fit, fit, type SolverOptions } from "./solver.ts";
 import { stratifiedSplit } from "../data/split.ts";
+import { decideRoles } from "../data/roles.ts";
 import { runtimeVersions } from "../core/versions.ts";
 import { profileClasses, profileFeatures } from "../monitor/profile.ts";
 
@@ -37,6 +39,12 @@ export interface TrainOptions {
   consume?: boolean;
   /** Records how long each stage took. */
   timings?: Timings;
+  /** `balanced` weighs classes in the loss as scikit-learn's `class_weight="balanced"`. */
+  classWeight?: ClassWeight;
+  /** Two classes only: the cut-off on class 1's probability, or `auto` to choose it by CV. */
+  threshold?: number | "auto";
+  /** How the data was read, recorded so that the card's retrain command repeats it. */
+  reading?: { na?: string[]; features?: string[]; exclude?: string[] };
 }
 
 /** A trained model and how it scored on the held-out rows. */
@@ -45,6 +53,8 @@ export interface TrainResult {
   file: ModelFile;
   /** Accuracy and macro F1 on the held-out rows (the training rows when testSize is 0). */
   metrics: Scores;
+  /** The column-role decisions, one line each, for stderr. */
+  decisions: string[];
 }
 
 /**
@@ -59,6 +69,14 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
         String(classes[0])
       }), at least two are needed`,
     );
+  }
+  if (options.threshold !== undefined && classes.length !== 2) {
+    throw new InputError(
+      `Cannot use --threshold on "${data.source}": target "${data.target}" has ${classes.length} classes, a threshold needs exactly two`,
+    );
+  }
+  if (options.threshold === "auto" && options.solver.solver !== "lbfgs") {
+    throw new UsageError("Cannot use --threshold auto with --solver gd (use --solver lbfgs)");
   }
   const y = classIndices(data.labels, classes);
   // y holds the labels from here on
@@ -75,11 +93,12 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     : { train: Uint32Array.from({ length: data.rows }, (_, i) => i), test: new Uint32Array(0) };
   timings?.mark("split");
   progress?.("encoding");
-  const features = fitFeatures(data.columns, split.train);
+  const roles = decideRoles(data, new Set(data.chosen));
+  const features = fitFeatures(roles.columns, split.train, { dates: roles.dates });
   // the drift reference, before encoding may consume the columns
-  const driftFeatures = profileFeatures(features, data.columns, split.train);
+  const driftFeatures = profileFeatures(features, roles.columns, split.train);
   timings?.mark("feature statistics");
-  const design = encodeDesign(features, data.columns, {
+  const design = encodeDesign(features, roles.columns, {
     train: split.train,
     heldOut: split.test,
     consume: options.consume,
@@ -90,6 +109,7 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     classCount: classes.length,
     solver: options.solver,
     seed: options.seed,
+    classWeight: options.classWeight,
     timings,
     onIteration: (i, loss) => {
       lastIteration = i;
@@ -101,6 +121,8 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     },
   });
   timings?.mark(`solver (${lastIteration} iterations)`);
+  const cut = chooseThreshold(design.train, pick(y, split.train), { ...options, fitted, progress });
+  if (cut) timings?.mark("choosing the threshold");
   // without held-out rows the scores are training-set scores, and say so
   const scored = split.test.length > 0 ? split.test : split.train;
   const draft = {
@@ -124,10 +146,14 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
       classBalance: classBalance(y, classes),
       solver: fitted.record,
       scoredOn: split.test.length > 0 ? "held-out rows" : "training rows",
+      ...(data.delimiter && data.delimiter !== "," ? { delimiter: data.delimiter } : {}),
+      ...definedLists(options.reading ?? {}),
+      ...(roles.decisions.length ? { decisions: roles.decisions } : {}),
     },
     metrics: { accuracy: 0, f1: 0 },
     runtime: runtimeVersions(),
     card: CARD_FACTS,
+    ...(cut ? { threshold: cut.threshold, thresholdSelection: cut.how } : {}),
   };
   const model = new Model(validDocument(draft, data));
   progress?.("scoring");
@@ -144,7 +170,41 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   };
   const file = validDocument({ ...draft, metrics, heldOut, drift }, data);
   timings?.mark("scoring");
-  return { file, metrics };
+  return { file, metrics, decisions: roles.decisions };
+}
+
+/** The non-empty lists of `lists`. */
+function definedLists(lists: Record<string, string[] | undefined>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(lists)) if (v?.length) out[k] = v;
+  return out;
+}
+
+/** The threshold asked for: given, or chosen by cross-validation on the training rows. */
+function chooseThreshold(
+  design: Design,
+  y: Int32Array,
+  options: TrainOptions & { fitted: Fit },
+): { threshold: number; how: string } | undefined {
+  if (options.threshold === undefined) return undefined;
+  if (options.threshold !== "auto") return { threshold: options.threshold, how: "given" };
+  if (options.solver.solver !== "lbfgs") return undefined;
+  options.progress?.("choosing the threshold");
+  const weighted = options.classWeight === "balanced"
+    ? { ...design, weights: balancedWeights(y, 2) }
+    : design;
+  const { threshold, folds } = crossValidatedThreshold(weighted, y, {
+    c: Number(options.fitted.record.C),
+    maxIter: options.solver.maxIter,
+    tol: options.solver.tol,
+    seed: options.seed,
+  });
+  return {
+    threshold,
+    how: folds
+      ? `auto: best macro F1 on ${folds}-fold out-of-fold probabilities of the training rows`
+      : "auto: 0.5, a class is too small to cross-validate",
+  };
 }
 
 /** What the model card says about use and limits, kept in `model.json` too. */

@@ -13,29 +13,39 @@
  */
 import { z } from "zod";
 import type { Column } from "../data/dataset.ts";
-import type { Feature } from "../model/features.ts";
+import { dayNumber, type Feature } from "../model/features.ts";
 
 const Share = z.number().min(0).max(1);
 
+/** A feature binned by decile cut points: numbers, or dates as their day number. */
+function binned<T extends "numeric" | "date">(type: T) {
+  return z.object({
+    name: z.string().min(1),
+    type: z.literal(type),
+    /** Distinct decile cut points, ascending (fewer than 9 when values repeat). */
+    edges: z.array(z.number()).max(9),
+    /** Training share of each bin: `edges.length + 1` values. */
+    shares: z.array(Share),
+    /** Training share of missing values (and, for dates, unreadable ones). */
+    missing: Share,
+  }).refine((p) => p.shares.length === p.edges.length + 1, {
+    message: "expected one share more than edges",
+    path: ["shares"],
+  }).refine((p) => p.edges.every((e, i) => i === 0 || p.edges[i - 1]! < e), {
+    message: "expected ascending distinct edges",
+    path: ["edges"],
+  });
+}
+
 /** A numeric feature's training distribution over its decile bins. */
-export const NumericProfile = z.object({
-  name: z.string().min(1),
-  type: z.literal("numeric"),
-  /** Distinct decile cut points, ascending (fewer than 9 when values repeat). */
-  edges: z.array(z.number()).max(9),
-  /** Training share of each bin: `edges.length + 1` values. */
-  shares: z.array(Share),
-  /** Training share of missing values. */
-  missing: Share,
-}).refine((p) => p.shares.length === p.edges.length + 1, {
-  message: "expected one share more than edges",
-  path: ["shares"],
-}).refine((p) => p.edges.every((e, i) => i === 0 || p.edges[i - 1]! < e), {
-  message: "expected ascending distinct edges",
-  path: ["edges"],
-});
+export const NumericProfile = binned("numeric");
 /** A numeric feature's training distribution over its decile bins. */
 export type NumericProfile = z.infer<typeof NumericProfile>;
+
+/** A date feature's training distribution over decile bins of its day number. */
+export const DateProfile = binned("date");
+/** A date feature's training distribution over decile bins of its day number. */
+export type DateProfile = z.infer<typeof DateProfile>;
 
 /** A categorical feature's training category shares. */
 export const CategoricalProfile = z.object({
@@ -54,7 +64,9 @@ export type CategoricalProfile = z.infer<typeof CategoricalProfile>;
 /** The `drift` field of `model.json`. */
 export const DriftProfile = z.object({
   /** One profile per feature, in the model's feature order. */
-  features: z.array(z.discriminatedUnion("type", [NumericProfile, CategoricalProfile])),
+  features: z.array(
+    z.discriminatedUnion("type", [NumericProfile, CategoricalProfile, DateProfile]),
+  ),
   /** Share of each predicted class on the rows the model was scored on. */
   predictions: z.array(Share),
 });
@@ -84,18 +96,23 @@ export function profileFeatures(
   const n = Math.max(rows.length, 1);
   return features.map((feature, f) => {
     const column = columns[f]!;
-    if (feature.type === "numeric" && column.type === "numeric") {
-      const edges = decileEdges(column.values, rows);
+    if (feature.type === "numeric" || feature.type === "date") {
+      // the sampled values as numbers, NaN where missing (or not a date)
+      const values = new Float64Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const raw = column.values[rows[i]!];
+        values[i] = feature.type === "date" ? dayNumber(raw) : typeof raw === "number" ? raw : NaN;
+      }
+      const edges = decileEdges(values);
       const counts = new Float64Array(edges.length + 1);
       let missing = 0;
-      for (let i = 0; i < rows.length; i++) {
-        const v = column.values[rows[i]!]!;
+      for (const v of values) {
         if (v !== v) missing++;
         else counts[numericBin(edges, v)]!++;
       }
       return {
         name: feature.name,
-        type: "numeric",
+        type: feature.type,
         edges,
         shares: Array.from(counts, (c) => c / n),
         missing: missing / n,
@@ -134,13 +151,13 @@ export function profileClasses(predicted: Int32Array, classCount: number): numbe
 /** Most values sorted for a feature's deciles: enough for cut points within a percentile. */
 const DECILE_SAMPLE = 20_000;
 
-/** The nine decile cut points of a column's non-missing values, deduplicated. */
-function decileEdges(values: Float64Array, rows: ArrayLike<number>): number[] {
-  const step = Math.max(1, Math.floor(rows.length / DECILE_SAMPLE));
-  const buffer = new Float64Array(Math.ceil(rows.length / step));
+/** The nine decile cut points of the non-missing `values`, deduplicated. */
+function decileEdges(values: Float64Array): number[] {
+  const step = Math.max(1, Math.floor(values.length / DECILE_SAMPLE));
+  const buffer = new Float64Array(Math.ceil(values.length / step));
   let kept = 0;
-  for (let i = 0; i < rows.length; i += step) {
-    const v = values[rows[i]!]!;
+  for (let i = 0; i < values.length; i += step) {
+    const v = values[i]!;
     if (v === v) buffer[kept++] = v;
   }
   const sample = buffer.subarray(0, kept);
@@ -166,6 +183,7 @@ export function numericBin(edges: ArrayLike<number>, value: number): number {
 /** How one feature's values map to bins, and the reference share of each bin. */
 export type BinStep =
   | { type: "numeric"; name: string; edges: Float64Array; missing: number }
+  | { type: "date"; name: string; edges: Float64Array; missing: number }
   | {
     type: "categorical";
     name: string;
@@ -199,9 +217,9 @@ export function binPlan(profile: DriftProfile, features: readonly Feature[]): Bi
     const p = profile.features[f]!, feature = features[f]!;
     if (p.name !== feature.name || p.type !== feature.type) return null;
     offsets[f] = shares.length;
-    if (p.type === "numeric") {
+    if (p.type === "numeric" || p.type === "date") {
       steps.push({
-        type: "numeric",
+        type: p.type,
         name: p.name,
         edges: Float64Array.from(p.edges),
         missing: p.edges.length + 1,
@@ -233,6 +251,10 @@ export function binPlan(profile: DriftProfile, features: readonly Feature[]): Bi
 export function binOf(step: BinStep, value: unknown): number {
   if (step.type === "numeric") {
     return typeof value === "number" ? numericBin(step.edges, value) : step.missing;
+  }
+  if (step.type === "date") {
+    const day = dayNumber(value);
+    return day === day ? numericBin(step.edges, day) : step.missing;
   }
   if (typeof value !== "string") return step.missing;
   return step.index.get(value) ?? step.unseen;

@@ -65,7 +65,7 @@ export async function driftReport(model: Model, data: string, label: string): Pr
       const c = columns[j]!;
       if (c < 0) return;
       const cell = fields[c]!;
-      if (f.type === "categorical") {
+      if (f.type !== "numeric") {
         row[f.name] = cell === "" ? null : cell;
         return;
       }

@@ -33,6 +33,10 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
       ? `| ${mdText(f.name)} | numeric | ${fmt(f.min)} – ${fmt(f.max)} | ${fmt(f.mean)} | ${
         fmt(f.scale)
       } | ${f.missing} |`
+      : f.type === "date"
+      ? `| ${mdText(f.name)} | date (year, month, day of week, day of year) | ${
+        f.parts.map((p) => `${p.part} ${fmt(p.min)} – ${fmt(p.max)}`).join(", ")
+      } | | | ${f.missing} |`
       : `| ${mdText(f.name)} | categorical | ${
         mdText(f.categories.map((c) => JSON.stringify(c)).join(", "))
       } | | | ${f.missing} |`
@@ -57,6 +61,13 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
         : ""
     }`,
     "- Missing values: an empty numeric cell is imputed with the training mean (the `missing` column counts them in training); a category not seen in training encodes as none of the categories",
+    ...(file.threshold === undefined ? [] : [
+      `- Threshold: ${
+        mdText(String(file.classes[1]))
+      } is predicted when its probability is at least ${fmt(file.threshold)} (${
+        mdText(file.thresholdSelection ?? "given")
+      }); probabilities are unchanged`,
+    ]),
     `- Seed: ${t.seed}; held-out fraction: ${t.testSize}`,
     `- Created: ${mdText(file.createdAt)}, with Deno ${mdText(file.runtime.deno ?? "?")} (V8 ${
       mdText(file.runtime.v8 ?? "?")
@@ -88,6 +99,7 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
       ? `- Rows: ${t.rows} (${t.trainRows} to train, ${t.testRows} held out; stratified split, seed ${t.seed})`
       : `- Rows: ${t.rows}, all used to train (test size 0, seed ${t.seed}); no rows held out`,
     `- Class balance: ${balance}`,
+    ...(t.decisions ?? []).map((d) => `- Column roles: ${mdText(d)}`),
     "",
     "Feature statistics over the training rows:",
     "",
@@ -192,9 +204,22 @@ function gateLines(e: Evaluation): string[] {
       e.metrics
         ? `, log loss ${e.metrics.logLoss === null ? "n/a" : fmt(e.metrics.logLoss)}, ROC AUC ${
           e.metrics.rocAuc === null ? "n/a" : fmt(e.metrics.rocAuc)
-        }`
+        }${
+          e.metrics.balancedAccuracy === undefined
+            ? ""
+            : `, balanced accuracy ${fmt(e.metrics.balancedAccuracy)}`
+        }${e.metrics.prAuc == null ? "" : `, PR AUC ${fmt(e.metrics.prAuc)}`}`
         : ""
     }`,
+    ...(e.metrics?.majority
+      ? [
+        `- Majority baseline: always predicting ${
+          mdText(e.metrics.majority.label)
+        } scores accuracy ${fmt(e.metrics.majority.accuracy)}, macro F1 ${
+          fmt(e.metrics.majority.f1)
+        }`,
+      ]
+      : []),
     `- Evaluated at ${
       mdText(e.evaluatedAt)
     }; details in [${EVALUATION_MD_FILE}](${EVALUATION_MD_FILE})`,
@@ -210,12 +235,19 @@ function retrainCommand(file: ModelFile): string {
     ["seed", t.seed],
     ["test-size", t.testSize],
   ];
+  for (const name of ["features", "exclude", "na"] as const) {
+    for (const value of t[name] ?? []) flags.push([name, value]);
+  }
+  if (t.delimiter) flags.push(["delimiter", t.delimiter === "\t" ? "tab" : t.delimiter]);
   if (s.solver === "gd") {
     flags.push(["solver", "gd"], ["iterations", s.iterations!], ["learning-rate", s.learningRate!]);
   } else if (s.solver === "lbfgs") {
     // the C that was used (chosen or given) gives the same weights without the search
     flags.push(["solver", "lbfgs"], ["C", s.C!], ["max-iter", s.maxIter!], ["tol", s.tol!]);
   }
+  if (s.classWeight) flags.push(["class-weight", s.classWeight]);
+  // the threshold that was used (chosen or given), as C
+  if (file.threshold !== undefined) flags.push(["threshold", file.threshold]);
   // a value that starts with "-" would read as a flag: train takes it only as --flag=value
   const args = flags.flatMap(([name, value]) =>
     String(value).startsWith("-") ? [`--${name}=${value}`] : [`--${name}`, String(value)]

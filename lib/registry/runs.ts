@@ -9,6 +9,7 @@
  */
 import { InputError, UsageError } from "../core/errors.ts";
 import { writeProblem } from "../core/files.ts";
+import { editDistance } from "../data/columns.ts";
 import { shellCommand, shellQuote } from "../core/shell.ts";
 import type { ModelFile } from "../model/model.ts";
 import { ModelName } from "../model/name.ts";
@@ -168,27 +169,10 @@ export function closest(value: string, candidates: readonly string[]): string[] 
   const scored = candidates.map((c) => ({
     c,
     // a candidate that contains the value (a name, a time stamp) counts as near
-    d: c.includes(value) ? 0 : distance(value.toLowerCase(), c.toLowerCase()),
+    d: c.includes(value) ? 0 : editDistance(value.toLowerCase(), c.toLowerCase()),
   }));
   const limit = Math.max(3, Math.ceil(value.length / 2));
   return scored.filter((s) => s.d <= limit).sort((a, b) => a.d - b.d).slice(0, 3).map((s) => s.c);
-}
-
-/** Levenshtein distance. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 async function refuseExisting(dir: string): Promise<void> {

@@ -17,7 +17,7 @@
  * @module
  */
 import type { Label } from "../data/dataset.ts";
-import { type Feature, type Row, rowEncoder } from "../model/features.ts";
+import { DATE_PARTS, type Feature, featureWidth, type Row, rowEncoder } from "../model/features.ts";
 import type { Model, ModelFile, Predictions } from "../model/model.ts";
 
 /** One row's explanation, for its predicted class. */
@@ -82,6 +82,8 @@ export function slotMeans(features: readonly Feature[]): Float64Array {
   for (const f of features) {
     // a standardised number averages 0 over the training rows
     if (f.type === "numeric") means.push(0);
+    // so do a date's standardised parts
+    else if (f.type === "date") { for (let j = 0; j < featureWidth(f); j++) means.push(0); }
     // older models lack the shares: their categories are measured from "none"
     else f.categories.forEach((_, j) => means.push(f.frequencies?.[j] ?? 0));
   }
@@ -104,7 +106,7 @@ function buildExplainer(file: ModelFile): Explainer {
   let slot = 1;
   file.features.forEach((f, i) => {
     firstSlot[i] = slot;
-    slot += f.type === "numeric" ? 1 : f.categories.length;
+    slot += featureWidth(f);
   });
   firstSlot[file.features.length] = slot;
   const names = file.features.map((f) => f.name);
@@ -160,7 +162,9 @@ export function largestCoefficients(file: ModelFile, count: number): Coefficient
   const terms: string[] = [];
   for (const f of file.features) {
     if (f.type === "numeric") terms.push(f.name);
-    else for (const c of f.categories) terms.push(`${f.name} = ${JSON.stringify(c)}`);
+    else if (f.type === "date") {
+      for (const part of DATE_PARTS) terms.push(`${f.name} (${part})`);
+    } else for (const c of f.categories) terms.push(`${f.name} = ${JSON.stringify(c)}`);
   }
   const ks = file.classes.length === 2 ? [1] : file.classes.map((_, k) => k);
   const all: Coefficient[] = [];

@@ -21,6 +21,7 @@ export const SERVE_ENV = [
   "BODY_TIMEOUT",
   "WATCH_MODEL",
   "PROTECT_META",
+  "UNSEEN_CATEGORIES",
   "DRIFT_WINDOW",
   "PREDICTION_LOG",
   "PREDICTION_LOG_SAMPLE",
@@ -56,6 +57,8 @@ export const ServeConfig = z.object({
   watch: bool,
   /** Put /model, /metrics, /openapi.json and /docs behind the token too. */
   protectMeta: bool,
+  /** A category training never saw: answered with a warning (`warn`), or refused with 422. */
+  unseenCategories: z.enum(["warn", "reject"], "expected warn or reject"),
   /** Rows in the live drift window; 0 turns drift off. */
   driftWindow: intText(0, 1_000_000),
   /** The prediction log file; unset means no log. */
@@ -137,6 +140,13 @@ const FLAGS = {
     default: "false",
     description:
       "Require the token on /model, /metrics, /openapi.json and /docs too (needs a token)",
+  },
+  unseenCategories: {
+    env: "UNSEEN_CATEGORIES",
+    value: "warn|reject",
+    default: "warn",
+    description:
+      "A category not seen in training: answer with a warning, or refuse the request with 422",
   },
   driftWindow: {
     env: "DRIFT_WINDOW",

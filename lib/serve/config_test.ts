@@ -20,6 +20,7 @@ Deno.test("serveConfig() applies defaults, then env, then flags", () => {
     bodyTimeout: 30,
     watch: true,
     protectMeta: false,
+    unseenCategories: "warn",
     driftWindow: 1000,
     predictionLog: undefined,
     predictionLogSample: 1,
@@ -87,5 +88,15 @@ Deno.test("serveConfig() takes PROTECT_META or --protect-meta, and refuses it wi
     () => serveConfig(["--protect-meta", "yes"], envOf({ API_TOKEN: token })),
     UsageError,
     'Invalid configuration: --protect-meta: expected true or false (got "yes")',
+  );
+});
+
+Deno.test("serveConfig() takes UNSEEN_CATEGORIES warn or reject, and refuses anything else", () => {
+  const parsed = serveConfig([], envOf({ UNSEEN_CATEGORIES: "reject" }));
+  assertEquals(parsed.help ? "" : parsed.options.unseenCategories, "reject");
+  assertThrows(
+    () => serveConfig(["--unseen-categories", "ignore"], envOf({})),
+    UsageError,
+    'Invalid configuration: --unseen-categories: expected warn or reject (got "ignore")',
   );
 });

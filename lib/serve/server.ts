@@ -65,6 +65,7 @@ export async function serve(config: ServeConfig): Promise<number> {
       maxBatchRows: config.maxBatchRows,
       token: config.token,
       protectMeta: config.protectMeta,
+      unseenCategories: config.unseenCategories,
     },
   });
   const server = Deno.serve({

@@ -1,0 +1,143 @@
+/**
+ * A CSV file's dialect: its delimiter, detected from the header and the first
+ * rows unless given, and the cell texts that mean "missing".
+ * @module
+ */
+import { InputError, quoteValue } from "../core/errors.ts";
+
+/** The delimiters {@link sniffDelimiter} considers, in order of preference on a tie. */
+export const DELIMITERS = [",", ";", "\t", "|"] as const;
+
+/**
+ * Cells read as missing values, as pandas' `read_csv` reads them by default
+ * (besides the empty cell).
+ */
+export const NA_MARKERS: readonly string[] = [
+  "#N/A",
+  "#N/A N/A",
+  "#NA",
+  "-1.#IND",
+  "-1.#QNAN",
+  "-NaN",
+  "-nan",
+  "1.#IND",
+  "1.#QNAN",
+  "<NA>",
+  "N/A",
+  "NA",
+  "NULL",
+  "NaN",
+  "None",
+  "n/a",
+  "nan",
+  "null",
+];
+
+/** The missing-value markers: pandas' defaults plus `extra` (`--na`). */
+export function naMarkers(extra: readonly string[] = []): Set<string> {
+  return new Set([...NA_MARKERS, ...extra.map((m) => m.trim()).filter((m) => m !== "")]);
+}
+
+/** How many bytes of a file {@link sniffDelimiter} looks at. */
+export const SNIFF_BYTES = 65_536;
+
+/**
+ * The delimiter of a CSV from its first lines: of `,` `;` tab and `|`, the
+ * one found on the header that splits every sampled line into as many fields
+ * as the header, the most fields winning; `,` when none is found.
+ */
+export function sniffDelimiter(sample: string): string {
+  // quoted text may hold any delimiter: leave it out of the counts
+  const lines = sample.replace(/"(?:[^"]|"")*"?/g, "x").split(/\r?\n/);
+  // the last line may be cut short by the sample's end
+  if (lines.length > 1) lines.pop();
+  const rows = lines.filter((l) => l.trim() !== "").slice(0, 50);
+  const header = rows[0];
+  if (header === undefined) return ",";
+  let best = ",", bestFields = 0, fallback = ",", fallbackFields = 0;
+  for (const d of DELIMITERS) {
+    const fields = header.split(d).length;
+    if (fields < 2) continue;
+    if (fields > fallbackFields) [fallback, fallbackFields] = [d, fields];
+    if (rows.every((r) => r.split(d).length === fields) && fields > bestFields) {
+      [best, bestFields] = [d, fields];
+    }
+  }
+  return bestFields > 0 ? best : fallback;
+}
+
+/** Reads the start of the file at `path` and detects its delimiter. */
+export async function detectDelimiter(path: string): Promise<string> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch {
+    // the reader that follows reports the problem in its own words
+    return ",";
+  }
+  using _ = file;
+  const buffer = new Uint8Array(SNIFF_BYTES);
+  let filled = 0;
+  try {
+    while (filled < buffer.length) {
+      const n = await file.read(buffer.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+  } catch {
+    return ",";
+  }
+  return sniffDelimiter(new TextDecoder().decode(buffer.subarray(0, filled)));
+}
+
+/** Validates a `--delimiter` value: one character, `\t` or `tab` for a tab. */
+export function parseDelimiter(value: string): string {
+  const d = value === "\\t" || value.toLowerCase() === "tab" ? "\t" : value;
+  if ([...d].length !== 1 || d === '"' || d === "\n" || d === "\r") {
+    throw new InputError(
+      `Cannot use delimiter ${quoteValue(value)}: expected one character such as , ; | or tab`,
+    );
+  }
+  return d;
+}
+
+/** A decimal written with a comma (`3,14`), or a whole number. */
+const DECIMAL_COMMA = /^[+-]?\d+(,\d+)?$/;
+
+/** A number with a decimal comma, perhaps with dots between thousands (`1.234,5`). */
+const COMMA_NUMBER = /^[+-]?[\d.]*\d,\d+$/;
+
+/**
+ * The numbers of a column of texts written with decimal commas (`3,14`), NaN
+ * where the cell is missing; `undefined` for a column of text. A column whose
+ * texts mostly look like such numbers but not all read as one (`1.234,5`) is
+ * refused, naming it, rather than read as categories.
+ */
+export function decimalCommaValues(
+  values: readonly (string | null)[],
+  name: string,
+): Float64Array | undefined {
+  let commas = 0, present = 0, bad: string | undefined;
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      out[i] = NaN;
+      continue;
+    }
+    present++;
+    if (COMMA_NUMBER.test(v)) commas++;
+    if (DECIMAL_COMMA.test(v)) out[i] = Number(v.replace(",", "."));
+    else bad ??= v;
+  }
+  if (commas === 0) return undefined;
+  if (bad === undefined) return out;
+  if (commas >= 0.9 * present) {
+    throw new InputError(
+      `Cannot read column ${quoteValue(name)}: its numbers are written with decimal commas, but ${
+        quoteValue(bad)
+      } is not one; write plain numbers such as 1234.5`,
+    );
+  }
+  return undefined;
+}

@@ -1,0 +1,97 @@
+/**
+ * Column roles, decided at training: identifier-like text columns and date
+ * columns are left out unless `--features` names them (a named date column
+ * is encoded as date parts), and categorical columns with very many levels
+ * are kept with a warning. Each decision is one line, for stderr and the card.
+ * @module
+ */
+import { quoteValue } from "../core/errors.ts";
+import type { Column, Dataset } from "./dataset.ts";
+
+/** A text column is identifier-like above this share of distinct values… */
+export const ID_DISTINCT = 0.95;
+/** …when it has more than this many rows. */
+export const ID_MIN_ROWS = 50;
+/** A categorical column with more levels than this gets a warning. */
+export const MANY_LEVELS = 50;
+
+const ISO_DATE =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** What {@link decideRoles} decided. */
+export interface Roles {
+  /** The feature columns to train on, in file order. */
+  columns: Column[];
+  /** Text columns to encode as date parts. */
+  dates: Set<string>;
+  /** One line per decision, such as `column "id" left out: identifier-like (…)`. */
+  decisions: string[];
+}
+
+/**
+ * Decides the role of each feature column of `data`; `chosen` holds the
+ * columns `--features` named, which are never left out.
+ */
+export function decideRoles(data: Dataset, chosen: ReadonlySet<string> = new Set()): Roles {
+  const columns: Column[] = [];
+  const dates = new Set<string>();
+  const decisions: string[] = [];
+  for (const name of data.decimalCommas ?? []) {
+    decisions.push(`column ${quoteValue(name)} read as numbers written with decimal commas`);
+  }
+  for (const column of data.columns) {
+    if (column.type !== "categorical") {
+      columns.push(column);
+      continue;
+    }
+    const name = quoteValue(column.name);
+    const { present, distinct, dates: isDate } = profile(column.values);
+    if (isDate && present > 0) {
+      if (chosen.has(column.name)) {
+        dates.add(column.name);
+        columns.push(column);
+        decisions.push(
+          `column ${name} encoded as a date (year, month, day of week, day of year): named by --features`,
+        );
+      } else {
+        decisions.push(
+          `column ${name} left out: its values are dates (to use it: --features, as date parts)`,
+        );
+      }
+      continue;
+    }
+    if (data.rows > ID_MIN_ROWS && distinct >= ID_DISTINCT * data.rows) {
+      const share = `${Math.floor((100 * distinct) / data.rows)} % of ${data.rows} rows distinct`;
+      if (chosen.has(column.name)) {
+        decisions.push(
+          `column ${name} kept though identifier-like (${share}): named by --features`,
+        );
+        columns.push(column);
+      } else {
+        decisions.push(
+          `column ${name} left out: identifier-like (${share}; to use it: --features)`,
+        );
+      }
+      continue;
+    }
+    if (distinct > MANY_LEVELS) {
+      decisions.push(
+        `warning: column ${name} has ${distinct} categories, each a feature of its own; leave it out with --exclude if it is an identifier or free text`,
+      );
+    }
+    columns.push(column);
+  }
+  return { columns, dates, decisions };
+}
+
+function profile(values: readonly (string | null)[]) {
+  const seen = new Set<string>();
+  let present = 0, dates = true;
+  for (const v of values) {
+    if (v === null) continue;
+    present++;
+    seen.add(v);
+    if (dates && !ISO_DATE.test(v)) dates = false;
+  }
+  return { present, distinct: seen.size, dates };
+}
