@@ -1,5 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../_testing/assert.ts";
-import { tempCsv, trainOn } from "../_testing/fixtures.ts";
+import { LBFGS, tempCsv, trainOn } from "../_testing/fixtures.ts";
+import { readDataset } from "../data/dataset.ts";
+import { trainModel } from "../model/training.ts";
 import { DRIFT_NUMERIC, driftCsv, sampleRows, windowPsi } from "../_testing/drift_data.ts";
 import { driftPlan } from "./monitor.ts";
 import { DriftWindow } from "./window.ts";
@@ -74,4 +76,28 @@ Deno.test("a model without a drift profile, or with one that does not fit, has n
     features: drift!.features.map((f) => ({ ...f, name: "x" + f.name })),
   };
   assertEquals(driftPlan(new Model({ ...model.file, drift: renamed })), null);
+});
+
+Deno.test("a date feature is profiled by day number: same dates stay below 0.1, a year later is above 0.25", async () => {
+  // a date column asked for with --features, plus one number
+  const lines = ["day,x,label"];
+  const day = (i: number) => new Date(Date.UTC(2024, 0, 1) + (i % 365) * 86_400_000);
+  for (let i = 0; i < 2000; i++) {
+    lines.push(`${day(i * 7).toISOString().slice(0, 10)},${(i * 37) % 101},${i % 2 ? "a" : "b"}`);
+  }
+  const path = await tempCsv(lines.join("\n") + "\n");
+  const data = await readDataset(path, { target: "label", features: ["day", "x"] });
+  const { file } = trainModel(data, { seed: 1, testSize: 0.2, solver: LBFGS });
+  const model = new Model(file);
+  assertEquals(file.features[0]!.type, "date");
+  assertEquals(file.drift?.features[0]?.type, "date");
+  const rows = (shiftDays: number) =>
+    Array.from({ length: 1000 }, (_, i) => ({
+      day: new Date(day(i * 13).getTime() + shiftDays * 86_400_000).toISOString().slice(0, 10),
+      x: (i * 37) % 101,
+    }));
+  assert(windowPsi(model, rows(0)).day! < 0.1, JSON.stringify(windowPsi(model, rows(0))));
+  assert(windowPsi(model, rows(365)).day! > 0.25, JSON.stringify(windowPsi(model, rows(365))));
+  // an unreadable date counts as missing, not as an error
+  assert(windowPsi(model, rows(0).map((r) => ({ ...r, day: "soon" }))).day! > 0.25);
 });
