@@ -3,9 +3,12 @@
  * lock: `flock /tmp/mvd-bench.lock deno task bench:serve`).
  *
  * Starts, on 127.0.0.1, the reference bare `Deno.serve` handler, our server
- * at LOG_LEVEL=info and at LOG_LEVEL=warn, and the Python seed; then runs wrk
+ * at LOG_LEVEL=info and at LOG_LEVEL=warn (drift and prediction log off), at
+ * warn with the drift window, the prediction log (every request) and both,
+ * and the Python seed; then runs wrk
  * against each in interleaved rounds so machine noise hits all alike, and
  * prints a Markdown table of medians with the ratios the targets are set in.
+ * `--watch` runs only the reference and the four drift/log variants.
  * `--soak SECONDS` instead loads our server at 64 connections for SECONDS, in
  * wrk runs of `--slice` seconds (30), with single rows or, with `--mix`, the
  * mixed valid/batch/invalid traffic of `bench/mixed.lua` (see `bench/soak.ts`).
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     slice: { type: "string", default: "30" },
     mix: { type: "boolean", default: false },
     "no-seed": { type: "boolean", default: false },
+    watch: { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -75,8 +79,14 @@ function spawn(
   return new Deno.Command(cmd, { args, env, stdout: "null", stderr: "inherit", cwd }).spawn();
 }
 
-/** Our server; drift and the prediction log are off unless `monitored`. */
-function ours(port: number, level: string, monitored = false): Deno.ChildProcess {
+/** What a server watches: the drift window, the prediction log (every request), both or neither. */
+interface Watch {
+  drift?: boolean;
+  log?: boolean;
+}
+
+/** Our server; drift and the prediction log are off unless `watch` turns them on. */
+function ours(port: number, level: string, watch: Watch = {}): Deno.ChildProcess {
   return spawn("deno", [
     "run",
     "--no-prompt",
@@ -91,10 +101,10 @@ function ours(port: number, level: string, monitored = false): Deno.ChildProcess
     MODEL_DIR: "models/serve",
     LOG_LEVEL: level,
     WATCH_MODEL: "false",
-    DRIFT_WINDOW: monitored ? "1000" : "0",
-    ...(monitored
+    DRIFT_WINDOW: watch.drift ? "1000" : "0",
+    ...(watch.log
       ? {
-        PREDICTION_LOG: `${LOGS}/predictions.jsonl`,
+        PREDICTION_LOG: `${LOGS}/predictions-${port}.jsonl`,
         PREDICTION_LOG_SAMPLE: "1",
         PREDICTION_LOG_MAX_BYTES: String(50 * 2 ** 20),
       }
@@ -138,29 +148,40 @@ try {
     finished = true;
     console.log(report);
   } else {
+    // --watch: only the reference and the four drift/prediction-log variants
+    const watchOnly = values.watch;
     const servers = [
       { name: "bare `Deno.serve` (reference ceiling)", port: 8200, rows: 1 },
-      { name: "ours, LOG_LEVEL=info (a JSON line per request)", port: 8201, rows: 1 },
+      ...(watchOnly
+        ? []
+        : [{ name: "ours, LOG_LEVEL=info (a JSON line per request)", port: 8201, rows: 1 }]),
       { name: "ours, LOG_LEVEL=warn (drift and prediction log off)", port: 8202, rows: 1 },
+      { name: "ours, LOG_LEVEL=warn, DRIFT_WINDOW=1000", port: 8204, rows: 1 },
+      { name: "ours, LOG_LEVEL=warn, PREDICTION_LOG (every request)", port: 8205, rows: 1 },
       {
         name: "ours, LOG_LEVEL=warn, DRIFT_WINDOW=1000 + PREDICTION_LOG (every request)",
         port: 8203,
         rows: 1,
       },
-      { name: "ours, 1,000-row batches, LOG_LEVEL=info", port: 8201, rows: 1000 },
-      { name: "ours, 1,000-row batches, LOG_LEVEL=warn", port: 8202, rows: 1000 },
+      ...(watchOnly ? [] : [
+        { name: "ours, 1,000-row batches, LOG_LEVEL=info", port: 8201, rows: 1000 },
+        { name: "ours, 1,000-row batches, LOG_LEVEL=warn", port: 8202, rows: 1000 },
+      ]),
     ];
+    for (const port of new Set(servers.map((s) => s.port))) assertFree(port);
     children.push(
       spawn("deno", ["run", "--allow-net=127.0.0.1", `${REFERENCE}/bare_serve.ts`, "8200"]),
-      ours(8201, "info"),
+      ...(watchOnly ? [] : [ours(8201, "info")]),
       ours(8202, "warn"),
-      ours(8203, "warn", true),
+      ours(8204, "warn", { drift: true }),
+      ours(8205, "warn", { log: true }),
+      ours(8203, "warn", { drift: true, log: true }),
     );
-    const withSeed = !values["no-seed"];
+    const withSeed = !values["no-seed"] && !watchOnly;
     if (withSeed) children.push(spawn("bash", [`${REFERENCE}/run-seed.sh`, "8100"]));
-    await waitUp("http://127.0.0.1:8201/healthz");
-    await waitUp("http://127.0.0.1:8202/healthz");
-    await waitUp("http://127.0.0.1:8203/healthz");
+    for (const port of new Set(servers.map((s) => s.port))) {
+      if (port !== 8200) await waitUp(`http://127.0.0.1:${port}/healthz`);
+    }
     if (withSeed) await waitUp("http://127.0.0.1:8100/docs");
     const results = servers.map(() => [] as WrkResult[]);
     const scriptFor = (rows: number) =>
@@ -204,12 +225,45 @@ try {
       median(results[servers.findIndex((s) => s.port === port && s.rows === 1)]!.map((x) => x.rps));
     if (seed) row("Python seed (FastAPI + uvicorn)", [seed], 1);
     console.log(lines.join("\n"));
-    const on = rpsAt(8203), off = rpsAt(8202);
-    const logged = await Deno.stat(`${LOGS}/predictions.jsonl`).then((s) => s.size, () => 0);
+    const off = rpsAt(8202);
+    const p99At = (port: number) =>
+      median(results[servers.findIndex((s) => s.port === port && s.rows === 1)]!.map((x) => x.p99));
+    const watched = [
+      ["drift", 8204],
+      ["prediction log", 8205],
+      ["drift + prediction log", 8203],
+    ] as const;
+    console.log("\n| watching (LOG_LEVEL=warn) | requests/s | vs off | p99 |\n|---|---|---|---|");
+    console.log(`| nothing (off) | ${off.toFixed(0)} | 100.0% | ${p99At(8202).toFixed(2)} ms |`);
+    for (const [what, port] of watched) {
+      const on = rpsAt(port);
+      console.log(
+        `| ${what} | ${on.toFixed(0)} | ${((on / off) * 100).toFixed(1)}% | ${
+          p99At(port).toFixed(2)
+        } ms |`,
+      );
+    }
+    // each round's ratio, so a noisy round shows
+    const perRound = (port: number) =>
+      results[servers.findIndex((s) => s.port === port && s.rows === 1)]!.map((x, r) =>
+        `${
+          ((x.rps / results[servers.findIndex((s) => s.port === 8202)]![r]!.rps) * 100).toFixed(1)
+        }%`
+      ).join(" / ");
     console.log(
-      `\ndrift + prediction log on vs off: ${((on / off) * 100).toFixed(1)}% of the throughput (${
-        ((1 - on / off) * 100).toFixed(1)
-      }% slower); prediction log now ${(logged / 2 ** 20).toFixed(1)} MiB (rotating at 50 MiB)`,
+      `\nper round vs off: ${
+        watched.map(([what, port]) => `${what} ${perRound(port)}`).join("; ")
+      }`,
+    );
+    const logged = await Deno.stat(`${LOGS}/predictions-8203.jsonl`).then((s) => s.size, () => 0);
+    const load = await Deno.readTextFile("/proc/loadavg").then(
+      (t) => t.split(" ").slice(0, 3).join(" "),
+      () => "?",
+    );
+    console.log(
+      `prediction log (both on) now ${
+        (logged / 2 ** 20).toFixed(1)
+      } MiB (rotating at 50 MiB); load average at the end ${load}`,
     );
     console.log(
       "\nper round req/s:",
