@@ -61,6 +61,12 @@ async function waitUp(url: string): Promise<void> {
   throw new Error(`server at ${url} did not come up`);
 }
 
+/** The CPU seconds our server on `port` has used, from its `/metrics`. */
+async function cpuSeconds(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^process_cpu_seconds_total ([\d.e+-]+)/m.exec(text)?.[1]);
+}
+
 /** Throws if something already listens on `port`. */
 function assertFree(port: number): void {
   try {
@@ -183,6 +189,7 @@ try {
       if (port !== 8200) await waitUp(`http://127.0.0.1:${port}/healthz`);
     }
     if (withSeed) await waitUp("http://127.0.0.1:8100/docs");
+    const loadBefore = Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
     const results = servers.map(() => [] as WrkResult[]);
     const scriptFor = (rows: number) =>
       rows === 1 ? `${REFERENCE}/predict.lua` : `${ROOT}bench/batch.lua`;
@@ -190,9 +197,19 @@ try {
     for (const s of servers) {
       await run(`http://127.0.0.1:${s.port}/predict`, scriptFor(s.rows), 2);
     }
+    // our servers' CPU time per request (from their /metrics): steadier than throughput
+    // on a shared machine, since a neighbour's load slows a server without costing it CPU
+    const cpu = servers.map(() => [] as number[]);
     for (let r = 0; r < rounds; r++) {
-      for (const [i, s] of servers.entries()) {
-        results[i]!.push(await run(`http://127.0.0.1:${s.port}/predict`, scriptFor(s.rows)));
+      // each round starts one server later, so no server always follows the same one
+      for (let j = 0; j < servers.length; j++) {
+        const i = (j + r) % servers.length, s = servers[i]!;
+        const before = s.port === 8200 ? NaN : await cpuSeconds(s.port);
+        const result = await run(`http://127.0.0.1:${s.port}/predict`, scriptFor(s.rows));
+        results[i]!.push(result);
+        if (s.port !== 8200) {
+          cpu[i]!.push(((await cpuSeconds(s.port)) - before) * 1e6 / result.requests);
+        }
       }
     }
     let seed: WrkResult | undefined;
@@ -202,7 +219,7 @@ try {
     }
     const bare = median(results[0]!.map((x) => x.rps));
     const lines = [
-      `Deno ${Deno.version.deno}, wrk -t2 -c32 -d${duration}s, ${rounds} interleaved rounds (medians), 127.0.0.1, ${
+      `Deno ${Deno.version.deno}, wrk -t2 -c32 -d${duration}s, ${rounds} interleaved rounds, each starting one server later (medians), 127.0.0.1, ${
         new Date().toISOString().slice(0, 16)
       }Z`,
       "",
@@ -233,14 +250,17 @@ try {
       ["prediction log", 8205],
       ["drift + prediction log", 8203],
     ] as const;
-    console.log("\n| watching (LOG_LEVEL=warn) | requests/s | vs off | p99 |\n|---|---|---|---|");
-    console.log(`| nothing (off) | ${off.toFixed(0)} | 100.0% | ${p99At(8202).toFixed(2)} ms |`);
-    for (const [what, port] of watched) {
+    const cpuAt = (port: number) =>
+      median(cpu[servers.findIndex((s) => s.port === port && s.rows === 1)]!);
+    console.log(
+      "\n| watching (LOG_LEVEL=warn) | requests/s | vs off | p99 | server CPU µs/request | vs off |\n|---|---|---|---|---|---|",
+    );
+    for (const [what, port] of [["nothing (off)", 8202] as const, ...watched]) {
       const on = rpsAt(port);
       console.log(
         `| ${what} | ${on.toFixed(0)} | ${((on / off) * 100).toFixed(1)}% | ${
           p99At(port).toFixed(2)
-        } ms |`,
+        } ms | ${cpuAt(port).toFixed(1)} | ${((cpuAt(port) / cpuAt(8202)) * 100).toFixed(1)}% |`,
       );
     }
     // each round's ratio, so a noisy round shows
@@ -250,20 +270,27 @@ try {
           ((x.rps / results[servers.findIndex((s) => s.port === 8202)]![r]!.rps) * 100).toFixed(1)
         }%`
       ).join(" / ");
+    const pairedMedian = (port: number) => {
+      const offRuns = results[servers.findIndex((s) => s.port === 8202)]!;
+      const runs = results[servers.findIndex((s) => s.port === port && s.rows === 1)]!;
+      return median(runs.map((x, r) => x.rps / offRuns[r]!.rps));
+    };
     console.log(
-      `\nper round vs off: ${
-        watched.map(([what, port]) => `${what} ${perRound(port)}`).join("; ")
+      `\nmedian of the per-round ratios: ${
+        watched.map(([what, port]) => `${what} ${(pairedMedian(port) * 100).toFixed(1)}%`).join(
+          "; ",
+        )
       }`,
     );
-    const logged = await Deno.stat(`${LOGS}/predictions-8203.jsonl`).then((s) => s.size, () => 0);
-    const load = await Deno.readTextFile("/proc/loadavg").then(
-      (t) => t.split(" ").slice(0, 3).join(" "),
-      () => "?",
+    console.log(
+      `per round vs off: ${watched.map(([what, port]) => `${what} ${perRound(port)}`).join("; ")}`,
     );
+    const logged = await Deno.stat(`${LOGS}/predictions-8203.jsonl`).then((s) => s.size, () => 0);
+    const load = Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
     console.log(
       `prediction log (both on) now ${
         (logged / 2 ** 20).toFixed(1)
-      } MiB (rotating at 50 MiB); load average at the end ${load}`,
+      } MiB (rotating at 50 MiB); load average (1, 5, 15 min) ${loadBefore} before, ${load} after`,
     );
     console.log(
       "\nper round req/s:",
