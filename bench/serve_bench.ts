@@ -3,9 +3,12 @@
  * lock: `flock /tmp/mvd-bench.lock deno task bench:serve`).
  *
  * Starts, on 127.0.0.1, the reference bare `Deno.serve` handler, our server
- * at LOG_LEVEL=info and at LOG_LEVEL=warn, and the Python seed; then runs wrk
+ * at LOG_LEVEL=info and at LOG_LEVEL=warn (drift and prediction log off), at
+ * warn with the drift window, the prediction log (every request) and both,
+ * and the Python seed; then runs wrk
  * against each in interleaved rounds so machine noise hits all alike, and
  * prints a Markdown table of medians with the ratios the targets are set in.
+ * `--watch` runs only the reference and the four drift/log variants.
  * `--soak SECONDS` instead loads our server at 64 connections for SECONDS, in
  * wrk runs of `--slice` seconds (30), with single rows or, with `--mix`, the
  * mixed valid/batch/invalid traffic of `bench/mixed.lua` (see `bench/soak.ts`).
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     slice: { type: "string", default: "30" },
     mix: { type: "boolean", default: false },
     "no-seed": { type: "boolean", default: false },
+    watch: { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -57,6 +61,12 @@ async function waitUp(url: string): Promise<void> {
   throw new Error(`server at ${url} did not come up`);
 }
 
+/** The CPU seconds our server on `port` has used, from its `/metrics`. */
+async function cpuSeconds(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^process_cpu_seconds_total ([\d.e+-]+)/m.exec(text)?.[1]);
+}
+
 /** Throws if something already listens on `port`. */
 function assertFree(port: number): void {
   try {
@@ -75,8 +85,14 @@ function spawn(
   return new Deno.Command(cmd, { args, env, stdout: "null", stderr: "inherit", cwd }).spawn();
 }
 
-/** Our server; drift and the prediction log are off unless `monitored`. */
-function ours(port: number, level: string, monitored = false): Deno.ChildProcess {
+/** What a server watches: the drift window, the prediction log (every request), both or neither. */
+interface Watch {
+  drift?: boolean;
+  log?: boolean;
+}
+
+/** Our server; drift and the prediction log are off unless `watch` turns them on. */
+function ours(port: number, level: string, watch: Watch = {}): Deno.ChildProcess {
   return spawn("deno", [
     "run",
     "--no-prompt",
@@ -91,10 +107,10 @@ function ours(port: number, level: string, monitored = false): Deno.ChildProcess
     MODEL_DIR: "models/serve",
     LOG_LEVEL: level,
     WATCH_MODEL: "false",
-    DRIFT_WINDOW: monitored ? "1000" : "0",
-    ...(monitored
+    DRIFT_WINDOW: watch.drift ? "1000" : "0",
+    ...(watch.log
       ? {
-        PREDICTION_LOG: `${LOGS}/predictions.jsonl`,
+        PREDICTION_LOG: `${LOGS}/predictions-${port}.jsonl`,
         PREDICTION_LOG_SAMPLE: "1",
         PREDICTION_LOG_MAX_BYTES: String(50 * 2 ** 20),
       }
@@ -138,30 +154,42 @@ try {
     finished = true;
     console.log(report);
   } else {
+    // --watch: only the reference and the four drift/prediction-log variants
+    const watchOnly = values.watch;
     const servers = [
       { name: "bare `Deno.serve` (reference ceiling)", port: 8200, rows: 1 },
-      { name: "ours, LOG_LEVEL=info (a JSON line per request)", port: 8201, rows: 1 },
+      ...(watchOnly
+        ? []
+        : [{ name: "ours, LOG_LEVEL=info (a JSON line per request)", port: 8201, rows: 1 }]),
       { name: "ours, LOG_LEVEL=warn (drift and prediction log off)", port: 8202, rows: 1 },
+      { name: "ours, LOG_LEVEL=warn, DRIFT_WINDOW=1000", port: 8204, rows: 1 },
+      { name: "ours, LOG_LEVEL=warn, PREDICTION_LOG (every request)", port: 8205, rows: 1 },
       {
         name: "ours, LOG_LEVEL=warn, DRIFT_WINDOW=1000 + PREDICTION_LOG (every request)",
         port: 8203,
         rows: 1,
       },
-      { name: "ours, 1,000-row batches, LOG_LEVEL=info", port: 8201, rows: 1000 },
-      { name: "ours, 1,000-row batches, LOG_LEVEL=warn", port: 8202, rows: 1000 },
+      ...(watchOnly ? [] : [
+        { name: "ours, 1,000-row batches, LOG_LEVEL=info", port: 8201, rows: 1000 },
+        { name: "ours, 1,000-row batches, LOG_LEVEL=warn", port: 8202, rows: 1000 },
+      ]),
     ];
+    for (const port of new Set(servers.map((s) => s.port))) assertFree(port);
     children.push(
       spawn("deno", ["run", "--allow-net=127.0.0.1", `${REFERENCE}/bare_serve.ts`, "8200"]),
-      ours(8201, "info"),
+      ...(watchOnly ? [] : [ours(8201, "info")]),
       ours(8202, "warn"),
-      ours(8203, "warn", true),
+      ours(8204, "warn", { drift: true }),
+      ours(8205, "warn", { log: true }),
+      ours(8203, "warn", { drift: true, log: true }),
     );
-    const withSeed = !values["no-seed"];
+    const withSeed = !values["no-seed"] && !watchOnly;
     if (withSeed) children.push(spawn("bash", [`${REFERENCE}/run-seed.sh`, "8100"]));
-    await waitUp("http://127.0.0.1:8201/healthz");
-    await waitUp("http://127.0.0.1:8202/healthz");
-    await waitUp("http://127.0.0.1:8203/healthz");
+    for (const port of new Set(servers.map((s) => s.port))) {
+      if (port !== 8200) await waitUp(`http://127.0.0.1:${port}/healthz`);
+    }
     if (withSeed) await waitUp("http://127.0.0.1:8100/docs");
+    const loadBefore = Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
     const results = servers.map(() => [] as WrkResult[]);
     const scriptFor = (rows: number) =>
       rows === 1 ? `${REFERENCE}/predict.lua` : `${ROOT}bench/batch.lua`;
@@ -169,9 +197,19 @@ try {
     for (const s of servers) {
       await run(`http://127.0.0.1:${s.port}/predict`, scriptFor(s.rows), 2);
     }
+    // our servers' CPU time per request (from their /metrics): steadier than throughput
+    // on a shared machine, since a neighbour's load slows a server without costing it CPU
+    const cpu = servers.map(() => [] as number[]);
     for (let r = 0; r < rounds; r++) {
-      for (const [i, s] of servers.entries()) {
-        results[i]!.push(await run(`http://127.0.0.1:${s.port}/predict`, scriptFor(s.rows)));
+      // each round starts one server later, so no server always follows the same one
+      for (let j = 0; j < servers.length; j++) {
+        const i = (j + r) % servers.length, s = servers[i]!;
+        const before = s.port === 8200 ? NaN : await cpuSeconds(s.port);
+        const result = await run(`http://127.0.0.1:${s.port}/predict`, scriptFor(s.rows));
+        results[i]!.push(result);
+        if (s.port !== 8200) {
+          cpu[i]!.push(((await cpuSeconds(s.port)) - before) * 1e6 / result.requests);
+        }
       }
     }
     let seed: WrkResult | undefined;
@@ -181,7 +219,7 @@ try {
     }
     const bare = median(results[0]!.map((x) => x.rps));
     const lines = [
-      `Deno ${Deno.version.deno}, wrk -t2 -c32 -d${duration}s, ${rounds} interleaved rounds (medians), 127.0.0.1, ${
+      `Deno ${Deno.version.deno}, wrk -t2 -c32 -d${duration}s, ${rounds} interleaved rounds, each starting one server later (medians), 127.0.0.1, ${
         new Date().toISOString().slice(0, 16)
       }Z`,
       "",
@@ -204,12 +242,55 @@ try {
       median(results[servers.findIndex((s) => s.port === port && s.rows === 1)]!.map((x) => x.rps));
     if (seed) row("Python seed (FastAPI + uvicorn)", [seed], 1);
     console.log(lines.join("\n"));
-    const on = rpsAt(8203), off = rpsAt(8202);
-    const logged = await Deno.stat(`${LOGS}/predictions.jsonl`).then((s) => s.size, () => 0);
+    const off = rpsAt(8202);
+    const p99At = (port: number) =>
+      median(results[servers.findIndex((s) => s.port === port && s.rows === 1)]!.map((x) => x.p99));
+    const watched = [
+      ["drift", 8204],
+      ["prediction log", 8205],
+      ["drift + prediction log", 8203],
+    ] as const;
+    const cpuAt = (port: number) =>
+      median(cpu[servers.findIndex((s) => s.port === port && s.rows === 1)]!);
     console.log(
-      `\ndrift + prediction log on vs off: ${((on / off) * 100).toFixed(1)}% of the throughput (${
-        ((1 - on / off) * 100).toFixed(1)
-      }% slower); prediction log now ${(logged / 2 ** 20).toFixed(1)} MiB (rotating at 50 MiB)`,
+      "\n| watching (LOG_LEVEL=warn) | requests/s | vs off | p99 | server CPU µs/request | vs off |\n|---|---|---|---|---|---|",
+    );
+    for (const [what, port] of [["nothing (off)", 8202] as const, ...watched]) {
+      const on = rpsAt(port);
+      console.log(
+        `| ${what} | ${on.toFixed(0)} | ${((on / off) * 100).toFixed(1)}% | ${
+          p99At(port).toFixed(2)
+        } ms | ${cpuAt(port).toFixed(1)} | ${((cpuAt(port) / cpuAt(8202)) * 100).toFixed(1)}% |`,
+      );
+    }
+    // each round's ratio, so a noisy round shows
+    const perRound = (port: number) =>
+      results[servers.findIndex((s) => s.port === port && s.rows === 1)]!.map((x, r) =>
+        `${
+          ((x.rps / results[servers.findIndex((s) => s.port === 8202)]![r]!.rps) * 100).toFixed(1)
+        }%`
+      ).join(" / ");
+    const pairedMedian = (port: number) => {
+      const offRuns = results[servers.findIndex((s) => s.port === 8202)]!;
+      const runs = results[servers.findIndex((s) => s.port === port && s.rows === 1)]!;
+      return median(runs.map((x, r) => x.rps / offRuns[r]!.rps));
+    };
+    console.log(
+      `\nmedian of the per-round ratios: ${
+        watched.map(([what, port]) => `${what} ${(pairedMedian(port) * 100).toFixed(1)}%`).join(
+          "; ",
+        )
+      }`,
+    );
+    console.log(
+      `per round vs off: ${watched.map(([what, port]) => `${what} ${perRound(port)}`).join("; ")}`,
+    );
+    const logged = await Deno.stat(`${LOGS}/predictions-8203.jsonl`).then((s) => s.size, () => 0);
+    const load = Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
+    console.log(
+      `prediction log (both on) now ${
+        (logged / 2 ** 20).toFixed(1)
+      } MiB (rotating at 50 MiB); load average (1, 5, 15 min) ${loadBefore} before, ${load} after`,
     );
     console.log(
       "\nper round req/s:",

@@ -1,8 +1,9 @@
 /**
  * The prediction log (`PREDICTION_LOG`): a JSON line per predicted row, for
- * audits and retraining. The request path only decides whether to sample a
- * request and pushes a reference to its rows and answer; a timer serialises
- * the batch and appends it to the file. The file rotates at `maxBytes`
+ * audits and retraining. The request path serialises its line at once (so
+ * nothing of the request outlives it), appending to a text chunk that is
+ * encoded into a reused byte buffer every 64 Ki characters; a timer hands the
+ * buffer to one `write` and fills a spare meanwhile. The file rotates at `maxBytes`
  * (`FILE` → `FILE.1` → … → `FILE.<keep>`, the oldest dropped). A write that
  * fails (a full disk, an unwritable file) drops its lines, counts them in
  * `mvd_prediction_log_errors_total` and logs once until writes work again:
@@ -45,14 +46,10 @@ export interface JournalOptions {
   random?: () => number;
 }
 
-interface Pending {
-  time: number;
-  id: string;
-  model: ModelIdentity;
-  rows: readonly Row[];
-  /** The answer for row `i`: a JSON object starting `{"prediction":`. */
-  answer: string | ((i: number) => string);
-}
+/** Characters of serialised lines gathered before they are encoded. */
+const CHUNK = 1 << 16;
+/** Initial size of a byte buffer; it grows to the largest batch. */
+const INITIAL_BYTES = 1 << 18;
 
 /** An append-only, rotating, sampled log of predictions. */
 export class Journal {
@@ -66,8 +63,20 @@ export class Journal {
   readonly #logger: Logger | undefined;
   readonly #random: () => number;
   readonly #encoder = new TextEncoder();
-  #pending: Pending[] = [];
+  // lines serialised since the last encode, then the bytes waiting for the next write
+  #text = "";
+  #bytes: Uint8Array = new Uint8Array(0);
+  #used = 0;
+  /** Rows serialised and not yet handed to a write (text and bytes). */
   #pendingRows = 0;
+  /** Byte buffers whose write has finished, for reuse. */
+  #free: Uint8Array[] = [];
+  // the time prefix of lines, rebuilt once per millisecond
+  #ms = -1;
+  #timeHead = "";
+  // the model fields of lines, rebuilt when the model changes
+  #model: ModelIdentity | null = null;
+  #modelPart = "";
   #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> = Promise.resolve();
   #file: Deno.FsFile | null = null;
@@ -92,9 +101,18 @@ export class Journal {
     return this.#sample >= 1 || (this.#sample > 0 && this.#random() < this.#sample);
   }
 
+  /** Logs one row answered with `answer` (the single-row answer). */
+  one(model: ModelIdentity, id: string, row: Row, answer: string): void {
+    if (this.#pendingRows + 1 > this.#maxPending) {
+      this.#onLost(1);
+      return;
+    }
+    this.#push(`${this.#head(model, id)}"inputs":${JSON.stringify(row)},${answer.slice(1)}\n`, 1);
+  }
+
   /**
-   * Queues a request's rows and answers for writing. `answer` is the
-   * single-row answer, or a function giving row `i`'s answer of a batch.
+   * Logs a request's rows. `answer` is the single-row answer, or a function
+   * giving row `i`'s answer of a batch (each such line also has `"row": i`).
    */
   add(
     model: ModelIdentity,
@@ -106,21 +124,70 @@ export class Journal {
       this.#onLost(rows.length);
       return;
     }
-    this.#pending.push({ time: Date.now(), id, model, rows, answer });
-    this.#pendingRows += rows.length;
+    if (typeof answer === "string") return this.one(model, id, rows[0]!, answer);
+    const head = this.#head(model, id);
+    let text = "";
+    for (let i = 0; i < rows.length; i++) {
+      text += `${head}"row":${i},"inputs":${JSON.stringify(rows[i])},${answer(i).slice(1)}\n`;
+    }
+    this.#push(text, rows.length);
+  }
+
+  /** A line's fields up to its inputs: `{"time":…,"request_id":…,"model":…,"version":…,`. */
+  #head(model: ModelIdentity, id: string): string {
+    const ms = Date.now();
+    if (ms !== this.#ms) {
+      this.#ms = ms;
+      this.#timeHead = `{"time":"${new Date(ms).toISOString()}","request_id":`;
+    }
+    if (model !== this.#model) {
+      this.#model = model;
+      this.#modelPart = `,"model":${JSON.stringify(model.name)},"version":${
+        JSON.stringify(model.version)
+      },`;
+    }
+    return this.#timeHead + JSON.stringify(id) + this.#modelPart;
+  }
+
+  #push(lines: string, rows: number): void {
+    this.#text += lines;
+    this.#pendingRows += rows;
+    if (this.#text.length >= CHUNK) this.#encode();
     this.#timer ??= setTimeout(() => void this.flush(), this.#flushMs);
+  }
+
+  /** Moves the serialised text into the byte buffer (growing it if need be). */
+  #encode(): void {
+    const text = this.#text;
+    if (text.length === 0) return;
+    this.#text = "";
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    const need = this.#used + 3 * text.length;
+    if (need > this.#bytes.length) {
+      let size = Math.max(this.#bytes.length, INITIAL_BYTES);
+      while (size < need) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.#bytes.subarray(0, this.#used));
+      this.#bytes = grown;
+    }
+    this.#used += this.#encoder.encodeInto(text, this.#bytes.subarray(this.#used)).written;
   }
 
   /** Writes out everything queued; resolves once it is written (or dropped). */
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#pending.length > 0) {
-      const batch = this.#pending, rows = this.#pendingRows;
-      this.#pending = [];
+    this.#encode();
+    if (this.#used > 0) {
+      const buffer = this.#bytes, rows = this.#pendingRows;
+      const bytes = buffer.subarray(0, this.#used);
+      this.#bytes = this.#free.pop() ?? new Uint8Array(0);
+      this.#used = 0;
       this.#pendingRows = 0;
-      const bytes = this.#encoder.encode(lines(batch));
-      this.#writing = this.#writing.then(() => this.#append(bytes, rows));
+      this.#writing = this.#writing.then(async () => {
+        await this.#append(bytes, rows);
+        if (this.#free.length < 2) this.#free.push(buffer);
+      });
     }
     return this.#writing;
   }
@@ -196,29 +263,6 @@ export class Journal {
 
 function ignoreMissing(err: unknown): void {
   if (!(err instanceof Deno.errors.NotFound)) throw err;
-}
-
-/** The JSON lines of a batch of records. */
-function lines(batch: readonly Pending[]): string {
-  let out = "";
-  let ms = -1, time = "";
-  for (const r of batch) {
-    if (r.time !== ms) {
-      ms = r.time;
-      time = new Date(ms).toISOString();
-    }
-    const head = `{"time":"${time}","request_id":${JSON.stringify(r.id)},"model":${
-      JSON.stringify(r.model.name)
-    },"version":${JSON.stringify(r.model.version)},`;
-    if (typeof r.answer === "string") {
-      out += `${head}"inputs":${JSON.stringify(r.rows[0])},${r.answer.slice(1)}\n`;
-      continue;
-    }
-    for (let i = 0; i < r.rows.length; i++) {
-      out += `${head}"row":${i},"inputs":${JSON.stringify(r.rows[i])},${r.answer(i).slice(1)}\n`;
-    }
-  }
-  return out;
 }
 
 /**

@@ -119,3 +119,24 @@ Deno.test("Journal drops rows past its backlog limit and counts them", async () 
   assertEquals(lost, 2);
   assertEquals((await readLines(`${dir}/p.jsonl`)).length, 3);
 });
+
+Deno.test("Journal keeps every line whole and UTF-8 across encoded chunks and reused buffers", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/p.jsonl`;
+  const journal = new Journal({ path, sample: 1, maxBytes: 1 << 30 });
+  const cities = ["Zürich", "東京", 'a "quoted"\nline', "plain"];
+  // 3,000 lines of ~150 characters: several 64 Ki-character chunks per flush, three flushes
+  for (let batch = 0; batch < 3; batch++) {
+    for (let i = 0; i < 1000; i++) {
+      journal.one(MODEL, `b${batch}-${i}`, { city: cities[i % 4]!, n: i }, ANSWER);
+    }
+    await journal.flush();
+  }
+  await journal.close();
+  const lines = await readLines(path);
+  assertEquals(lines.length, 3000);
+  lines.forEach((line, j) => {
+    const batch = Math.floor(j / 1000), i = j % 1000;
+    assertEquals([line.request_id, line.inputs], [`b${batch}-${i}`, { city: cities[i % 4], n: i }]);
+  });
+});

@@ -121,7 +121,7 @@ export function createMonitor(options: MonitorOptions): Monitor {
     one(s, row, k, answer, id) {
       // a request that began before a swap must not count in the new model's window
       if (s === served) window?.observe(row, k);
-      if (journal?.take()) journal.add(s, id, [row], answer);
+      if (journal?.take()) journal.one(s, id, row, answer);
     },
     batch(s, rows, classes, answer, id) {
       if (s === served && window) {
