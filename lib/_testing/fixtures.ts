@@ -51,3 +51,31 @@ export function threeClassCsv(rowsPerClass = 20): string {
   }
   return lines.join("\n") + "\n";
 }
+
+/**
+ * A ';' file as spreadsheets export it: a date, decimal commas, pandas' NA
+ * and the extra markers "?" and "-999"; the label follows price and x.
+ */
+export function messyCsv(rows = 80): string {
+  const lines = ["when;price;colour;x;label"];
+  for (let i = 0; i < rows; i++) {
+    const day = String(1 + (i % 28)).padStart(2, "0");
+    const price = `${i % 9},${(i * 7) % 10}`;
+    const colour = i % 10 === 3 ? "NA" : ["red", "blue", "green"][i % 3];
+    const x = i % 11 === 4 ? "?" : i % 13 === 5 ? "-999" : `${(i * 5) % 8},5`;
+    lines.push(
+      `2024-0${1 + (i % 6)}-${day};${price};${colour};${x};${
+        (i % 9) + ((i * 5) % 8) > 7 ? "hi" : "lo"
+      }`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** A model trained on {@link messyCsv} with the date kept and `--na ? --na -999`. */
+export async function messyModel(): Promise<Model> {
+  const reading = { na: ["?", "-999"], features: ["when", "price", "colour", "x"] };
+  const data = await readDataset(await tempCsv(messyCsv()), { target: "label", ...reading });
+  const { file } = trainModel(data, { seed: 1, testSize: 0, solver: LBFGS, reading });
+  return new Model(file);
+}

@@ -7,8 +7,10 @@ import {
   assertRejects,
   assertStrictEquals,
 } from "../_testing/assert.ts";
-import { IRIS_CSV, tempCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
+import { IRIS_CSV, messyModel, tempCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
 import { csvFromString } from "../data/csv.ts";
+import { NA_MARKERS } from "../data/dialect.ts";
+import { unseenCountLine } from "../model/inputs.ts";
 import type { Row } from "../model/features.ts";
 import { BLOCK_ROWS, scoreCsv } from "./batch.ts";
 import type { Sink } from "./output.ts";
@@ -179,10 +181,10 @@ Deno.test("scoreCsv() accepts a record exactly when serving accepts the row its 
     fc.double({ noNaN: true }).map(String),
     fc.integer({ min: -100, max: 100 }).map(String),
   );
-  /** What serving receives for a cell: empty is null, a finite number a number, else the text. */
+  /** What serving receives for a cell: empty or a marker is null, a finite number a number, else the text. */
   const value = (text: string, numeric: boolean) => {
     const t = text.trim();
-    if (t === "") return null;
+    if (t === "" || NA_MARKERS.includes(t)) return null;
     return numeric && Number.isFinite(Number(t)) ? Number(t) : t;
   };
   await fc.assert(
@@ -198,4 +200,73 @@ Deno.test("scoreCsv() accepts a record exactly when serving accepts the row its 
     }),
     { numRuns: 150 },
   );
+});
+
+Deno.test("scoreCsv() reads a file as training read its own: ';', NA markers and --na, decimal commas, dates", async () => {
+  const model = await messyModel();
+  const features = model.file.features;
+  assertEquals(features.map((f) => f.type), ["date", "numeric", "categorical", "numeric"]);
+  // "-999" was a missing value in training, not a number
+  assertEquals(features[3]!.type === "numeric" && features[3]!.min, 0.5);
+  assertEquals(model.file.training.na, ["?", "-999"]);
+  const csv = "id;when;price;colour;x\n" +
+    "a;2024-02-03;1,5;NA;?\nb;2024-03-04T10:00:00Z;7,25;blue;-999\nc;2024-05-06;0;red;3,5\n";
+  const out = memorySink();
+  const result = await scoreCsv(await tempCsv(csv), out.sink, { model, ids: ["id"] });
+  assertEquals(result.rows, 3);
+  const expected = model.predictRows([
+    { when: "2024-02-03", price: 1.5, colour: null, x: null },
+    { when: "2024-03-04T10:00:00Z", price: 7.25, colour: "blue", x: null },
+    { when: "2024-05-06", price: 0, colour: "red", x: 3.5 },
+  ]);
+  const table = await records(out.text());
+  assertEquals(table.slice(1).map((r) => r[0]), ["a", "b", "c"]);
+  table.slice(1).forEach((r, i) => {
+    assertEquals(r[1], String(model.classes[expected.classes[i]!]));
+    assertStrictEquals(Number(r[2]), expected.probabilities[2 * i]!);
+  });
+  // --delimiter overrides the detection
+  const tabbed = await tempCsv("when\tprice\tcolour\tx\n2024-02-03\t1\tred\t2\n");
+  const byTab = await scoreCsv(tabbed, memorySink().sink, { model, delimiter: "\t" });
+  assertEquals(byTab.rows, 1);
+  const err = await assertRejects(
+    () => scoreCsv(tabbed, memorySink().sink, { model, delimiter: "," }),
+    InputError,
+  );
+  assertEquals(
+    err.message,
+    `Cannot score "${tabbed}": line 1: no column for features "when", "price", "colour", "x"`,
+  );
+});
+
+Deno.test("scoreCsv() refuses a date cell that is no ISO 8601 date, as serving does", async () => {
+  const model = await messyModel();
+  const path = await tempCsv("when;price;colour;x\n2024-02-03;1;red;2\n2024-13-01;1;red;2\n");
+  const err = await assertRejects(() => scoreCsv(path, memorySink().sink, { model }), InputError);
+  assertEquals(
+    err.message,
+    `Cannot score "${path}": line 3, column 1 ("when"): expected an ISO 8601 date such as 2024-01-31`,
+  );
+});
+
+Deno.test("scoreCsv() scores unseen categories as none of the known ones and counts them per feature", async () => {
+  const model = await messyModel();
+  const csv = "when;price;colour;x\n2024-02-03;1;purple;2\n2024-02-03;1;RED;2\n" +
+    "2024-02-03;1;purple;2\n2024-02-03;1;red;2\n";
+  const out = memorySink();
+  const result = await scoreCsv(await tempCsv(csv), out.sink, { model });
+  assertEquals(result.rows, 4);
+  assertEquals(result.unseen, [
+    { feature: "colour", rows: 3, values: new Map([["purple", 2], ["RED", 1]]) },
+  ]);
+  const colour = model.file.features[2]!;
+  assert(colour.type === "categorical");
+  assertEquals(
+    unseenCountLine(colour, result.unseen[0]!),
+    '3 rows with a value of "colour" not seen in training ("purple" ×2, "RED" ×1) counted as none of the known values ("blue", "green", "red"); did you mean "red" for "RED"?',
+  );
+  // as serving scores them: all zeros for the feature
+  const expected = model.predictRows([{ when: "2024-02-03", price: 1, colour: "purple", x: 2 }]);
+  const table = await records(out.text());
+  assertStrictEquals(Number(table[1]![1]), expected.probabilities[0]!);
 });
