@@ -19,16 +19,30 @@ export const IRIS_CSV = new URL("../../data/iris.csv", import.meta.url).pathname
 /** Trains on a CSV file with fixed settings. */
 export async function trainOn(
   path: string,
-  options: { target?: string; seed?: number; solver?: SolverOptions; testSize?: number } = {},
+  options: {
+    target?: string;
+    seed?: number;
+    solver?: SolverOptions;
+    testSize?: number;
+    /** `--features`: the columns to keep, a date column among them encoded as a date. */
+    features?: string[];
+    /** `--na`: extra missing-value markers. */
+    na?: string[];
+  } = {},
 ): Promise<
   TrainResult & { data: Dataset; model: Model }
 > {
-  const data = await readDataset(path, { target: options.target });
+  const reading = {
+    ...(options.features ? { features: options.features } : {}),
+    ...(options.na ? { na: options.na } : {}),
+  };
+  const data = await readDataset(path, { target: options.target, ...reading });
   const result = trainModel(data, {
     seed: options.seed ?? 42,
     testSize: options.testSize ?? 0.2,
     solver: options.solver ?? LBFGS,
     createdAt: new Date("2026-01-01T00:00:00Z"),
+    reading,
   });
   return { ...result, data, model: new Model(result.file) };
 }
@@ -74,8 +88,12 @@ export function messyCsv(rows = 80): string {
 
 /** A model trained on {@link messyCsv} with the date kept and `--na ? --na -999`. */
 export async function messyModel(): Promise<Model> {
-  const reading = { na: ["?", "-999"], features: ["when", "price", "colour", "x"] };
-  const data = await readDataset(await tempCsv(messyCsv()), { target: "label", ...reading });
-  const { file } = trainModel(data, { seed: 1, testSize: 0, solver: LBFGS, reading });
-  return new Model(file);
+  const { model } = await trainOn(await tempCsv(messyCsv()), {
+    target: "label",
+    seed: 1,
+    testSize: 0,
+    na: ["?", "-999"],
+    features: ["when", "price", "colour", "x"],
+  });
+  return model;
 }

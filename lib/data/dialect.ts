@@ -182,7 +182,8 @@ export function decimalCommaValues(
   values: readonly (string | null)[],
   name: string,
 ): Float64Array | undefined {
-  let commas = 0, present = 0, bad: string | undefined;
+  // numbers: cells with a decimal comma, and any other spelling of a number (`12`, `1e309`)
+  let commas = 0, numbers = 0, present = 0, bad: string | undefined;
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -191,14 +192,17 @@ export function decimalCommaValues(
       continue;
     }
     present++;
-    if (COMMA_NUMBER.test(v)) commas++;
+    const comma = COMMA_NUMBER.test(v);
+    if (comma) commas++;
+    if (comma || parseNumber(v) !== null) numbers++;
     const number = decimalComma(v);
     if (number !== undefined) out[i] = number;
     else bad ??= v;
   }
   if (commas === 0) return undefined;
   if (bad === undefined) return out;
-  if (commas >= 0.9 * present) {
+  // a column of numbers with a few that do not read: refused by name, never categories
+  if (numbers >= 0.9 * present) {
     throw new InputError(
       `Cannot read column ${quoteValue(name)}: its numbers are written with decimal commas, but ${
         quoteValue(bad)

@@ -8,6 +8,7 @@ import {
   assertStrictEquals,
 } from "../_testing/assert.ts";
 import { IRIS_CSV, messyModel, tempCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
+import { delimiter, isoDate, notDate } from "../_testing/arbitraries.ts";
 import { csvFromString } from "../data/csv.ts";
 import { NA_MARKERS } from "../data/dialect.ts";
 import { unseenCountLine } from "../model/inputs.ts";
@@ -168,35 +169,76 @@ Deno.test("scoreCsv() writes a p_<label> column per class of a three-class model
 });
 
 Deno.test("scoreCsv() accepts a record exactly when serving accepts the row its cells make", async () => {
-  // x optional numeric (gaps in training), c required categorical, y required numeric
-  const lines = ["x,c,y,label"];
+  // x optional numeric (gaps in training), c required categorical, y required numeric, d optional date
+  const lines = ["x,c,y,d,label"];
   for (let i = 0; i < 40; i++) {
     lines.push(
-      `${i % 6 === 0 ? "" : i % 5},${["p", "q"][i % 2]},${(i * 3) % 7},${i % 3 ? "a" : "b"}`,
+      `${i % 6 === 0 ? "" : i % 5},${["p", "q"][i % 2]},${(i * 3) % 7},${
+        i % 4 === 0 ? "" : `2024-0${1 + (i % 9)}-1${i % 10}`
+      },${i % 3 ? "a" : "b"}`,
     );
   }
-  const { model } = await trainOn(await tempCsv(lines.join("\n") + "\n"), { testSize: 0 });
+  const { model } = await trainOn(await tempCsv(lines.join("\n") + "\n"), {
+    testSize: 0,
+    features: ["x", "c", "y", "d"],
+  });
+  assertEquals(model.file.features.map((f) => f.type), [
+    "numeric",
+    "categorical",
+    "numeric",
+    "date",
+  ]);
   const cell = fc.oneof(
-    fc.constantFrom("", " ", "abc", "inf", "-nan", "1e308", "-1e308", "p", " q "),
+    fc.constantFrom(
+      "",
+      " ",
+      "abc",
+      "inf",
+      "-nan",
+      "NA",
+      "1e308",
+      "-1e308",
+      "p",
+      " q ",
+      "1,5",
+      "-2,25",
+    ),
     fc.double({ noNaN: true }).map(String),
     fc.integer({ min: -100, max: 100 }).map(String),
   );
-  /** What serving receives for a cell: empty or a marker is null, a finite number a number, else the text. */
-  const value = (text: string, numeric: boolean) => {
+  const dateCell = fc.oneof(isoDate, notDate, fc.constantFrom("", "null", "p"));
+  /**
+   * What serving receives for a cell, the reading rules written apart from
+   * lib/data: empty or a marker is null; a finite number (or, where the
+   * delimiter is not a comma, a decimal comma) a number; else the text.
+   */
+  const value = (text: string, numeric: boolean, sep: string) => {
     const t = text.trim();
     if (t === "" || NA_MARKERS.includes(t)) return null;
-    return numeric && Number.isFinite(Number(t)) ? Number(t) : t;
+    if (!numeric) return t;
+    if (Number.isFinite(Number(t))) return Number(t);
+    return sep !== "," && /^[+-]?\d+(,\d+)?$/.test(t) ? Number(t.replace(",", ".")) : t;
   };
+  const field = (text: string, sep: string) =>
+    text.includes(sep) ? `"${text.replaceAll('"', '""')}"` : text;
   await fc.assert(
-    fc.asyncProperty(cell, cell, cell, async (x, c, y) => {
-      const row = { x: value(x, true), c: value(c, false), y: value(y, true) };
+    fc.asyncProperty(cell, cell, cell, dateCell, delimiter, async (x, c, y, d, sep) => {
+      const row = {
+        x: value(x, true, sep),
+        c: value(c, false, sep),
+        y: value(y, true, sep),
+        d: value(d, false, sep),
+      };
       const out = memorySink();
-      const scored = await scoreCsv(await tempCsv(`x,c,y\n${x},${c},${y}\n`), out.sink, { model })
+      const csv = `${["x", "c", "y", "d"].join(sep)}\n${
+        [x, c, y, d].map((t) => field(t, sep)).join(sep)
+      }\n`;
+      const scored = await scoreCsv(await tempCsv(csv), out.sink, { model })
         .then(() => true, (err) => {
           if (!(err instanceof InputError)) throw err;
           return false;
         });
-      assertEquals(scored, model.rowAccepts(row), JSON.stringify({ x, c, y }));
+      assertEquals(scored, model.rowAccepts(row), JSON.stringify({ x, c, y, d, sep }));
     }),
     { numRuns: 150 },
   );
