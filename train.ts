@@ -66,7 +66,8 @@ const command: Command = {
     out: {
       type: "string",
       value: "DIR",
-      description: "Write the run to exactly DIR, new or empty (default: models/runs/<run-id>)",
+      description:
+        "Write the run to exactly DIR, new or empty (default: models/runs/<run-id>); models/runs/NAME is a run named NAME",
     },
     seed: { type: "string", value: "N", default: "42", description: "Seed for the split" },
     "test-size": {

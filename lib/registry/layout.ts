@@ -61,10 +61,31 @@ export function runIdName(id: string): string | null {
   return RUN_ID.exec(id)?.[1] ?? null;
 }
 
-/** Orders run ids by creation time, oldest first, whatever their names. */
-export function byCreation(a: string, b: string): number {
-  const ka = RUN_ID.exec(a)?.[2] ?? a;
-  const kb = RUN_ID.exec(b)?.[2] ?? b;
+/**
+ * The creation stamp a run id carries, `20261126T040512123Z`; `null` for a
+ * run directory named otherwise (`--out models/runs/churn-v2`).
+ */
+export function runIdStamp(id: string): string | null {
+  return RUN_ID.exec(id)?.[2]?.slice(0, 19) ?? null;
+}
+
+/** The stamp of an ISO 8601 time, as run ids carry it; `null` for an unreadable time. */
+export function timeStamp(iso: string): string | null {
+  const t = new Date(iso);
+  return Number.isNaN(t.getTime()) ? null : t.toISOString().replace(/[-:.]/g, "");
+}
+
+/**
+ * Orders runs by creation time, oldest first, whatever their names: by
+ * `stamp` (see {@link runIdStamp}), else the one in the id, then by id.
+ */
+export function byCreation(
+  a: string,
+  b: string,
+  stamp: (id: string) => string | null = runIdStamp,
+): number {
+  const ka = stamp(a) ?? runIdStamp(a) ?? "";
+  const kb = stamp(b) ?? runIdStamp(b) ?? "";
   return ka < kb ? -1 : ka > kb ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }
 
