@@ -58,7 +58,7 @@ export function evaluationMarkdown(
         : [`| balanced accuracy | ${fmt(m.balancedAccuracy)} |`]),
       ...(m.prAuc === undefined || m.prAuc === null
         ? []
-        : [`| PR AUC (${mdText(m.labels[1] ?? "")}) | ${fmt(m.prAuc)} |`]),
+        : [`| PR AUC (${mdText(m.positive ?? m.labels[1] ?? "")}) | ${fmt(m.prAuc)} |`]),
       ...(m.majority
         ? [
           `| majority baseline: always predicting ${mdText(m.majority.label)} | accuracy ${
@@ -118,7 +118,9 @@ export function outcomeText(o: GateOutcome): string {
     ? `${
       m.balancedAccuracy === undefined ? "" : `, balanced accuracy ${m.balancedAccuracy.toFixed(4)}`
     }, log loss ${m.logLoss?.toFixed(4) ?? "n/a"}, ROC AUC ${m.rocAuc?.toFixed(4) ?? "n/a"}${
-      m.prAuc === undefined || m.prAuc === null ? "" : `, PR AUC ${m.prAuc.toFixed(4)}`
+      m.prAuc === undefined || m.prAuc === null
+        ? ""
+        : `, PR AUC (${m.positive ?? m.labels[1] ?? ""}) ${m.prAuc.toFixed(4)}`
     }`
     : "";
   lines.push(`model: ${o.model}${o.runId ? ` (run ${o.runId})` : ""}`);

@@ -55,3 +55,17 @@ Deno.test("crossValidatedThreshold() lowers the cut-off for a rare class", () =>
   assertEquals(folds, 5);
   assertEquals(threshold > 0 && threshold < 0.5, true);
 });
+
+Deno.test("crossValidatedThreshold() cuts on the positive class's probability when it is class 0", () => {
+  // the rare class is class 0 here: its cut-off on its own probability is low, as above
+  const n = 200;
+  const x = Float64Array.from({ length: n }, (_, i) => (i % 10 === 0 ? 1 : 0) + Math.sin(i * 7.1));
+  const y = Int32Array.from({ length: n }, (_, i) => (i % 10 === 0 ? 0 : 1));
+  const { threshold, folds } = crossValidatedThreshold(
+    { columns: [x], rows: n, width: 2 },
+    y,
+    { c: 1, maxIter: 200, tol: 1e-8, seed: 1, positive: 0 },
+  );
+  assertEquals(folds, 5);
+  assertEquals(threshold > 0 && threshold < 0.5, true, String(threshold));
+});
