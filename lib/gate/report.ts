@@ -7,6 +7,7 @@ import { fmt, mdCode, mdText } from "../core/markdown.ts";
 import { evaluationData } from "../registry/card.ts";
 import type { Evaluation } from "../registry/evaluations.ts";
 import { CONFUSION_SVG_FILE, EVALUATION_MD_FILE } from "../registry/layout.ts";
+import { majorityBalancedAccuracy } from "./rules.ts";
 import type { GateOutcome } from "./run.ts";
 
 /**
@@ -63,7 +64,9 @@ export function evaluationMarkdown(
         ? [
           `| majority baseline: always predicting ${mdText(m.majority.label)} | accuracy ${
             fmt(m.majority.accuracy)
-          }, macro F1 ${fmt(m.majority.f1)} |`,
+          }, macro F1 ${fmt(m.majority.f1)}, balanced accuracy ${
+            fmt(majorityBalancedAccuracy(m))
+          } |`,
         ]
         : []),
       `| log loss | ${m.logLoss === null ? "n/a" : fmt(m.logLoss)} |`,
@@ -134,7 +137,9 @@ export function outcomeText(o: GateOutcome): string {
     lines.push(
       `baseline: always predicting ${JSON.stringify(m.majority.label)} scores accuracy ${
         m.majority.accuracy.toFixed(4)
-      }, macro F1 ${m.majority.f1.toFixed(4)}`,
+      }, macro F1 ${m.majority.f1.toFixed(4)}, balanced accuracy ${
+        majorityBalancedAccuracy(m).toFixed(4)
+      }`,
     );
   }
   lines.push(

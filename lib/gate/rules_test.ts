@@ -1,5 +1,11 @@
 import { assertEquals } from "../_testing/assert.ts";
-import { belowMajority, checkGate, checkRegression, SEED_THRESHOLDS } from "./rules.ts";
+import {
+  belowMajority,
+  checkGate,
+  checkRegression,
+  majorityBalancedAccuracy,
+  SEED_THRESHOLDS,
+} from "./rules.ts";
 
 Deno.test("checkGate() passes scores at or above both thresholds", () => {
   assertEquals(checkGate({ accuracy: 0.7, f1: 0.9 }, SEED_THRESHOLDS), {
@@ -46,8 +52,42 @@ Deno.test("belowMajority() warns when the model does not beat always predicting 
   };
   assertEquals(
     belowMajority(report),
-    'the model does not beat the majority-class baseline, always predicting "0": accuracy 0.9600 against 0.9700, macro F1 0.4900 against 0.4924 (balanced accuracy 0.4950, the baseline\'s is 0.5000)',
+    'the model does not beat the majority-class baseline, always predicting "0": balanced accuracy 0.4950 against 0.5000, macro F1 0.4900 against 0.4924 (accuracy 0.9600, the baseline\'s is 0.9700)',
   );
-  assertEquals(belowMajority({ ...report, accuracy: 0.98, f1: 0.8 }), undefined);
+  assertEquals(
+    belowMajority({ ...report, accuracy: 0.98, f1: 0.8, balancedAccuracy: 0.8 }),
+    undefined,
+  );
   assertEquals(belowMajority({ ...report, majority: undefined }), undefined);
+});
+
+Deno.test("belowMajority() judges balanced accuracy and macro F1, not accuracy", () => {
+  // --class-weight balanced: below the baseline's accuracy, well above it in balance
+  const weighted = {
+    rows: 100,
+    accuracy: 0.8,
+    f1: 0.55,
+    labels: ["0", "1"],
+    perClass: [
+      { label: "0", precision: 0.99, recall: 0.8, f1: 0.88, support: 97 },
+      { label: "1", precision: 0.1, recall: 0.72, f1: 0.18, support: 3 },
+    ],
+    confusion: [[78, 19], [1, 2]],
+    logLoss: null,
+    rocAuc: null,
+    balancedAccuracy: 0.76,
+    majority: { label: "0", accuracy: 0.97, f1: 0.4924 },
+  };
+  assertEquals(belowMajority(weighted), undefined);
+  // at chance in balance, though accuracy beats the baseline
+  assertEquals(
+    belowMajority({ ...weighted, accuracy: 0.99, balancedAccuracy: 0.5 }),
+    'the model does not beat the majority-class baseline, always predicting "0": balanced accuracy 0.5000 against 0.5000 (accuracy 0.9900, the baseline\'s is 0.9700)',
+  );
+  assertEquals(
+    majorityBalancedAccuracy({
+      perClass: [...weighted.perClass, { ...weighted.perClass[0]!, support: 0 }],
+    }),
+    0.5,
+  );
 });
