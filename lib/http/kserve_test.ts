@@ -310,3 +310,22 @@ Deno.test("V2 routes answer every error as {error: string} (auth, unknown model,
   );
   assertEquals(Object.keys((await own.json()).error), ["code", "message"]);
 });
+
+Deno.test("V2 infer ignores an input tensor named as the model's target", async () => {
+  const app = await makeApp(await tempCsv(threeClassCsv()));
+  const inputs = [
+    { name: "x", shape: [2], datatype: "FP32", data: [1, 21] },
+    { name: "y", shape: [2], datatype: "FP32", data: [0, 1] },
+  ];
+  const plain = await (await app.request(infer(app.name, { inputs }))).json();
+  const res = await app.request(infer(app.name, {
+    inputs: [...inputs, { name: "kind", shape: [2], datatype: "BYTES", data: ["low", "high"] }],
+  }));
+  assertEquals(res.status, 200);
+  assertEquals((await res.json()).outputs, plain.outputs);
+  const doc = await (await app.request("/openapi.json")).json();
+  assertEquals(
+    doc.components.schemas.Row.properties.kind.description,
+    "The model's target: accepted with any value and ignored",
+  );
+});

@@ -232,11 +232,13 @@ export class Model {
   /**
    * The zod schema one input row must satisfy: the feature schema (see
    * {@link rowSchema}), and then every scaled value and class score finite.
+   * A field named as the target is accepted and dropped.
    */
   readonly rowSchema: z.ZodType<Row>;
   /**
    * A fast predicate accepting exactly the rows `rowSchema` accepts (see
-   * {@link rowAccepts}): right shape, finite scaled values and scores.
+   * {@link rowAccepts}): right shape, finite scaled values and scores. It
+   * drops a field named as the target from a row it accepts, as the schema does.
    */
   readonly rowAccepts: (value: unknown) => value is Row;
   readonly #encoder: RowEncoder;
@@ -265,11 +267,19 @@ export class Model {
       if (f.type === "numeric") this.#numericSlots.push({ name: f.name, slot: slot++ });
       else slot += featureWidth(f);
     }
-    this.rowSchema = rowSchema(file.features).superRefine((row, ctx) => {
+    // a row copied from the training file may carry the target: it is ignored
+    const ignore = { ignore: file.target };
+    this.rowSchema = rowSchema(file.features, ignore).superRefine((row, ctx) => {
       for (const issue of this.#rangeIssues(row)) ctx.addIssue({ code: "custom", ...issue });
     });
-    const shaped = rowAccepts(file.features);
-    this.rowAccepts = (value: unknown): value is Row => shaped(value) && this.#scoresFinite(value);
+    const shaped = rowAccepts(file.features, ignore);
+    const target = file.target;
+    this.rowAccepts = (value: unknown): value is Row => {
+      if (!shaped(value) || !this.#scoresFinite(value)) return false;
+      // dropped as the schema drops it, so that no answer or log carries it
+      if (Object.hasOwn(value, target)) delete (value as Record<string, unknown>)[target];
+      return true;
+    };
   }
 
   /** Values per encoded row, the intercept included. */
