@@ -23,8 +23,10 @@ import {
   isRunId,
   MANIFEST_FILE,
   MODEL_FILE,
-  OutsideRegistryError,
+  NoReadPermissionError,
+  readGranted,
   type RegistryOptions,
+  RegistryPathError,
   registryRoot,
   runIdStamp,
   timeStamp,
@@ -234,6 +236,12 @@ export async function resolveModel(
     const run = `${root}/runs/${value}`;
     if (await isDirectory(run)) dir = run;
     else if (!await isDirectory(value)) {
+      // a run may be there, unseen for want of permission
+      if (!readGranted(root)) {
+        throw new UsageError(
+          `Cannot use model "${value}": it ${new NoReadPermissionError(root).message}`,
+        );
+      }
       const close = closest(value, ["latest", ...await listRuns(options)]);
       throw new UsageError(
         `Unknown run "${value}": no such run in ${root}/runs${
@@ -245,7 +253,7 @@ export async function resolveModel(
   try {
     await insideRegistry(dir, root);
   } catch (err) {
-    if (!(err instanceof OutsideRegistryError)) throw err;
+    if (!(err instanceof RegistryPathError)) throw err;
     throw new UsageError(`Cannot use model "${value}": it ${err.message}`);
   }
   return dir;

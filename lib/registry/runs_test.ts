@@ -254,3 +254,19 @@ Deno.test("writeRun() refuses an out nested in runs/ or hidden there, saying how
   );
   assertEquals(await listRuns(r), []);
 });
+
+Deno.test({
+  name: "resolveModel() without read permission names the flag that grants it",
+  permissions: { read: false },
+  async fn() {
+    for (const value of ["latest", "toy-20260101T000000000Z-00000000", "models/runs/x"]) {
+      await assertRejects(
+        () => resolveModel(value),
+        UsageError,
+        `Cannot use model "${value}": it needs permission to read models/: run with --allow-read=models`,
+      );
+    }
+    // a path that leads elsewhere is still refused for where it leads
+    await assertRejects(() => resolveModel("/tmp/x"), UsageError, "it lies outside models/");
+  },
+});

@@ -17,8 +17,8 @@ import {
   METRICS_FILE,
   MODEL_FILE,
   NO_MODEL,
-  OutsideRegistryError,
   type RegistryOptions,
+  RegistryPathError,
   registryRoot,
 } from "./layout.ts";
 
@@ -90,7 +90,7 @@ export async function loadSealedModel(
   try {
     real = await insideRegistry(dir, within) ?? dir;
   } catch (err) {
-    if (err instanceof OutsideRegistryError) {
+    if (err instanceof RegistryPathError) {
       throw new InputError(`Cannot load model "${label}": it ${err.message}`);
     }
     throw err;
@@ -112,7 +112,7 @@ async function checkSeal(
     try {
       return await insideRegistry(path, options.within);
     } catch (err) {
-      if (err instanceof OutsideRegistryError) throw fail(`${name} ${err.message}`);
+      if (err instanceof RegistryPathError) throw fail(`${name} ${err.message}`);
       throw err;
     }
   };
