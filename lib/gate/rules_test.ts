@@ -34,22 +34,34 @@ Deno.test("checkRegression() allows a drop within the tolerance and names a larg
   assertEquals(checkRegression({ accuracy: NaN, f1: 0.8 }, latest, 1).length, 1);
 });
 
-Deno.test("belowMajority() warns when the model does not beat always predicting the majority", () => {
-  const report = {
+/**
+ * A two-class report on 97 rows of "0" and 3 of "1" with these recalls
+ * (accuracy and balanced accuracy follow), whose baseline scores 0.97 and 0.4924.
+ */
+function twoClassReport(f1: number, recall: [number, number]) {
+  const right = [Math.round(97 * recall[0]), Math.round(3 * recall[1])] as const;
+  return {
     rows: 100,
-    accuracy: 0.96,
-    f1: 0.49,
+    accuracy: (right[0] + right[1]) / 100,
+    f1,
     labels: ["0", "1"],
-    perClass: [
-      { label: "0", precision: 0.97, recall: 0.99, f1: 0.98, support: 97 },
-      { label: "1", precision: 0, recall: 0, f1: 0, support: 3 },
-    ],
-    confusion: [[96, 1], [3, 0]],
+    perClass: recall.map((r, k) => ({
+      label: String(k),
+      precision: 0.5,
+      recall: r,
+      f1: 0.5,
+      support: k === 0 ? 97 : 3,
+    })),
+    confusion: [[right[0], 97 - right[0]], [3 - right[1], right[1]]],
     logLoss: null,
     rocAuc: null,
-    balancedAccuracy: 0.495,
+    balancedAccuracy: (recall[0] + recall[1]) / 2,
     majority: { label: "0", accuracy: 0.97, f1: 0.4924 },
   };
+}
+
+Deno.test("belowMajority() warns when the model does not beat always predicting the majority", () => {
+  const report = twoClassReport(0.49, [0.99, 0]);
   assertEquals(
     belowMajority(report),
     'the model does not beat the majority-class baseline, always predicting "0": balanced accuracy 0.4950 against 0.5000, macro F1 0.4900 against 0.4924 (accuracy 0.9600, the baseline\'s is 0.9700)',
@@ -63,21 +75,7 @@ Deno.test("belowMajority() warns when the model does not beat always predicting 
 
 Deno.test("belowMajority() judges balanced accuracy and macro F1, not accuracy", () => {
   // --class-weight balanced: below the baseline's accuracy, well above it in balance
-  const weighted = {
-    rows: 100,
-    accuracy: 0.8,
-    f1: 0.55,
-    labels: ["0", "1"],
-    perClass: [
-      { label: "0", precision: 0.99, recall: 0.8, f1: 0.88, support: 97 },
-      { label: "1", precision: 0.1, recall: 0.72, f1: 0.18, support: 3 },
-    ],
-    confusion: [[78, 19], [1, 2]],
-    logLoss: null,
-    rocAuc: null,
-    balancedAccuracy: 0.76,
-    majority: { label: "0", accuracy: 0.97, f1: 0.4924 },
-  };
+  const weighted = twoClassReport(0.55, [0.8, 0.72]);
   assertEquals(belowMajority(weighted), undefined);
   // at chance in balance, though accuracy beats the baseline
   assertEquals(
