@@ -9,9 +9,10 @@ import { z } from "zod";
 import { fail } from "./lib/core/errors.ts";
 import { type Command, numberFlag, parseFlags } from "./lib/core/flags.ts";
 import { reportForRun, reportText, worstPsi } from "./lib/monitor/report.ts";
+import { parseDelimiter } from "./lib/data/dialect.ts";
 
 const command: Command = {
-  usage: "deno task drift --data NEW.csv [--model RUN] [--fail-above PSI] [--json]",
+  usage: "deno task drift --data NEW.csv [--model RUN] [--fail-above PSI] [--json] [--delimiter C]",
   summary:
     "Prints the population stability index (PSI) of each feature of a CSV file, and of the predicted classes, against the model's training data: below 0.1 stable, above 0.25 a major shift.",
   flags: {
@@ -32,6 +33,12 @@ const command: Command = {
       description: "Exit 1 when any PSI is above this (0.25 is a major shift)",
     },
     json: { type: "boolean", description: "Print the report as JSON" },
+    delimiter: {
+      type: "string",
+      value: "C",
+      description:
+        "Field delimiter of --data, such as ; or tab (default: detected among , ; tab |); cells read as training read its file",
+    },
   },
 };
 
@@ -40,14 +47,19 @@ const Options = z.object({
   model: z.string().min(1),
   "fail-above": numberFlag.pipe(z.number().nonnegative()).optional(),
   json: z.boolean().optional(),
+  delimiter: z.string().min(1).optional(),
 });
 
 /** Reports drift with command-line `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const parsed = parseFlags(args, command, Options);
   if (parsed.help) return (console.log(parsed.text), 0);
-  const { data, model, json, "fail-above": limit } = parsed.options;
-  const report = await reportForRun({ data, model });
+  const { data, model, json, "fail-above": limit, delimiter } = parsed.options;
+  const report = await reportForRun({
+    data,
+    model,
+    delimiter: delimiter === undefined ? undefined : parseDelimiter(delimiter),
+  });
   console.log(json ? JSON.stringify(report, null, 2) : reportText(report));
   return limit !== undefined && worstPsi(report) > limit ? 1 : 0;
 }

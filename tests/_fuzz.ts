@@ -9,7 +9,8 @@
 import fc from "fast-check";
 import { z } from "zod";
 import { assert, assertEquals } from "../lib/_testing/assert.ts";
-import type { Feature } from "../lib/model/features.ts";
+import { dateParts, type Feature } from "../lib/model/features.ts";
+import { isoDate, notDate } from "../lib/_testing/arbitraries.ts";
 import { MAX_ISSUES } from "../lib/model/inputs.ts";
 import type { Model } from "../lib/model/model.ts";
 
@@ -105,7 +106,7 @@ export function validRow(features: readonly Feature[]): fc.Arbitrary<Record<stri
     const value = f.type === "numeric"
       ? fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }))
       : f.type === "date"
-      ? fc.constant(f.example)
+      ? fc.oneof(fc.constant(f.example), isoDate)
       : fc.oneof(fc.constantFrom(...f.categories), fc.string());
     entries[f.name] = f.missing > 0 ? fc.oneof(value, fc.constant(null)) : value;
   }
@@ -135,7 +136,9 @@ export function rowLike(model: readonly Feature[]): fc.Arbitrary<unknown> {
       "\u202e",
     ),
   );
-  const row = fc.dictionary(key, anyJson, { maxKeys: features.length + 2 });
+  // dates that are none among the values, so a date feature meets them
+  const value = fc.oneof({ weight: 6, arbitrary: anyJson }, notDate, isoDate);
+  const row = fc.dictionary(key, value, { maxKeys: features.length + 2 });
   const good = validRow(model);
   return fc.oneof(
     good,
@@ -223,11 +226,24 @@ function isValidRow(value: unknown, m: Model): boolean {
     const has = Object.hasOwn(row, f.name);
     const v = row[f.name];
     if (!has || v === null) return f.missing > 0;
-    return f.type === "numeric"
-      ? typeof v === "number" && Number.isFinite(v)
-      : typeof v === "string";
+    if (f.type === "numeric") return typeof v === "number" && Number.isFinite(v);
+    return typeof v === "string" && (f.type !== "date" || isCalendarDate(v));
   });
   return shaped && scoresFinite(row, m);
+}
+
+/**
+ * Whether `text` is an ISO 8601 date or date-time of a real day and time,
+ * judged by `Date` rather than by lib/model/features.ts.
+ */
+function isCalendarDate(text: string): boolean {
+  const m =
+    /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/
+      .exec(text.trim());
+  if (!m) return false;
+  const day = new Date(`${m[1]}T00:00:00Z`);
+  if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== m[1]) return false;
+  return m[2] === undefined || (Number(m[2]) <= 23 && Number(m[3]) <= 59);
 }
 
 /** Whether the row's class scores are finite: its values are in the model's range. */
@@ -236,8 +252,10 @@ function scoresFinite(row: Record<string, unknown>, m: Model): boolean {
   for (const f of m.file.features) {
     const v = row[f.name];
     if (f.type === "numeric") x.push(typeof v === "number" ? (v - f.mean) / f.scale : 0);
-    else if (f.type === "date") x.push(0, 0, 0, 0); // models under fuzz have no dates
-    else x.push(...f.categories.map((c) => (c === v ? 1 : 0)));
+    else if (f.type === "date") {
+      const parts = dateParts(v as string)!;
+      f.parts.forEach((p, k) => x.push((parts[k]! - p.mean) / p.scale));
+    } else x.push(...f.categories.map((c) => (c === v ? 1 : 0)));
   }
   return m.file.estimator.classifiers.every((c) =>
     Number.isFinite(c.weights[0]!.reduce((z, w, j) => z + w * x[j]!, 0))

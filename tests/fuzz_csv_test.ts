@@ -5,12 +5,17 @@
 import fc from "fast-check";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
 import { trainOn } from "../lib/_testing/fixtures.ts";
+import { delimiter, isoDate } from "../lib/_testing/arbitraries.ts";
 import { InputError } from "../lib/core/errors.ts";
 import { modelToJson, parseModel } from "../lib/model/model.ts";
 import { makeProject } from "./_project.ts";
 import { fuzzParams } from "./_fuzz.ts";
 
-/** A clean table: `x` separates the classes, `color` follows them, `noise` does not (or is empty). */
+/**
+ * A clean table: `x` separates the classes, `color` follows them, `noise`
+ * does not (or is empty); sometimes a last feature column `when` of dates,
+ * which training leaves out (a date is no category).
+ */
 interface Table {
   header: string[];
   rows: string[][];
@@ -29,18 +34,26 @@ const table: fc.Arbitrary<Table> = fc.record({
   scale: fc.constantFrom(1, 1e-300, 1e-5, 1e6, 1e150, 1e200, 1e300),
   unicode: fc.boolean(),
   emptyColumn: fc.boolean(),
-}).map(({ classes, perClass, scale, unicode, emptyColumn }) => {
+  // a third of the tables have dates
+  dates: fc.oneof(
+    { weight: 2, arbitrary: fc.constant(null) },
+    fc.array(isoDate, { minLength: 1, maxLength: 5 }),
+  ),
+}).map(({ classes, perClass, scale, unicode, emptyColumn, dates }) => {
   const rows: string[][] = [];
   const labels: string[] = [];
   for (let i = 0; i < perClass * classes.length; i++) {
     const k = i % classes.length;
     const x = (k * 100 + (i % 10)) * scale;
     const color = unicode ? ["rød", "緑", "🔵"][k % 3]! : ["red", "green", "blue"][k % 3]!;
-    const noise = emptyColumn ? "" : String((i * 7919) % 13);
-    rows.push([String(x), color, noise, classes[k]!]);
+    // halves: a ';' file may write them with a decimal comma
+    const noise = emptyColumn ? "" : String(((i * 7919) % 13) / 2);
+    const when = dates ? [dates[i % dates.length]!] : [];
+    rows.push([String(x), color, noise, ...when, classes[k]!]);
     labels.push(classes[k]!);
   }
-  return { header: ["x", "color", "noise", "label"], rows, labels };
+  const header = ["x", "color", "noise", ...(dates ? ["when"] : []), "label"];
+  return { header, rows, labels };
 });
 
 /** Formatting that must not change what is read. */
@@ -51,6 +64,10 @@ interface Style {
   blankLines: boolean;
   finalNewline: boolean;
   padNumbers: boolean;
+  /** The field delimiter: `,` mostly, `;` or tab sometimes. */
+  delimiter: string;
+  /** In a `;` or tab file: decimals written with a comma (`6,5`). */
+  decimalComma: boolean;
 }
 
 const style: fc.Arbitrary<Style> = fc.record({
@@ -60,18 +77,24 @@ const style: fc.Arbitrary<Style> = fc.record({
   blankLines: fc.boolean(),
   finalNewline: fc.boolean(),
   padNumbers: fc.boolean(),
+  delimiter,
+  decimalComma: fc.boolean(),
 });
 
 function cell(text: string, s: Style): string {
-  const padded = s.padNumbers && text !== "" && !Number.isNaN(Number(text)) ? ` ${text} ` : text;
-  const needs = s.quoteAll || /[",\r\n]/.test(padded);
+  const number = text !== "" && !Number.isNaN(Number(text));
+  const written = number && s.decimalComma && s.delimiter !== "," && /^-?\d+\.\d+$/.test(text)
+    ? text.replace(".", ",")
+    : text;
+  const padded = s.padNumbers && number ? ` ${written} ` : written;
+  const needs = s.quoteAll || padded.includes(s.delimiter) || /["\r\n]/.test(padded);
   return needs ? `"${padded.replaceAll('"', '""')}"` : padded;
 }
 
 /** Writes a table as CSV text, and the physical line each data row starts on. */
 function render(t: Table, s: Style): { text: string; lines: number[] } {
   const eol = s.crlf ? "\r\n" : "\n";
-  const out: string[] = [t.header.map((h) => cell(h, s)).join(",")];
+  const out: string[] = [t.header.map((h) => cell(h, s)).join(s.delimiter)];
   const lines: number[] = [];
   let line = 2;
   t.rows.forEach((row, i) => {
@@ -80,7 +103,7 @@ function render(t: Table, s: Style): { text: string; lines: number[] } {
       line++;
     }
     lines.push(line);
-    const text = row.map((c) => cell(c, s)).join(",");
+    const text = row.map((c) => cell(c, s)).join(s.delimiter);
     out.push(text);
     line += text.split("\n").length;
   });
@@ -128,7 +151,9 @@ Deno.test("a separable CSV in any formatting trains a model that predicts its ow
         assert(!(result instanceof InputError), `refused: ${(result as Error).message}`);
         const { data, file } = result;
         assertEquals(data.rows, t.rows.length);
-        assertEquals(data.columns.map((c) => c.name), ["x", "color", "noise"]);
+        assertEquals(data.columns.map((c) => c.name), t.header.slice(0, -1));
+        // a date column is left out, not learnt as categories
+        assertEquals(file.features.map((f) => f.name), ["x", "color", "noise"]);
         // what train writes, load accepts
         const model = parseModel(JSON.parse(modelToJson(file)), path);
         const rows = t.rows.map(([x, color, noise]) => ({
@@ -156,11 +181,11 @@ type Fault = (t: Table, row: number) => {
 const FAULTS: Record<string, Fault> = {
   "a ragged row (one field short)": (t, r) => ({
     table: { ...t, rows: t.rows.map((row, i) => (i === r ? row.slice(1) : row)) },
-    expect: (line) => `line ${line} has 3 fields, expected 4`,
+    expect: (line) => `line ${line} has ${t.header.length - 1} fields, expected ${t.header.length}`,
   }),
   "a ragged row (one field more)": (t, r) => ({
     table: { ...t, rows: t.rows.map((row, i) => (i === r ? [...row, "9"] : row)) },
-    expect: (line) => `line ${line} has 5 fields, expected 4`,
+    expect: (line) => `line ${line} has ${t.header.length + 1} fields, expected ${t.header.length}`,
   }),
   "a number too large for a double": (t, r) => ({
     table: { ...t, rows: t.rows.map((row, i) => (i === r ? ["1e309", ...row.slice(1)] : row)) },
@@ -172,7 +197,7 @@ const FAULTS: Record<string, Fault> = {
     expect: (line) => `line ${line}: column "x" holds the non-finite number "-Infinity"`,
   }),
   "an empty target": (t, r) => ({
-    table: { ...t, rows: t.rows.map((row, i) => (i === r ? [...row.slice(0, 3), ""] : row)) },
+    table: { ...t, rows: t.rows.map((row, i) => (i === r ? [...row.slice(0, -1), ""] : row)) },
     expect: (line) => `line ${line}: target "label" is empty`,
   }),
   "an unclosed quote": (t) => ({
@@ -186,15 +211,15 @@ const FAULTS: Record<string, Fault> = {
     expect: (line) => `line ${line}: quoted field is never closed`,
   }),
   "a duplicate header name": (t) => ({
-    table: { ...t, header: ["x", "color", "x", "label"] },
+    table: { ...t, header: t.header.map((h, i) => (i === 2 ? "x" : h)) },
     expect: () => `line 1: column name "x" appears twice`,
   }),
   "an empty header name": (t) => ({
-    table: { ...t, header: ["x", "", "noise", "label"] },
+    table: { ...t, header: t.header.map((h, i) => (i === 1 ? "" : h)) },
     expect: () => `line 1: column 2 has no name`,
   }),
   "only one class": (t) => ({
-    table: { ...t, rows: t.rows.map((row) => [...row.slice(0, 3), "same"]) },
+    table: { ...t, rows: t.rows.map((row) => [...row.slice(0, -1), "same"]) },
     expect: () => `target "label" has a single class (same), at least two are needed`,
   }),
 };
@@ -211,12 +236,22 @@ Deno.test("a CSV with one fault is refused with one line naming the line", async
       async (t, s, name, pick) => {
         const row = pick % t.rows.length;
         const { table: bad, expect, edit } = FAULTS[name]!(t, row);
+        // a non-finite number among decimal commas: the column is refused by name
+        const commas = s.delimiter !== "," && s.decimalComma &&
+          t.rows.some((r) => /^-?\d+\.\d+$/.test(r[0]!));
+        const spelled = { "a number too large for a double": "1e309" }[name] ??
+          (name.startsWith("Infinity") ? "-Infinity" : undefined);
         const { text, lines } = render(bad, s);
         await withCsv(edit ? edit(text, lines[row]!) : text, async (path) => {
           const result = await trainFile(path);
           assert(result instanceof InputError, `${name}: accepted`);
           checkOneLine(result, path);
-          assertStringIncludes(result.message, expect(lines[row]!));
+          assertStringIncludes(
+            result.message,
+            commas && spelled
+              ? `column "x": its numbers are written with decimal commas, but "${spelled}" is not one`
+              : expect(lines[row]!),
+          );
         });
       },
     ),

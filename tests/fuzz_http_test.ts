@@ -19,19 +19,29 @@ import {
   validRows,
 } from "./_fuzz.ts";
 
-/** Numeric `x`, categorical `color`, numeric `z` with gaps (so optional). */
+/**
+ * Numeric `x`, categorical `color`, numeric `z` with gaps (so optional), a
+ * date `day`; written with ';' and decimal commas, as a spreadsheet exports it.
+ */
 function mixedCsv(): string {
-  const lines = ["x,color,z,label"];
+  const lines = ["x;color;z;day;label"];
   const colors = ["red", "green", "blue"];
   for (let i = 0; i < 60; i++) {
     const k = i % 3;
-    const z = i % 7 === 0 ? "" : String((i * 13) % 10);
-    lines.push(`${k * 10 + (i % 4)},${colors[k]},${z},${["lo", "mid", "hi"][k]}`);
+    const z = i % 7 === 0 ? "NA" : `${(i * 13) % 10},5`;
+    const day = `2024-${String(1 + (i % 12)).padStart(2, "0")}-${
+      String(1 + (i % 28)).padStart(2, "0")
+    }`;
+    lines.push(`${k * 10 + (i % 4)};${colors[k]};${z};${day};${["lo", "mid", "hi"][k]}`);
   }
   return lines.join("\n") + "\n";
 }
 
-const { model } = await trainOn(await tempCsv(mixedCsv()));
+const { model } = await trainOn(await tempCsv(mixedCsv()), {
+  features: ["x", "color", "z", "day"],
+});
+// a date feature, and z read through its decimal commas and NA markers
+assertEquals(model.file.features.map((f) => f.type), ["numeric", "categorical", "numeric", "date"]);
 const served = await serveModel(model, "fuzz");
 const TIMEOUT_MS = 5_000;
 
@@ -85,7 +95,7 @@ async function answersNormally(app: ReturnType<typeof makeApp>): Promise<void> {
     new Request("http://local/predict", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ x: 21, color: "blue", z: 3 }),
+      body: JSON.stringify({ x: 21, color: "blue", z: 3, day: "2024-05-06" }),
     }),
   );
   assertEquals(res.status, 200);

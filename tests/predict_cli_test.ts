@@ -1,7 +1,14 @@
 // `deno task predict` as a user runs it: CSV on stdout, --out whole or untouched,
 // and no write access unless the user grants it for --out's folder.
 import { assert, assertEquals } from "../lib/_testing/assert.ts";
-import { makeProject, taskFlags } from "./_project.ts";
+import { Registry } from "prom-client";
+import { LBFGS, TOY_CSV } from "../lib/_testing/fixtures.ts";
+import { readDataset } from "../lib/data/dataset.ts";
+import { createApp } from "../lib/http/app.ts";
+import { ModelHolder, serveModel } from "../lib/http/holder.ts";
+import { Model } from "../lib/model/model.ts";
+import { trainModel } from "../lib/model/training.ts";
+import { makeProject, taskFlags, writeRunAt } from "./_project.ts";
 
 const TRAINED = [["task", "-q", "train"], ["task", "-q", "evaluate"]];
 
@@ -80,4 +87,55 @@ Deno.test("infer.ts --proba prints labels with probabilities and --explain adds 
     assert(Math.abs(total - e.logit) < 1e-9, `${total} != ${e.logit}`);
     assert(Math.abs(1 / (1 + Math.exp(-e.logit)) - probabilities[String(e.class)]) < 1e-12);
   }
+});
+
+Deno.test("a thresholded model gives the same labels from POST /predict, infer.ts and predict", async () => {
+  // label = f1 on the toy data; a cut-off of 0.8 on p(1) turns some rows the most probable class would call 1 into 0
+  const data = await readDataset(TOY_CSV);
+  const { file } = trainModel(data, { seed: 42, testSize: 0, solver: LBFGS, threshold: 0.8 });
+  const model = new Model(file);
+  const rows = Array.from({ length: 21 }, (_, i) => ({ f1: i / 20, f2: 1 - i / 20 }));
+  const p = model.predictRows(rows);
+  const labels = Array.from(p.classes, (k) => model.classes[k]);
+  const argmax = rows.map((_, i) => p.probabilities[2 * i + 1]! > p.probabilities[2 * i]! ? 1 : 0);
+  assert(
+    labels.some((l, i) => l !== argmax[i]),
+    "the threshold changes no label: the test could not fail",
+  );
+
+  const app = createApp({
+    holder: new ModelHolder(await serveModel(model, "toy")),
+    registry: new Registry(),
+  });
+  const post = (body: unknown) =>
+    app.request("http://local/predict", {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+    });
+  const batch = await (await post(rows)).json();
+  assertEquals(batch.predictions.map((a: { prediction: number }) => a.prediction), labels);
+  // the single-row hot path too
+  for (const [i, row] of rows.entries()) {
+    assertEquals((await (await post(row)).json()).prediction, labels[i]);
+  }
+
+  await using project = await makeProject();
+  const run = await writeRunAt(project, file, 0);
+  const infer = await project.deno(
+    ["run", "--allow-read", "infer.ts", "--model", run],
+    JSON.stringify(rows),
+  );
+  assertEquals(infer.code, 0, infer.stderr);
+  assertEquals(JSON.parse(infer.stdout), labels);
+  await Deno.writeTextFile(
+    `${project.dir}/rows.csv`,
+    ["f1,f2", ...rows.map((r) => `${r.f1},${r.f2}`)].join("\n") + "\n",
+  );
+  const scored = await project.deno(
+    ["run", "--allow-read", "predict.ts", "--model", run, "--data", "rows.csv"],
+  );
+  assertEquals(scored.code, 0, scored.stderr);
+  const lines = scored.stdout.trimEnd().split("\n").slice(1);
+  assertEquals(lines.map((l) => Number(l.split(",")[0])), labels);
 });

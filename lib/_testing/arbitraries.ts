@@ -1,6 +1,7 @@
 /**
  * Property-test generators shared by tests: strings as users' data holds
- * them, with the markup and HTML that once broke the reports.
+ * them, with the markup and HTML that once broke the reports; dates and
+ * delimiters as real tables write them.
  * @module
  */
 import fc from "fast-check";
@@ -34,3 +35,40 @@ export const userText: fc.Arbitrary<string> = fc.oneof(
     " padded ",
   ),
 );
+
+/**
+ * ISO 8601 dates and date-times as tables hold them (`2024-01-31`,
+ * `2024-01-31T12:00:00Z`, `2024-01-31 08:30`, `…+02:00`): what a date
+ * feature accepts.
+ */
+export const isoDate: fc.Arbitrary<string> = fc.tuple(
+  fc.date({
+    min: new Date("1900-01-01T00:00:00Z"),
+    max: new Date("2100-12-31T23:59:59Z"),
+    noInvalidDate: true,
+  }),
+  fc.constantFrom("date", "utc", "minutes", "offset"),
+).map(([d, form]) => {
+  const iso = d.toISOString();
+  if (form === "date") return iso.slice(0, 10);
+  if (form === "utc") return iso.slice(0, 19) + "Z";
+  if (form === "minutes") return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  return `${iso.slice(0, 19)}+02:00`;
+});
+
+/** Texts that look like dates but are none a date feature accepts. */
+export const notDate: fc.Arbitrary<string> = fc.constantFrom(
+  "2024-02-30",
+  "2023-13-01",
+  "2024-1-5",
+  "31/01/2024",
+  "2024-01-31T25:00",
+  "20240131",
+  "2024-01-31 noon",
+);
+
+/**
+ * A field delimiter as exported tables use them: mostly `,`, sometimes `;`
+ * (spreadsheets where the comma is the decimal mark) or a tab.
+ */
+export const delimiter: fc.Arbitrary<string> = fc.constantFrom(",", ",", ",", ";", "\t");

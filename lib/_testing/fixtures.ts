@@ -19,16 +19,30 @@ export const IRIS_CSV = new URL("../../data/iris.csv", import.meta.url).pathname
 /** Trains on a CSV file with fixed settings. */
 export async function trainOn(
   path: string,
-  options: { target?: string; seed?: number; solver?: SolverOptions; testSize?: number } = {},
+  options: {
+    target?: string;
+    seed?: number;
+    solver?: SolverOptions;
+    testSize?: number;
+    /** `--features`: the columns to keep, a date column among them encoded as a date. */
+    features?: string[];
+    /** `--na`: extra missing-value markers. */
+    na?: string[];
+  } = {},
 ): Promise<
   TrainResult & { data: Dataset; model: Model }
 > {
-  const data = await readDataset(path, { target: options.target });
+  const reading = {
+    ...(options.features ? { features: options.features } : {}),
+    ...(options.na ? { na: options.na } : {}),
+  };
+  const data = await readDataset(path, { target: options.target, ...reading });
   const result = trainModel(data, {
     seed: options.seed ?? 42,
     testSize: options.testSize ?? 0.2,
     solver: options.solver ?? LBFGS,
     createdAt: new Date("2026-01-01T00:00:00Z"),
+    reading,
   });
   return { ...result, data, model: new Model(result.file) };
 }
@@ -50,4 +64,36 @@ export function threeClassCsv(rowsPerClass = 20): string {
     }
   }
   return lines.join("\n") + "\n";
+}
+
+/**
+ * A ';' file as spreadsheets export it: a date, decimal commas, pandas' NA
+ * and the extra markers "?" and "-999"; the label follows price and x.
+ */
+export function messyCsv(rows = 80): string {
+  const lines = ["when;price;colour;x;label"];
+  for (let i = 0; i < rows; i++) {
+    const day = String(1 + (i % 28)).padStart(2, "0");
+    const price = `${i % 9},${(i * 7) % 10}`;
+    const colour = i % 10 === 3 ? "NA" : ["red", "blue", "green"][i % 3];
+    const x = i % 11 === 4 ? "?" : i % 13 === 5 ? "-999" : `${(i * 5) % 8},5`;
+    lines.push(
+      `2024-0${1 + (i % 6)}-${day};${price};${colour};${x};${
+        (i % 9) + ((i * 5) % 8) > 7 ? "hi" : "lo"
+      }`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** A model trained on {@link messyCsv} with the date kept and `--na ? --na -999`. */
+export async function messyModel(): Promise<Model> {
+  const { model } = await trainOn(await tempCsv(messyCsv()), {
+    target: "label",
+    seed: 1,
+    testSize: 0,
+    na: ["?", "-999"],
+    features: ["when", "price", "colour", "x"],
+  });
+  return model;
 }

@@ -10,7 +10,13 @@
 import { type FieldView, scanCsv } from "./scan.ts";
 import { InputError, quoteValue } from "../core/errors.ts";
 import { chooseColumns, type ColumnChoice, flagNames } from "./columns.ts";
-import { decimalCommaValues, detectDelimiter, naMarkers } from "./dialect.ts";
+import {
+  type CellDialect,
+  decimalCommaValues,
+  detectDelimiter,
+  isMissing,
+  markers,
+} from "./dialect.ts";
 
 /** A numeric column: one value per row, `NaN` where the cell was empty. */
 export interface NumericColumn {
@@ -140,10 +146,10 @@ class TableBuilder {
   /** The scanner's estimate of the rows to come, from the file size (0 before it). */
   expected = 0;
 
-  readonly #na: Set<string>;
+  readonly #na: Pick<CellDialect, "na" | "numericNa">;
 
   constructor(readonly path: string, readonly options: ReadOptions, readonly delimiter: string) {
-    this.#na = naMarkers(options.na);
+    this.#na = markers(options.na);
   }
 
   header(names: string[]): void {
@@ -268,18 +274,21 @@ class ColumnBuilder {
   #strings: (string | null)[] | null = null;
   #length = 0;
 
-  constructor(readonly name: string, readonly na: Set<string>) {}
+  constructor(readonly name: string, readonly na: Pick<CellDialect, "na" | "numericNa">) {}
 
   push(fields: FieldView, c: number, path: string): void {
     if (this.#strings) {
       const text = fields.text(c).trim();
-      this.#strings.push(text === "" || this.na.has(text) ? null : text);
+      this.#strings.push(isMissing(text, this.na.na) ? null : text);
       this.#length++;
       return;
     }
     let value = fields.number(c);
-    // a missing-value marker (NA, null, NaN, …) is an empty cell
-    if ((value === null || value !== value) && this.na.has(fields.text(c).trim())) {
+    // a missing-value marker (NA, null, NaN, …, and numbers given with --na) is an empty cell
+    if (
+      (value === null || value !== value || this.na.numericNa) &&
+      isMissing(fields.text(c).trim(), this.na.na)
+    ) {
       value = undefined;
     }
     if (value === null) {

@@ -4,6 +4,7 @@
  * @module
  */
 import { InputError, quoteValue } from "../core/errors.ts";
+import { parseNumber } from "./csv.ts";
 
 /** The delimiters {@link sniffDelimiter} considers, in order of preference on a tie. */
 export const DELIMITERS = [",", ";", "\t", "|"] as const;
@@ -104,6 +105,70 @@ export function parseDelimiter(value: string): string {
 /** A decimal written with a comma (`3,14`), or a whole number. */
 const DECIMAL_COMMA = /^[+-]?\d+(,\d+)?$/;
 
+/** The number a decimal-comma text (`3,14`) writes; `undefined` if it is not one. */
+function decimalComma(text: string): number | undefined {
+  return DECIMAL_COMMA.test(text) ? Number(text.replace(",", ".")) : undefined;
+}
+
+/**
+ * How the cells of a file read: training's rules, kept in `model.json`
+ * (`training.na`) so that scoring and drift read new files as training read
+ * its file.
+ */
+export interface CellDialect {
+  /** The file's delimiter: a decimal comma can only be one where it is not `,`. */
+  delimiter: string;
+  /** The missing-value markers, from {@link naMarkers}. */
+  na: ReadonlySet<string>;
+  /** Whether a marker reads as a number (`--na -999`): then numbers are looked up too. */
+  numericNa: boolean;
+}
+
+/**
+ * The dialect of a file to read as training read its own: the delimiter
+ * given (`--delimiter`) or detected, and pandas' markers plus training's `na`.
+ */
+export async function fileDialect(
+  path: string,
+  options: { delimiter?: string; na?: readonly string[] } = {},
+): Promise<CellDialect> {
+  const delimiter = options.delimiter ?? await detectDelimiter(path);
+  return { delimiter, ...markers(options.na) };
+}
+
+/** {@link naMarkers} of `extra`, and whether any of them reads as a number. */
+export function markers(extra: readonly string[] = []): Pick<CellDialect, "na" | "numericNa"> {
+  const na = naMarkers(extra);
+  return { na, numericNa: [...na].some((m) => Number.isFinite(parseNumber(m) ?? NaN)) };
+}
+
+/**
+ * One cell as the value of a feature, the one rule that readers of files to
+ * score share (batch scoring, the drift report): `null` when it is empty or
+ * a missing-value marker; for a numeric feature the number, written with a
+ * decimal comma too where the delimiter is not `,` (as training reads such a
+ * column), else the trimmed text, which the row schema then refuses as it
+ * refuses a string sent for a number; for any other feature the trimmed text
+ * (a category, or a date's ISO 8601 string).
+ */
+export function cellValue(
+  text: string,
+  numeric: boolean,
+  dialect: CellDialect,
+): number | string | null {
+  const t = text.trim();
+  if (t === "" || dialect.na.has(t)) return null;
+  if (!numeric) return t;
+  const value = parseNumber(t);
+  if (value !== null && value !== undefined && Number.isFinite(value)) return value;
+  return (dialect.delimiter !== "," ? decimalComma(t) : undefined) ?? t;
+}
+
+/** Whether a trimmed cell text is a missing value: empty, or a marker. */
+export function isMissing(text: string, na: ReadonlySet<string>): boolean {
+  return text === "" || na.has(text);
+}
+
 /** A number with a decimal comma, perhaps with dots between thousands (`1.234,5`). */
 const COMMA_NUMBER = /^[+-]?[\d.]*\d,\d+$/;
 
@@ -117,7 +182,8 @@ export function decimalCommaValues(
   values: readonly (string | null)[],
   name: string,
 ): Float64Array | undefined {
-  let commas = 0, present = 0, bad: string | undefined;
+  // numbers: cells with a decimal comma, and any other spelling of a number (`12`, `1e309`)
+  let commas = 0, numbers = 0, present = 0, bad: string | undefined;
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -126,13 +192,17 @@ export function decimalCommaValues(
       continue;
     }
     present++;
-    if (COMMA_NUMBER.test(v)) commas++;
-    if (DECIMAL_COMMA.test(v)) out[i] = Number(v.replace(",", "."));
+    const comma = COMMA_NUMBER.test(v);
+    if (comma) commas++;
+    if (comma || parseNumber(v) !== null) numbers++;
+    const number = decimalComma(v);
+    if (number !== undefined) out[i] = number;
     else bad ??= v;
   }
   if (commas === 0) return undefined;
   if (bad === undefined) return out;
-  if (commas >= 0.9 * present) {
+  // a column of numbers with a few that do not read: refused by name, never categories
+  if (numbers >= 0.9 * present) {
     throw new InputError(
       `Cannot read column ${quoteValue(name)}: its numbers are written with decimal commas, but ${
         quoteValue(bad)

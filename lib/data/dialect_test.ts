@@ -46,6 +46,13 @@ Deno.test("decimalCommaValues() reads decimal commas and refuses near misses by 
   ]);
   assertEquals(decimalCommaValues(["red", "blue"], "x"), undefined);
   assertEquals(decimalCommaValues(["1", "2"], "x"), undefined);
+  // whole numbers count as numbers: one cell that is none of them is refused
+  assertThrows(
+    () => decimalCommaValues(["0", "1", "2", "3", "4", "5", "6", "7", "1,5", "1e309"], "x"),
+    InputError,
+    'Cannot read column "x": its numbers are written with decimal commas, but "1e309" is not one',
+  );
+  assertEquals(decimalCommaValues(["1,5", "red", "blue"], "x"), undefined);
   assertThrows(
     () => decimalCommaValues(["1,5", "1.234,5", "2,5"], "price"),
     InputError,

@@ -319,6 +319,7 @@ export function createApp(deps: AppDeps): Hono {
     shapeFor,
     maxBatchRows,
     servedOr503,
+    unseen: (served, rows) => unseenOf(served, rows, true),
     observe: monitor &&
       ((served, rows, predictions, id) =>
         monitor.batch(

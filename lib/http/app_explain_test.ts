@@ -66,3 +66,32 @@ Deno.test("POST /predict?explain= refuses a value other than true or false, and 
   assertEquals(bad.status, 422);
   assertEquals((await bad.json()).error.message, "Invalid input: f2: required");
 });
+
+Deno.test("the OpenAPI document lists POST /predict's explain query and the explanation it adds", async () => {
+  const app = await makeApp();
+  const doc = await (await app.request("http://local/openapi.json")).json();
+  assertEquals(
+    doc.paths["/predict"].post.parameters.map((
+      p: { name: string; in: string; schema: unknown },
+    ) => [p.name, p.in, p.schema]),
+    [
+      ["explain", "query", { type: "boolean", default: false }],
+    ],
+  );
+  const prediction = doc.components.schemas.Prediction;
+  assertEquals(Object.keys(prediction.properties.explanation.properties), [
+    "class",
+    "logit",
+    "base",
+    "contributions",
+  ]);
+  assertEquals(prediction.required, ["prediction", "probabilities"]);
+  // the batch's warnings point at a schema that exists
+  const batch =
+    doc.paths["/predict"].post.responses["200"].content["application/json"].schema.oneOf[1];
+  assertEquals(
+    batch.properties.warnings.$ref,
+    "#/components/schemas/Prediction/properties/warnings",
+  );
+  assertEquals(prediction.properties.warnings.type, "array");
+});

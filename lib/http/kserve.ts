@@ -11,7 +11,14 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { ModelHolder, ServedModel } from "./holder.ts";
-import { checkItems, type InputIssue, issuesLine, MAX_ISSUES, visible } from "../model/inputs.ts";
+import {
+  checkItems,
+  type InputIssue,
+  issuesLine,
+  MAX_ISSUES,
+  type UnseenCategory,
+  visible,
+} from "../model/inputs.ts";
 import type { Row } from "../model/features.ts";
 import type { Predictions } from "../model/model.ts";
 import { type BodyLimits, type JsonShape, readJson } from "./body.ts";
@@ -72,6 +79,12 @@ export const InferResponse = z.object({
   model_name: z.string(),
   model_version: z.string(),
   id: z.string().optional(),
+  /**
+   * The protocol's parameters (string, number or boolean values): with
+   * categories training never saw, `unseen_categories` (how many) and
+   * `warnings`, the JSON text of the warnings `/predict` gives.
+   */
+  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   outputs: z.array(InferOutput),
 });
 /** An inference response. */
@@ -91,6 +104,11 @@ export interface KserveDeps {
   maxBatchRows: number;
   /** The served model or a 503. */
   servedOr503(holder: ModelHolder): ServedModel;
+  /**
+   * The rows' categories training never saw, counted as `/predict` counts
+   * them (or refused, under UNSEEN_CATEGORIES=reject); none when absent.
+   */
+  unseen?(served: ServedModel, rows: readonly Row[]): UnseenCategory[];
   /** Called with every predicted batch, as `/predict` calls the monitor (drift, prediction log). */
   observe?(served: ServedModel, rows: readonly Row[], predictions: Predictions, id: string): void;
 }
@@ -154,6 +172,7 @@ export function kserveRoutes(app: Hono, deps: KserveDeps): void {
         accepts: served.model.rowAccepts,
       });
       if (!checked.ok) throw invalid(checked.issues);
+      const unseen = deps.unseen?.(served, checked.rows) ?? [];
       const p = served.model.predictRows(checked.rows);
       const classes = served.model.classes;
       const counters = predictionCounters(deps.metrics, served);
@@ -182,6 +201,10 @@ export function kserveRoutes(app: Hono, deps: KserveDeps): void {
         model_name: served.name,
         model_version: served.version,
         ...(request.id === undefined ? {} : { id: request.id }),
+        // parameter values are scalars in the protocol: the warnings travel as JSON text
+        ...(unseen.length
+          ? { parameters: { unseen_categories: unseen.length, warnings: JSON.stringify(unseen) } }
+          : {}),
         outputs,
       };
       return c.json(body);

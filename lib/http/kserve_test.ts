@@ -2,12 +2,12 @@ import { Registry } from "prom-client";
 import { tempCsv, threeClassCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
 import { assert, assertEquals } from "../_testing/assert.ts";
 import { ModelHolder, serveModel } from "./holder.ts";
-import { createApp } from "./app.ts";
+import { type AppOptions, createApp } from "./app.ts";
 
-async function makeApp(csv = TOY_CSV) {
+async function makeApp(csv = TOY_CSV, options: AppOptions = {}) {
   const { model } = await trainOn(csv, csv === TOY_CSV ? {} : { target: "kind" });
   const holder = new ModelHolder(await serveModel(model, "test"));
-  const app = createApp({ holder, registry: new Registry() });
+  const app = createApp({ holder, registry: new Registry(), options });
   return Object.assign(app, { holder, model, name: holder.current!.name });
 }
 
@@ -274,6 +274,49 @@ Deno.test("V2 infer takes a categorical feature as a BYTES tensor", async () => 
   }));
   assertEquals(res.status, 200);
   assertEquals((await res.json()).outputs[0].data, ["a", "b"]);
+});
+
+Deno.test("V2 infer puts unseen-category warnings in the response's parameters and counts them as /predict does", async () => {
+  const csv = await tempCsv(
+    "size,color,kind\n1,red,a\n2,red,a\n3,blue,b\n4,blue,b\n1,red,a\n4,blue,b\n",
+  );
+  const body = {
+    inputs: [
+      { name: "size", shape: [3], datatype: "INT32", data: [1, 4, 1] },
+      { name: "color", shape: [3], datatype: "BYTES", data: ["red", "Blue", "mauve"] },
+    ],
+  };
+  const app = await makeApp(csv);
+  const res = await app.request(infer(app.name, body));
+  assertEquals(res.status, 200);
+  const answer = await res.json();
+  assertEquals(answer.outputs[0].shape, [3]);
+  assertEquals(answer.parameters.unseen_categories, 2);
+  // the protocol's parameter values are scalars: the warnings are JSON text, as /predict gives them
+  const warnings = JSON.parse(answer.parameters.warnings);
+  assertEquals(warnings.map((w: { row: number; value: string }) => [w.row, w.value]), [
+    [1, "Blue"],
+    [2, "mauve"],
+  ]);
+  assertEquals(
+    warnings[0].message,
+    '"Blue" was not seen in training for "color"; it counts as none of the known values ("blue", "red"); did you mean "blue"?',
+  );
+  const metrics = await (await app.request("http://local/metrics")).text();
+  assert(metrics.includes('mvd_unseen_categories_total{feature="color"} 2'), metrics);
+  const known = await (await app.request(infer(app.name, {
+    inputs: [
+      { name: "size", shape: [1], datatype: "INT32", data: [1] },
+      { name: "color", shape: [1], datatype: "BYTES", data: ["red"] },
+    ],
+  }))).json();
+  assertEquals(known.parameters, undefined);
+
+  const strict = await makeApp(csv, { unseenCategories: "reject" });
+  const refused = await strict.request(infer(strict.name, body));
+  assertEquals(refused.status, 400);
+  const error = (await refused.json()).error;
+  assert(error.startsWith('Unseen category: [1].color: "Blue" was not seen in training'), error);
 });
 
 Deno.test("V2 routes answer every error as {error: string} (auth, unknown model, limits); /predict keeps its shape", async () => {

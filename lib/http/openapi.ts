@@ -17,6 +17,27 @@ export const ErrorBodySchema = z.object({
   }),
 });
 
+/** One answer of `POST /predict`, as the document describes it. */
+const Prediction = z.object({
+  prediction: z.any(),
+  probabilities: z.record(z.string(), z.number()),
+  /** With `?explain=true` (lib/score/explain.ts). */
+  explanation: z.object({
+    class: z.any(),
+    logit: z.number(),
+    base: z.number(),
+    contributions: z.record(z.string(), z.number()),
+  }).optional(),
+  /** Categories training never saw (lib/model/inputs.ts); a batch has them at its top level. */
+  warnings: z.array(z.object({
+    feature: z.string(),
+    value: z.string(),
+    message: z.string(),
+    /** In a batch: the row's index. */
+    row: z.number().int().optional(),
+  })).optional(),
+});
+
 /** `GET /model`: name, version, features, classes, metrics, data hash, times. */
 export function modelDescription(served: ServedModel) {
   const file = served.model.file;
@@ -119,7 +140,7 @@ function buildDocument(served: ServedModel | null) {
   });
   const error = (description: string) => ({ description, content: json(ref("Error")) });
   const clientErrors = {
-    "400": error("Malformed JSON"),
+    "400": error("Malformed JSON, or an explain query other than true or false"),
     "413": error("Body or batch over the limit"),
     "415": error("Content-Type is not application/json"),
     "422": error("Invalid input; every problem listed with its path"),
@@ -158,9 +179,7 @@ function buildDocument(served: ServedModel | null) {
       schemas: {
         Row: row,
         Label: label,
-        Prediction: schema(
-          z.object({ prediction: z.any(), probabilities: z.record(z.string(), z.number()) }),
-        ),
+        Prediction: schema(Prediction),
         Error: schema(ErrorBodySchema),
         InferRequest: schema(InferRequest, "input"),
         InferResponse: schema(InferResponse),
@@ -171,6 +190,14 @@ function buildDocument(served: ServedModel | null) {
         post: {
           summary: 'Predict one row, an array of rows, or {"instances": [...]}',
           security: secured,
+          parameters: [{
+            name: "explain",
+            in: "query",
+            required: false,
+            schema: { type: "boolean", default: false },
+            description:
+              "true adds each row's explanation: the predicted class's logit, its base and each feature's contribution (base + Σ contributions = logit)",
+          }],
           requestBody: {
             required: true,
             content: json(
@@ -195,7 +222,10 @@ function buildDocument(served: ServedModel | null) {
               content: json({
                 oneOf: [ref("Prediction"), {
                   type: "object",
-                  properties: { predictions: { type: "array", items: ref("Prediction") } },
+                  properties: {
+                    predictions: { type: "array", items: ref("Prediction") },
+                    warnings: { $ref: "#/components/schemas/Prediction/properties/warnings" },
+                  },
                 }],
               }),
             },

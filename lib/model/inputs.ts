@@ -4,7 +4,7 @@
  * @module
  */
 import type { z } from "zod";
-import type { Feature, Row } from "./features.ts";
+import type { CategoricalFeature, Feature, Row } from "./features.ts";
 import { quoteValue } from "../core/errors.ts";
 
 /** One problem with an input, located by its path. */
@@ -122,6 +122,25 @@ export function checkItems(
   return issues.length ? { ok: false, issues } : { ok: true, rows, batch };
 }
 
+/**
+ * The first problem serving finds with `row` (a row refused by the model's
+ * fast check), and the index in `names` of the feature it is about, -1 when
+ * it is about the whole row: files of rows (batch scoring, the drift report)
+ * name the cell with it.
+ */
+export function rowProblem(
+  row: Row,
+  schema: z.ZodType<Row>,
+  names: readonly string[],
+): { feature: number; message: string } {
+  const checked = checkItems({ items: [row], batch: false, prefix: "" }, schema);
+  const issue = checked.ok ? undefined : checked.issues[0];
+  return {
+    feature: issue ? names.findIndex((n) => visible(n) === issue.path) : -1,
+    message: issue?.message ?? "refused by the model",
+  };
+}
+
 // hoisted: this runs once per row on the server's hot path
 const REPORT_INPUT = { reportInput: true } as const;
 
@@ -188,6 +207,27 @@ export type UnseenFinder = (rows: readonly Row[], batch: boolean) => UnseenCateg
 
 const finders = new WeakMap<readonly Feature[], UnseenFinder>();
 
+/** A categorical feature's known values, for messages. */
+interface KnownValues {
+  name: string;
+  known: Set<string>;
+  /** The first few values, quoted, and how many there are in all. */
+  list: string;
+  /** The known value equal to `value` but for case, if any. */
+  match(value: string): string | undefined;
+}
+
+function knownValues(f: CategoricalFeature): KnownValues {
+  const lower = new Map(f.categories.map((c) => [c.toLowerCase(), c]));
+  return {
+    name: f.name,
+    known: new Set(f.categories),
+    list: f.categories.slice(0, KNOWN_SHOWN).map((c) => JSON.stringify(c)).join(", ") +
+      (f.categories.length > KNOWN_SHOWN ? `, … (${f.categories.length} in all)` : ""),
+    match: (value) => lower.get(value.toLowerCase()),
+  };
+}
+
 /**
  * The finder of unseen categories for `features`, built once per feature
  * list: like scikit-learn's `handle_unknown="ignore"`, such a value encodes
@@ -196,17 +236,7 @@ const finders = new WeakMap<readonly Feature[], UnseenFinder>();
 export function unseenFinder(features: readonly Feature[]): UnseenFinder {
   let finder = finders.get(features);
   if (finder) return finder;
-  const categorical = features.flatMap((f) =>
-    f.type === "categorical"
-      ? [{
-        name: f.name,
-        known: new Set(f.categories),
-        lower: new Map(f.categories.map((c) => [c.toLowerCase(), c])),
-        list: f.categories.slice(0, KNOWN_SHOWN).map((c) => JSON.stringify(c)).join(", ") +
-          (f.categories.length > KNOWN_SHOWN ? `, … (${f.categories.length} in all)` : ""),
-      }]
-      : []
-  );
+  const categorical = features.flatMap((f) => f.type === "categorical" ? [knownValues(f)] : []);
   finder = (rows, batch) => {
     const out: UnseenCategory[] = [];
     if (categorical.length === 0) return out;
@@ -215,7 +245,7 @@ export function unseenFinder(features: readonly Feature[]): UnseenFinder {
       for (const c of categorical) {
         const value = row[c.name];
         if (typeof value !== "string" || c.known.has(value)) continue;
-        const match = c.lower.get(value.toLowerCase());
+        const match = c.match(value);
         out.push({
           feature: c.name,
           value,
@@ -232,4 +262,45 @@ export function unseenFinder(features: readonly Feature[]): UnseenFinder {
   };
   finders.set(features, finder);
   return finder;
+}
+
+/**
+ * The unseen values of one categorical feature met in a file (batch
+ * scoring): how many rows held one, and the values with their counts (the
+ * first {@link UNSEEN_VALUES_SHOWN} distinct ones kept, at most a hundred).
+ */
+export interface UnseenCount {
+  /** The feature. */
+  feature: string;
+  /** Rows holding a value training never saw. */
+  rows: number;
+  /** Such values and their rows, in the order first met. */
+  values: Map<string, number>;
+}
+
+/** Unseen values a {@link unseenCountLine} names at most. */
+export const UNSEEN_VALUES_SHOWN = 5;
+
+/**
+ * One line for stderr about a file's unseen values of `feature`, as the
+ * warnings of `/predict` and `infer` word them: the count, the values (most
+ * frequent first), the known values and case-insensitive matches.
+ */
+export function unseenCountLine(feature: CategoricalFeature, count: UnseenCount): string {
+  const known = knownValues(feature);
+  const values = [...count.values].sort((a, b) => b[1] - a[1]);
+  const shown = values.slice(0, UNSEEN_VALUES_SHOWN).map(([v, n]) => `${quoteValue(v)} ×${n}`);
+  // more values than shown, or than were kept
+  const kept = values.reduce((sum, [, n]) => sum + n, 0);
+  if (values.length > UNSEEN_VALUES_SHOWN || kept < count.rows) shown.push("…");
+  const matches = values.slice(0, UNSEEN_VALUES_SHOWN).flatMap(([v]) => {
+    const m = known.match(v);
+    return m === undefined ? [] : [`${JSON.stringify(m)} for ${JSON.stringify(v)}`];
+  });
+  const rows = `${count.rows.toLocaleString("en-US")} row${count.rows === 1 ? "" : "s"}`;
+  return `${rows} with a value of ${quoteValue(feature.name)} not seen in training (${
+    shown.join(", ")
+  }) counted as none of the known values (${known.list})${
+    matches.length ? `; did you mean ${matches.join(", ")}?` : ""
+  }`;
 }

@@ -8,9 +8,10 @@
  * @module
  */
 import { InputError } from "../core/errors.ts";
-import { cellPlace, openCsv, parseNumber } from "../data/csv.ts";
+import { cellPlace, openCsv } from "../data/csv.ts";
+import { cellValue, fileDialect } from "../data/dialect.ts";
 import type { Row } from "../model/features.ts";
-import { checkPayload, issuesLine } from "../model/inputs.ts";
+import { rowProblem } from "../model/inputs.ts";
 import type { Model } from "../model/model.ts";
 import { resolveModel } from "../registry/runs.ts";
 import { loadSealedModel } from "../registry/seal.ts";
@@ -35,23 +36,41 @@ export interface DriftReport {
 }
 
 /** Loads the model `model` names (`latest`, a run id or directory) and reports on `data`. */
-export async function reportForRun(options: { data: string; model: string }): Promise<DriftReport> {
+export async function reportForRun(
+  options: { data: string; model: string; delimiter?: string },
+): Promise<DriftReport> {
   const dir = await resolveModel(options.model);
   const model = await loadSealedModel(dir, { label: options.model });
-  return await driftReport(model, options.data, options.model);
+  return await driftReport(model, options.data, options);
 }
 
-/** Measures the drift of the CSV file `data` against `model`'s training profile. */
-export async function driftReport(model: Model, data: string, label: string): Promise<DriftReport> {
+/**
+ * Measures the drift of the CSV file `data` against `model`'s training
+ * profile; `model` names it in messages. The file is read as training read
+ * its own (lib/data/dialect.ts): the delimiter given or detected, missing-value
+ * markers, decimal commas, dates as text.
+ */
+export async function driftReport(
+  model: Model,
+  data: string,
+  options: { model: string; delimiter?: string },
+): Promise<DriftReport> {
+  const label = options.model;
   const plan = driftPlan(model);
   if (!plan) {
     throw new InputError(
       `Cannot report drift for model "${label}": it has no drift profile (trained before profiles were stored); retrain it`,
     );
   }
-  const reader = await openCsv(data);
+  const dialect = await fileDialect(data, {
+    delimiter: options.delimiter,
+    na: model.file.training.na,
+  });
+  const reader = await openCsv(data, { delimiter: dialect.delimiter });
   const features = model.file.features;
-  const columns = features.map((f) => reader.header.indexOf(f.name));
+  const header = reader.header.map((h) => h.trim());
+  const names = features.map((f) => f.name);
+  const columns = names.map((name) => header.indexOf(name));
   features.forEach((f, j) => {
     if (columns[j]! < 0 && f.missing === 0) {
       throw new InputError(`Cannot read "${data}": no column "${f.name}", which the model needs`);
@@ -63,24 +82,15 @@ export async function driftReport(model: Model, data: string, label: string): Pr
     const row: Row = {};
     features.forEach((f, j) => {
       const c = columns[j]!;
-      if (c < 0) return;
-      const cell = fields[c]!;
-      if (f.type !== "numeric") {
-        row[f.name] = cell === "" ? null : cell;
-        return;
-      }
-      const value = parseNumber(cell);
-      if (value === null || Number.isNaN(value)) {
-        throw new InputError(
-          `Cannot read "${data}": ${cellPlace(line, c + 1, reader.header)}: expected a number`,
-        );
-      }
-      row[f.name] = value ?? null;
+      // a column left out is missing on every row; the model says whether it may be
+      if (c >= 0) row[f.name] = cellValue(fields[c]!, f.type === "numeric", dialect);
     });
     if (!model.rowAccepts(row)) {
-      const checked = checkPayload(row, model.rowSchema);
-      const why = checked.ok ? "not accepted by the model" : issuesLine(checked.issues);
-      throw new InputError(`Cannot read "${data}": invalid row at line ${line}: ${why}`);
+      // the cell at fault, in serving's words, as batch scoring names it
+      const { feature: j, message } = rowProblem(row, model.rowSchema, names);
+      const c = j >= 0 ? columns[j]! : -1;
+      const place = c >= 0 ? cellPlace(line, c + 1, header) : `line ${line}`;
+      throw new InputError(`Cannot read "${data}": ${place}: ${message}`);
     }
     window.observe(row, model.predictOne(row, probabilities));
   }

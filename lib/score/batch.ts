@@ -25,9 +25,10 @@
 import { InputError, quoteValue } from "../core/errors.ts";
 import { cellPlace } from "../data/csv.ts";
 import type { Column } from "../data/dataset.ts";
+import { type CellDialect, cellValue, fileDialect } from "../data/dialect.ts";
 import { type FieldView, scanCsv } from "../data/scan.ts";
-import { encodeColumns, type Row } from "../model/features.ts";
-import { checkItems, visible } from "../model/inputs.ts";
+import { dateParts, encodeColumns, type Row } from "../model/features.ts";
+import { rowProblem, type UnseenCount } from "../model/inputs.ts";
 import type { Model } from "../model/model.ts";
 import { type Explainer, explainer } from "./explain.ts";
 import { ByteWriter, csvCell, type Sink } from "./output.ts";
@@ -45,12 +46,19 @@ export interface ScoreOptions {
   explain?: boolean;
   /** Receives the number of rows scored so far, now and then. */
   progress?: (rows: number) => void;
+  /** The field delimiter (`--delimiter`); detected as training detects it when absent. */
+  delimiter?: string;
 }
 
 /** What a finished run did. */
 export interface ScoreResult {
   /** Rows scored. */
   rows: number;
+  /**
+   * Per categorical feature with values training never saw: how many rows,
+   * and the values (scored as none of the known ones, as serving does).
+   */
+  unseen: UnseenCount[];
 }
 
 /**
@@ -62,16 +70,26 @@ export async function scoreCsv(
   sink: Sink,
   options: ScoreOptions,
 ): Promise<ScoreResult> {
-  const scorer = new Scorer(path, new ByteWriter(sink), options);
+  let scorer: Scorer;
   try {
-    await scanCsv(path, scorer, { progress: options.progress, hash: false });
+    // the file is read as training read its own: delimiter, missing-value markers, decimal commas
+    const dialect = await fileDialect(path, {
+      delimiter: options.delimiter,
+      na: options.model.file.training.na,
+    });
+    scorer = new Scorer(path, new ByteWriter(sink), { ...options, dialect });
+    await scanCsv(path, scorer, {
+      progress: options.progress,
+      hash: false,
+      delimiter: dialect.delimiter,
+    });
     scorer.finish();
   } catch (err) {
     await sink.abort();
     throw err;
   }
   await sink.commit();
-  return { rows: scorer.rows };
+  return { rows: scorer.rows, unseen: scorer.unseen() };
 }
 
 const COMMA = 0x2c, LF = 0x0a;
@@ -85,6 +103,10 @@ class Scorer {
   readonly #names: string[];
   readonly #numeric: boolean[];
   readonly #optional: boolean[];
+  readonly #dates: boolean[];
+  /** Per feature: the known categories and the unseen values met, for categorical ones. */
+  readonly #unseen: (UnseenCount & { known: ReadonlySet<string> } | null)[];
+  readonly #dialect: CellDialect;
   /** The block's values, one column per feature, as training's `encodeColumns` takes them. */
   readonly #block: Column[];
   readonly #lines = new Int32Array(BLOCK_ROWS);
@@ -103,10 +125,21 @@ class Scorer {
   #seen = 0;
   #headerWritten = false;
 
-  constructor(readonly path: string, readonly out: ByteWriter, readonly options: ScoreOptions) {
+  constructor(
+    readonly path: string,
+    readonly out: ByteWriter,
+    readonly options: ScoreOptions & { dialect: CellDialect },
+  ) {
     const model = options.model;
     const features = model.file.features;
     this.#model = model;
+    this.#dialect = options.dialect;
+    this.#dates = features.map((f) => f.type === "date");
+    this.#unseen = features.map((f) =>
+      f.type === "categorical"
+        ? { feature: f.name, rows: 0, values: new Map(), known: new Set(f.categories) }
+        : null
+    );
     this.#explain = options.explain ? explainer(model.file) : null;
     this.#names = features.map((f) => f.name);
     this.#numeric = features.map((f) => f.type === "numeric");
@@ -169,19 +202,33 @@ class Scorer {
     if (this.#seen++ < this.#skip) return;
     const i = this.#count;
     const names = this.#names, numeric = this.#numeric, columns = this.#featureColumns;
+    const dialect = this.#dialect;
     for (let f = 0; f < names.length; f++) {
       const c = columns[f]!;
       const column = this.#block[f]!;
       if (numeric[f]) {
         const value = fields.number(c);
-        if (typeof value === "number" && Number.isFinite(value)) column.values[i] = value;
-        // an empty cell is a missing value, NaN in a numeric column
-        else if (value === undefined && this.#optional[f]) column.values[i] = NaN;
+        // plain numbers need no more reading, unless --na made a number a marker
+        if (typeof value === "number" && Number.isFinite(value) && !dialect.numericNa) {
+          column.values[i] = value;
+          continue;
+        }
+        const read = cellValue(fields.text(c), true, dialect);
+        if (typeof read === "number") column.values[i] = read;
+        // a missing value (an empty cell, NA, …) is NaN in a numeric column
+        else if (read === null && this.#optional[f]) column.values[i] = NaN;
         else throw this.#recordError(fields);
       } else {
-        const text = fields.text(c).trim();
-        if (text === "" && !this.#optional[f]) throw this.#recordError(fields);
-        column.values[i] = text === "" ? null : text;
+        const text = cellValue(fields.text(c), false, dialect) as string | null;
+        if (text === null) {
+          if (!this.#optional[f]) throw this.#recordError(fields);
+        } else if (this.#dates[f]) {
+          if (dateParts(text) === undefined) throw this.#recordError(fields);
+        } else {
+          const unseen = this.#unseen[f];
+          if (unseen && !unseen.known.has(text)) tally(unseen, text);
+        }
+        column.values[i] = text;
       }
     }
     const ids = this.#idColumns;
@@ -195,6 +242,13 @@ class Scorer {
     // from the start: the rows already taken are the same rows, so they are skipped
     this.#skip = this.rows + this.#count;
     this.#seen = 0;
+  }
+
+  /** The unseen categories met, per feature that had any. */
+  unseen(): UnseenCount[] {
+    return this.#unseen.flatMap((u) =>
+      u && u.rows > 0 ? [{ feature: u.feature, rows: u.rows, values: u.values }] : []
+    );
   }
 
   /** Scores the last, partial block and writes out what is left. */
@@ -259,27 +313,37 @@ class Scorer {
   #recordError(fields: FieldView): InputError {
     const row: Row = {};
     this.#names.forEach((name, f) => {
-      const c = this.#featureColumns[f]!;
-      const text = fields.text(c).trim();
-      const value = this.#numeric[f] ? fields.number(c) : text;
-      // empty: missing, a JSON null; not a finite number ("abc", "inf"): the text, as typed
-      row[name] = text === "" ? null : value === null || Number.isNaN(value) ? text : value;
+      // missing: a JSON null; not a finite number ("abc", "inf"): the text, as typed
+      row[name] = cellValue(
+        fields.text(this.#featureColumns[f]!),
+        this.#numeric[f]!,
+        this.#dialect,
+      );
     });
     return this.#rowError(row, -1, fields.line);
   }
 
   /** Why `row` (block row `i`, or the record on `line`) was refused, as serving would say it. */
   #rowError(row: Row, i: number, line = this.#lines[i]!): InputError {
-    const checked = checkItems({ items: [row], batch: false, prefix: "" }, this.#model.rowSchema);
-    const issue = checked.ok ? undefined : checked.issues[0];
-    const f = issue ? this.#names.findIndex((n) => visible(n) === issue.path) : -1;
+    const { feature: f, message } = rowProblem(row, this.#model.rowSchema, this.#names);
     const place = f >= 0
       ? cellPlace(line, this.#featureColumns[f]! + 1, this.#header)
       : `line ${line}`;
-    return this.#error(`${place}: ${issue?.message ?? "refused by the model"}`);
+    return this.#error(`${place}: ${message}`);
   }
 
   #error(detail: string): InputError {
     return new InputError(`Cannot score ${quoteValue(this.path)}: ${detail}`);
   }
+}
+
+/** Distinct unseen values kept per feature: memory stays bounded whatever the file. */
+export const UNSEEN_KEPT = 100;
+
+/** Counts one row's unseen `value`. */
+function tally(unseen: UnseenCount, value: string): void {
+  unseen.rows++;
+  const n = unseen.values.get(value);
+  if (n !== undefined) unseen.values.set(value, n + 1);
+  else if (unseen.values.size < UNSEEN_KEPT) unseen.values.set(value, 1);
 }

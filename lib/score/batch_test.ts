@@ -7,8 +7,11 @@ import {
   assertRejects,
   assertStrictEquals,
 } from "../_testing/assert.ts";
-import { IRIS_CSV, tempCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
+import { IRIS_CSV, messyModel, tempCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
+import { delimiter, isoDate, notDate } from "../_testing/arbitraries.ts";
 import { csvFromString } from "../data/csv.ts";
+import { NA_MARKERS } from "../data/dialect.ts";
+import { unseenCountLine } from "../model/inputs.ts";
 import type { Row } from "../model/features.ts";
 import { BLOCK_ROWS, scoreCsv } from "./batch.ts";
 import type { Sink } from "./output.ts";
@@ -166,36 +169,146 @@ Deno.test("scoreCsv() writes a p_<label> column per class of a three-class model
 });
 
 Deno.test("scoreCsv() accepts a record exactly when serving accepts the row its cells make", async () => {
-  // x optional numeric (gaps in training), c required categorical, y required numeric
-  const lines = ["x,c,y,label"];
+  // x optional numeric (gaps in training), c required categorical, y required numeric, d optional date
+  const lines = ["x,c,y,d,label"];
   for (let i = 0; i < 40; i++) {
     lines.push(
-      `${i % 6 === 0 ? "" : i % 5},${["p", "q"][i % 2]},${(i * 3) % 7},${i % 3 ? "a" : "b"}`,
+      `${i % 6 === 0 ? "" : i % 5},${["p", "q"][i % 2]},${(i * 3) % 7},${
+        i % 4 === 0 ? "" : `2024-0${1 + (i % 9)}-1${i % 10}`
+      },${i % 3 ? "a" : "b"}`,
     );
   }
-  const { model } = await trainOn(await tempCsv(lines.join("\n") + "\n"), { testSize: 0 });
+  const { model } = await trainOn(await tempCsv(lines.join("\n") + "\n"), {
+    testSize: 0,
+    features: ["x", "c", "y", "d"],
+  });
+  assertEquals(model.file.features.map((f) => f.type), [
+    "numeric",
+    "categorical",
+    "numeric",
+    "date",
+  ]);
   const cell = fc.oneof(
-    fc.constantFrom("", " ", "abc", "inf", "-nan", "1e308", "-1e308", "p", " q "),
+    fc.constantFrom(
+      "",
+      " ",
+      "abc",
+      "inf",
+      "-nan",
+      "NA",
+      "1e308",
+      "-1e308",
+      "p",
+      " q ",
+      "1,5",
+      "-2,25",
+    ),
     fc.double({ noNaN: true }).map(String),
     fc.integer({ min: -100, max: 100 }).map(String),
   );
-  /** What serving receives for a cell: empty is null, a finite number a number, else the text. */
-  const value = (text: string, numeric: boolean) => {
+  const dateCell = fc.oneof(isoDate, notDate, fc.constantFrom("", "null", "p"));
+  /**
+   * What serving receives for a cell, the reading rules written apart from
+   * lib/data: empty or a marker is null; a finite number (or, where the
+   * delimiter is not a comma, a decimal comma) a number; else the text.
+   */
+  const value = (text: string, numeric: boolean, sep: string) => {
     const t = text.trim();
-    if (t === "") return null;
-    return numeric && Number.isFinite(Number(t)) ? Number(t) : t;
+    if (t === "" || NA_MARKERS.includes(t)) return null;
+    if (!numeric) return t;
+    if (Number.isFinite(Number(t))) return Number(t);
+    return sep !== "," && /^[+-]?\d+(,\d+)?$/.test(t) ? Number(t.replace(",", ".")) : t;
   };
+  const field = (text: string, sep: string) =>
+    text.includes(sep) ? `"${text.replaceAll('"', '""')}"` : text;
   await fc.assert(
-    fc.asyncProperty(cell, cell, cell, async (x, c, y) => {
-      const row = { x: value(x, true), c: value(c, false), y: value(y, true) };
+    fc.asyncProperty(cell, cell, cell, dateCell, delimiter, async (x, c, y, d, sep) => {
+      const row = {
+        x: value(x, true, sep),
+        c: value(c, false, sep),
+        y: value(y, true, sep),
+        d: value(d, false, sep),
+      };
       const out = memorySink();
-      const scored = await scoreCsv(await tempCsv(`x,c,y\n${x},${c},${y}\n`), out.sink, { model })
+      const csv = `${["x", "c", "y", "d"].join(sep)}\n${
+        [x, c, y, d].map((t) => field(t, sep)).join(sep)
+      }\n`;
+      const scored = await scoreCsv(await tempCsv(csv), out.sink, { model })
         .then(() => true, (err) => {
           if (!(err instanceof InputError)) throw err;
           return false;
         });
-      assertEquals(scored, model.rowAccepts(row), JSON.stringify({ x, c, y }));
+      assertEquals(scored, model.rowAccepts(row), JSON.stringify({ x, c, y, d, sep }));
     }),
     { numRuns: 150 },
   );
+});
+
+Deno.test("scoreCsv() reads a file as training read its own: ';', NA markers and --na, decimal commas, dates", async () => {
+  const model = await messyModel();
+  const features = model.file.features;
+  assertEquals(features.map((f) => f.type), ["date", "numeric", "categorical", "numeric"]);
+  // "-999" was a missing value in training, not a number
+  assertEquals(features[3]!.type === "numeric" && features[3]!.min, 0.5);
+  assertEquals(model.file.training.na, ["?", "-999"]);
+  const csv = "id;when;price;colour;x\n" +
+    "a;2024-02-03;1,5;NA;?\nb;2024-03-04T10:00:00Z;7,25;blue;-999\nc;2024-05-06;0;red;3,5\n";
+  const out = memorySink();
+  const result = await scoreCsv(await tempCsv(csv), out.sink, { model, ids: ["id"] });
+  assertEquals(result.rows, 3);
+  const expected = model.predictRows([
+    { when: "2024-02-03", price: 1.5, colour: null, x: null },
+    { when: "2024-03-04T10:00:00Z", price: 7.25, colour: "blue", x: null },
+    { when: "2024-05-06", price: 0, colour: "red", x: 3.5 },
+  ]);
+  const table = await records(out.text());
+  assertEquals(table.slice(1).map((r) => r[0]), ["a", "b", "c"]);
+  table.slice(1).forEach((r, i) => {
+    assertEquals(r[1], String(model.classes[expected.classes[i]!]));
+    assertStrictEquals(Number(r[2]), expected.probabilities[2 * i]!);
+  });
+  // --delimiter overrides the detection
+  const tabbed = await tempCsv("when\tprice\tcolour\tx\n2024-02-03\t1\tred\t2\n");
+  const byTab = await scoreCsv(tabbed, memorySink().sink, { model, delimiter: "\t" });
+  assertEquals(byTab.rows, 1);
+  const err = await assertRejects(
+    () => scoreCsv(tabbed, memorySink().sink, { model, delimiter: "," }),
+    InputError,
+  );
+  assertEquals(
+    err.message,
+    `Cannot score "${tabbed}": line 1: no column for features "when", "price", "colour", "x"`,
+  );
+});
+
+Deno.test("scoreCsv() refuses a date cell that is no ISO 8601 date, as serving does", async () => {
+  const model = await messyModel();
+  const path = await tempCsv("when;price;colour;x\n2024-02-03;1;red;2\n2024-13-01;1;red;2\n");
+  const err = await assertRejects(() => scoreCsv(path, memorySink().sink, { model }), InputError);
+  assertEquals(
+    err.message,
+    `Cannot score "${path}": line 3, column 1 ("when"): expected an ISO 8601 date such as 2024-01-31`,
+  );
+});
+
+Deno.test("scoreCsv() scores unseen categories as none of the known ones and counts them per feature", async () => {
+  const model = await messyModel();
+  const csv = "when;price;colour;x\n2024-02-03;1;purple;2\n2024-02-03;1;RED;2\n" +
+    "2024-02-03;1;purple;2\n2024-02-03;1;red;2\n";
+  const out = memorySink();
+  const result = await scoreCsv(await tempCsv(csv), out.sink, { model });
+  assertEquals(result.rows, 4);
+  assertEquals(result.unseen, [
+    { feature: "colour", rows: 3, values: new Map([["purple", 2], ["RED", 1]]) },
+  ]);
+  const colour = model.file.features[2]!;
+  assert(colour.type === "categorical");
+  assertEquals(
+    unseenCountLine(colour, result.unseen[0]!),
+    '3 rows with a value of "colour" not seen in training ("purple" ×2, "RED" ×1) counted as none of the known values ("blue", "green", "red"); did you mean "red" for "RED"?',
+  );
+  // as serving scores them: all zeros for the feature
+  const expected = model.predictRows([{ when: "2024-02-03", price: 1, colour: "purple", x: 2 }]);
+  const table = await records(out.text());
+  assertStrictEquals(Number(table[1]![1]), expected.probabilities[0]!);
 });

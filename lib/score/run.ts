@@ -10,16 +10,22 @@ import { terminalProgress } from "../core/progress.ts";
 import { shellQuote } from "../core/shell.ts";
 import { loadSealedModel } from "../registry/seal.ts";
 import { resolveModel } from "../registry/runs.ts";
+import { parseDelimiter } from "../data/dialect.ts";
+import { unseenCountLine } from "../model/inputs.ts";
 import { scoreCsv, type ScoreResult } from "./batch.ts";
 import { fileSink, type Sink, stdoutSink } from "./output.ts";
 
 /** The command line of `predict.ts`. */
 export const PREDICT_COMMAND: Command = {
-  usage: "deno task predict --data FILE [--out FILE] [--model RUN] [--id COL]… [--explain]",
+  usage:
+    "deno task predict --data FILE [--out FILE] [--model RUN] [--id COL]… [--explain] [--delimiter C]",
   summary:
     "Scores every row of a CSV file, streamed: writes the --id columns, the prediction and a p_<label> " +
     "column per class as CSV, to stdout or --out. A bad row stops the run (exit 2) naming its line and " +
-    "column, and --out is then left as it was.",
+    "column, and --out is then left as it was. Cells read as training read its file: missing-value " +
+    "markers (NA, null, … and train's --na), decimal commas in ';' or tab files, dates as ISO 8601 " +
+    "text. Categories not seen in training are scored as none of the known ones, counted per " +
+    "feature on stderr.",
   flags: {
     data: { type: "string", value: "FILE", description: "The CSV file of rows to score" },
     out: {
@@ -44,6 +50,12 @@ export const PREDICT_COMMAND: Command = {
       type: "boolean",
       description: "Add the predicted class's logit, base and a c_<feature> contribution each",
     },
+    delimiter: {
+      type: "string",
+      value: "C",
+      description:
+        "Field delimiter of --data, such as ; or tab (default: detected among , ; tab |)",
+    },
   },
 };
 
@@ -54,25 +66,37 @@ export const PredictOptions = z.object({
   model: z.string().min(1),
   id: z.array(z.string().min(1)).default([]),
   explain: z.boolean().default(false),
+  delimiter: z.string().min(1).optional(),
 });
 /** The validated options of `predict.ts`. */
 export type PredictOptions = z.infer<typeof PredictOptions>;
 
 /** Scores `options.data` with the chosen model; reports progress on a terminal. */
 export async function runPredict(options: PredictOptions): Promise<ScoreResult> {
+  const delimiter = options.delimiter === undefined ? undefined : parseDelimiter(options.delimiter);
   const model = await loadSealedModel(await resolveModel(options.model));
   const sink = options.out === undefined ? stdoutSink() : await openOut(options);
   const progress = terminalProgress();
+  let result: ScoreResult;
   try {
-    return await scoreCsv(options.data, sink, {
+    result = await scoreCsv(options.data, sink, {
       model,
       ids: options.id,
       explain: options.explain,
+      delimiter,
       progress: progress && ((rows) => progress(`scored ${rows.toLocaleString("en-US")} rows`)),
     });
   } finally {
     progress?.done();
   }
+  // never silent: answered as serving answers them, and said so, as infer says it
+  for (const count of result.unseen) {
+    const feature = model.file.features.find((f) => f.name === count.feature);
+    if (feature?.type === "categorical") {
+      console.error(`warning: ${unseenCountLine(feature, count)}`);
+    }
+  }
+  return result;
 }
 
 /**
