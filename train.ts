@@ -15,6 +15,7 @@ import { terminalProgress } from "./lib/core/progress.ts";
 import { Timings } from "./lib/core/timings.ts";
 import { ModelName } from "./lib/model/name.ts";
 import { trainModel } from "./lib/model/training.ts";
+import { positiveLabel } from "./lib/model/model.ts";
 import { ClassWeight, Threshold } from "./lib/model/imbalance.ts";
 
 const command: Command = {
@@ -66,7 +67,8 @@ const command: Command = {
     out: {
       type: "string",
       value: "DIR",
-      description: "Write the run to exactly DIR, new or empty (default: models/runs/<run-id>)",
+      description:
+        "Write the run to exactly DIR, new or empty (default: models/runs/<run-id>); models/runs/NAME is a run named NAME",
     },
     seed: { type: "string", value: "N", default: "42", description: "Seed for the split" },
     "test-size": {
@@ -124,7 +126,13 @@ const command: Command = {
       type: "string",
       value: "F|auto",
       description:
-        "Two classes only: predict the second class when its probability is at least F; auto picks the cut-off with the best macro F1 on out-of-fold predictions (default: the most probable class)",
+        "Two classes only: predict the positive class when its probability is at least F; auto picks the cut-off with the best macro F1 on out-of-fold predictions (default: the most probable class)",
+    },
+    positive: {
+      type: "string",
+      value: "LABEL",
+      description:
+        "Two classes only: the positive class, whose probability --threshold cuts and whose PR AUC is reported (default: the minority class of the training rows; on a tie the second in sorted order)",
     },
     timings: {
       type: "boolean",
@@ -156,6 +164,7 @@ const Options = z.object({
   "learning-rate": numberFlag.pipe(z.number().positive()),
   "class-weight": ClassWeight,
   threshold: z.literal("auto").or(numberFlag.pipe(Threshold)).optional(),
+  positive: z.string().min(1).optional(),
   timings: z.boolean().optional(),
   quiet: z.boolean().optional(),
 });
@@ -189,10 +198,17 @@ export async function main(args: string[]): Promise<void> {
     consume: true,
     classWeight: o["class-weight"],
     threshold: o.threshold,
+    positive: o.positive,
     reading: { na: o.na, features: o.features, exclude: o.exclude },
   });
   progress?.done();
   for (const line of decisions) console.error(line);
+  const positive = positiveLabel(file);
+  if (file.threshold !== undefined && positive !== null) {
+    console.error(
+      `threshold ${file.threshold} on P(${positive}) (${file.thresholdSelection ?? "given"})`,
+    );
+  }
   const dir = await writeRun(file, { out: o.out, command: { script: "train.ts", args } });
   if (timings) {
     timings.mark("writing the run");

@@ -43,7 +43,8 @@ function nested(open: string, inner: string, close: string): string {
   return open.repeat(n) + inner + close.repeat(n);
 }
 
-const V2 = "/v2/models/mvd-logistic-regression/infer";
+// the toy model trained by trainBenchModel is named after its file, toy.csv
+const V2 = "/v2/models/toy/infer";
 
 /** Worst-case bodies of about BYTES bytes each, and where they go. */
 const KINDS: Record<string, { path: string; body: () => string }> = {

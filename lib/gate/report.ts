@@ -7,6 +7,7 @@ import { fmt, mdCode, mdText } from "../core/markdown.ts";
 import { evaluationData } from "../registry/card.ts";
 import type { Evaluation } from "../registry/evaluations.ts";
 import { CONFUSION_SVG_FILE, EVALUATION_MD_FILE } from "../registry/layout.ts";
+import { majorityBalancedAccuracy } from "./rules.ts";
 import type { GateOutcome } from "./run.ts";
 
 /**
@@ -58,12 +59,14 @@ export function evaluationMarkdown(
         : [`| balanced accuracy | ${fmt(m.balancedAccuracy)} |`]),
       ...(m.prAuc === undefined || m.prAuc === null
         ? []
-        : [`| PR AUC (${mdText(m.labels[1] ?? "")}) | ${fmt(m.prAuc)} |`]),
+        : [`| PR AUC (${mdText(m.positive ?? m.labels[1] ?? "")}) | ${fmt(m.prAuc)} |`]),
       ...(m.majority
         ? [
           `| majority baseline: always predicting ${mdText(m.majority.label)} | accuracy ${
             fmt(m.majority.accuracy)
-          }, macro F1 ${fmt(m.majority.f1)} |`,
+          }, macro F1 ${fmt(m.majority.f1)}, balanced accuracy ${
+            fmt(majorityBalancedAccuracy(m))
+          } |`,
         ]
         : []),
       `| log loss | ${m.logLoss === null ? "n/a" : fmt(m.logLoss)} |`,
@@ -118,7 +121,9 @@ export function outcomeText(o: GateOutcome): string {
     ? `${
       m.balancedAccuracy === undefined ? "" : `, balanced accuracy ${m.balancedAccuracy.toFixed(4)}`
     }, log loss ${m.logLoss?.toFixed(4) ?? "n/a"}, ROC AUC ${m.rocAuc?.toFixed(4) ?? "n/a"}${
-      m.prAuc === undefined || m.prAuc === null ? "" : `, PR AUC ${m.prAuc.toFixed(4)}`
+      m.prAuc === undefined || m.prAuc === null
+        ? ""
+        : `, PR AUC (${m.positive ?? m.labels[1] ?? ""}) ${m.prAuc.toFixed(4)}`
     }`
     : "";
   lines.push(`model: ${o.model}${o.runId ? ` (run ${o.runId})` : ""}`);
@@ -132,7 +137,9 @@ export function outcomeText(o: GateOutcome): string {
     lines.push(
       `baseline: always predicting ${JSON.stringify(m.majority.label)} scores accuracy ${
         m.majority.accuracy.toFixed(4)
-      }, macro F1 ${m.majority.f1.toFixed(4)}`,
+      }, macro F1 ${m.majority.f1.toFixed(4)}, balanced accuracy ${
+        majorityBalancedAccuracy(m).toFixed(4)
+      }`,
     );
   }
   lines.push(

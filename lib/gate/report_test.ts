@@ -146,3 +146,44 @@ Deno.test("evaluationMarkdown() shows labels, paths and ids as plain text, never
     { numRuns: 300 },
   );
 });
+
+Deno.test("outcomeText() and evaluationMarkdown() name the positive class of PR AUC and the baseline's balanced accuracy", () => {
+  const base = evaluationWith({
+    labels: ["fraud", "legit"],
+    model: "models/runs/x",
+    path: "holdout.csv",
+    runId: "x",
+    baselineRunId: "y",
+    failure: "accuracy 0.5000 is below 0.7",
+    evaluatedAt: "2026-01-02T00:00:00.000Z",
+  });
+  const evaluation = {
+    ...base,
+    metrics: {
+      ...base.metrics!,
+      prAuc: 0.27,
+      positive: "fraud",
+      majority: { label: "legit", accuracy: 0.97, f1: 0.4924 },
+    },
+  };
+  const text = outcomeText({
+    ...evaluation,
+    reports: [],
+    warnings: [],
+    previous: null,
+    pruned: [],
+  });
+  assertEquals(
+    text.split("\n").find((l) => l.startsWith("metrics:")),
+    "metrics: accuracy 0.5000, macro F1 0.5000, log loss 0.7000, ROC AUC 0.5000, PR AUC (fraud) 0.2700",
+  );
+  // the baseline, with the balanced accuracy the gate's warning judges
+  assertEquals(
+    text.split("\n").find((l) => l.startsWith("baseline:")),
+    'baseline: always predicting "legit" scores accuracy 0.9700, macro F1 0.4924, balanced accuracy 0.5000',
+  );
+  const md = evaluationMarkdown(evaluation);
+  assertEquals(md.split("\n").filter((l) => l.startsWith("| PR AUC")), [
+    "| PR AUC (fraud) | 0.27 |",
+  ]);
+});

@@ -25,7 +25,7 @@ import {
   type RegistryOptions,
 } from "../registry/layout.ts";
 import { isGone, LostRaceError, promoteRun } from "../registry/promote.ts";
-import { latestRunId, listRuns, resolveModel } from "../registry/runs.ts";
+import { latestRunId, listRuns, resolveModel, runIdOf } from "../registry/runs.ts";
 import { evaluationMarkdown } from "./report.ts";
 import { belowMajority, checkGate, checkRegression, type Thresholds } from "./rules.ts";
 import { reportDataset } from "./scoring.ts";
@@ -81,7 +81,9 @@ export async function runGate(options: GateOptions): Promise<GateOutcome> {
   if (behind) warnings.push(behind);
 
   const latest = await latestRunId({ root });
-  const current = await currentModel(root, model, warnings);
+  // the run's directory names it (a run written with --out models/runs/NAME included)
+  const runId = await runIdOf(dir, { root }) ?? model.file.runId ?? null;
+  const current = await currentModel(root, runId, warnings);
   let baseline: Evaluation["baseline"] = null;
   if (options.maxRegression !== undefined && options.data && current !== null) {
     try {
@@ -110,7 +112,7 @@ export async function runGate(options: GateOptions): Promise<GateOutcome> {
   const evaluation: Evaluation = {
     evaluatedAt: new Date().toISOString(),
     model: dir,
-    runId: model.file.runId ?? null,
+    runId,
     data: candidate.data,
     thresholds: options.thresholds,
     maxRegression: options.maxRegression ?? null,
@@ -150,11 +152,11 @@ export async function runGate(options: GateOptions): Promise<GateOutcome> {
 /** The model latest serves, to compare a candidate with; `null` when none or the same run. */
 async function currentModel(
   root: string,
-  candidate: Model,
+  candidate: string | null,
   warnings: string[],
 ): Promise<Model | null> {
   const latest = await latestRunId({ root });
-  if (latest !== null && candidate.file.runId === latest) return null;
+  if (latest !== null && candidate === latest) return null;
   try {
     return await loadModel(`${root}/latest`, { within: root });
   } catch (err) {

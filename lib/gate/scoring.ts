@@ -11,7 +11,7 @@ import {
   type Scores,
   withLabels,
 } from "../model/scores.ts";
-import type { Model } from "../model/model.ts";
+import { type Model, positiveIndex } from "../model/model.ts";
 import { classIndices } from "../model/training.ts";
 
 /** The label under which rows whose class the model never saw are counted. */
@@ -59,6 +59,7 @@ export function reportDataset(model: Model, data: Dataset): LabelledReport {
   const report = classificationReport(y, predictions.classes, {
     classCount: unseen ? k + 1 : k,
     probabilities: { values: predictions.probabilities, width: k },
+    positive: positiveIndex(model.file) ?? undefined,
   });
   const labels = classes.map(String);
   return withLabels(report, unseen ? [...labels, UNSEEN_LABEL] : labels);

@@ -575,3 +575,18 @@ Deno.test("the OpenAPI row lists known categories and /docs' example uses the mo
   const example = JSON.stringify(doc);
   assertStringIncludes(example, '"island":"Dream"');
 });
+
+Deno.test("POST /predict ignores a field named as the model's target, as predict ignores its column", async () => {
+  const app = await makeApp();
+  const plain = await (await app.request(post('{"f1":1,"f2":0}'))).json();
+  // the fast path (one valid row) and the checked path (a batch, one row without it)
+  const one = await app.request(post('{"f1":1,"f2":0,"label":0}'));
+  assertEquals([one.status, await one.json()], [200, plain]);
+  const batch = await app.request(post('[{"f1":1,"f2":0,"label":"x"},{"f1":1,"f2":0}]'));
+  assertEquals(batch.status, 200);
+  assertEquals((await batch.json()).predictions, [plain, plain]);
+  // any other field is still unknown
+  const other = await app.request(post('{"f1":1,"f2":0,"labels":0}'));
+  assertEquals(other.status, 422);
+  assertEquals((await other.json()).error.issues, [{ path: "labels", message: "unknown feature" }]);
+});

@@ -309,8 +309,12 @@ function tensorRows(request: InferRequest, served: ServedModel): unknown[] {
     return rows;
   }
 
+  // a tensor named as the model's target is ignored, as a row's target field is
+  const target = served.model.file.target;
+  const inputs = byName.has(target) ? tensors : tensors.filter((t) => t.name !== target);
   let n: number | undefined;
-  tensors.forEach((t, j) => {
+  inputs.forEach((t) => {
+    const j = tensors.indexOf(t);
     if (!byName.has(t.name)) {
       issues.push({ path: `inputs[${j}].name`, message: `unknown feature ${quoted(t.name)}` });
     } else if (t.shape.length > 2 || (t.shape.length === 2 && t.shape[1] !== 1)) {
@@ -328,7 +332,7 @@ function tensorRows(request: InferRequest, served: ServedModel): unknown[] {
   });
   if (issues.length) throw invalid(issues);
   const rows: Record<string, unknown>[] = Array.from({ length: n ?? 0 }, () => ({}));
-  for (const t of tensors) t.data.forEach((v, i) => (rows[i]![t.name] = v));
+  for (const t of inputs) t.data.forEach((v, i) => (rows[i]![t.name] = v));
   return rows;
 }
 

@@ -353,3 +353,45 @@ Deno.test("V2 routes answer every error as {error: string} (auth, unknown model,
   );
   assertEquals(Object.keys((await own.json()).error), ["code", "message"]);
 });
+
+Deno.test("V2 infer ignores an input tensor named as the model's target", async () => {
+  const app = await makeApp(await tempCsv(threeClassCsv()));
+  const inputs = [
+    { name: "x", shape: [2], datatype: "FP32", data: [1, 21] },
+    { name: "y", shape: [2], datatype: "FP32", data: [0, 1] },
+  ];
+  const plain = await (await app.request(infer(app.name, { inputs }))).json();
+  const res = await app.request(infer(app.name, {
+    inputs: [...inputs, { name: "kind", shape: [2], datatype: "BYTES", data: ["low", "high"] }],
+  }));
+  assertEquals(res.status, 200);
+  assertEquals((await res.json()).outputs, plain.outputs);
+  const doc = await (await app.request("/openapi.json")).json();
+  assertEquals(
+    doc.components.schemas.Row.properties.kind.description,
+    "The model's target: accepted with any value and ignored",
+  );
+});
+
+Deno.test("the V2 infer example of docs/http-api.md answers 200 from the model trained on data/toy.csv", async () => {
+  const doc = await Deno.readTextFile(new URL("../../docs/http-api.md", import.meta.url));
+  const example =
+    /curl -s localhost:8000(\/v2\/models\/[^/]+\/infer) .*\\\n {2}-d '([^']+)'\n# (\{"model_name":"([^"]+)")/
+      .exec(doc);
+  assert(example, "the V2 infer example is in docs/http-api.md");
+  const [, path, body, , name] = example;
+  const app = await makeApp();
+  const res = await app.request(
+    new Request(`http://local${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    }),
+  );
+  assertEquals(res.status, 200, await res.clone().text());
+  assertEquals((await res.json()).model_name, name);
+  // the OpenAPI document gives the same name as the path's example
+  const openapi = await (await app.request("/openapi.json")).json();
+  const infer = openapi.paths["/v2/models/{name}/infer"].post;
+  assertEquals(infer.parameters[0].example, name);
+});

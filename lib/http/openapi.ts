@@ -148,7 +148,14 @@ function buildDocument(served: ServedModel | null) {
   };
   const secured = [{}, { bearer: [] }];
   const modelPath = "/v2/models/{name}";
-  const nameParam = { name: "name", in: "path", required: true, schema: { type: "string" } };
+  const nameParam = {
+    name: "name",
+    in: "path",
+    required: true,
+    description: "The served model's name: the run's, by default its training file's base name",
+    schema: { type: "string" },
+    ...(served ? { example: served.name } : {}),
+  };
   return {
     openapi: "3.1.0",
     info: {

@@ -361,12 +361,22 @@ export function rowEncoder(features: readonly Feature[]): RowEncoder {
   };
 }
 
+/** How {@link rowSchema} and {@link rowAccepts} treat fields that are not features. */
+export interface RowOptions {
+  /**
+   * A field accepted with any value and dropped, neither a feature nor an
+   * unknown field: the model's target, which rows copied from the training
+   * file carry (`deno task predict` ignores that column too).
+   */
+  ignore?: string;
+}
+
 /**
  * The zod schema one input row must satisfy: every feature present with the
  * right type (optional, or `null`, when training imputed it), and no
- * unknown fields.
+ * unknown fields but `options.ignore`, which is dropped.
  */
-export function rowSchema(features: readonly Feature[]): z.ZodType<Row> {
+export function rowSchema(features: readonly Feature[], options: RowOptions = {}): z.ZodType<Row> {
   const shape: Record<string, z.ZodType> = {};
   for (const feature of features) {
     // zod v4's number() already refuses NaN and ±Infinity
@@ -379,7 +389,17 @@ export function rowSchema(features: readonly Feature[]): z.ZodType<Row> {
       : z.string();
     shape[feature.name] = feature.missing > 0 ? base.nullable().optional() : base;
   }
-  return z.strictObject(shape) as unknown as z.ZodType<Row>;
+  const ignore = options.ignore;
+  if (ignore === undefined || Object.hasOwn(shape, ignore)) {
+    return z.strictObject(shape) as unknown as z.ZodType<Row>;
+  }
+  shape[ignore] = z.unknown().optional().meta({
+    description: "The model's target: accepted with any value and ignored",
+  });
+  return z.strictObject(shape).transform((row) => {
+    const { [ignore]: _, ...features } = row;
+    return features;
+  }) as unknown as z.ZodType<Row>;
 }
 
 // the two passes of fitFeatures over a numeric column, as functions of their
@@ -462,8 +482,14 @@ export function exampleRow(features: readonly FeatureOutline[]): Row {
  * definition and reports every problem, for rows it refuses; a test checks
  * the two agree on generated rows.
  */
-export function rowAccepts(features: readonly Feature[]): (value: unknown) => value is Row {
+export function rowAccepts(
+  features: readonly Feature[],
+  options: RowOptions = {},
+): (value: unknown) => value is Row {
   const names = features.map((f) => f.name);
+  const ignore = options.ignore !== undefined && !names.includes(options.ignore)
+    ? options.ignore
+    : undefined;
   const numeric = features.map((f) => f.type === "numeric");
   const date = features.map((f) => f.type === "date");
   const optional = features.map((f) => f.missing > 0);
@@ -491,8 +517,9 @@ export function rowAccepts(features: readonly Feature[]): (value: unknown) => va
     }
     // no unknown keys: each feature counted above has a number or string
     // value, which no inherited property has, so equal counts mean every own
-    // key is a feature
-    return present >= required && Object.keys(row).length === present &&
+    // key is a feature (or the ignored field)
+    const ignored = ignore !== undefined && Object.hasOwn(row, ignore) ? 1 : 0;
+    return present >= required && Object.keys(row).length === present + ignored &&
       Object.getPrototypeOf(row) === Object.prototype;
   };
 }

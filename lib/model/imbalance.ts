@@ -14,7 +14,7 @@ export const ClassWeight = z.enum(["none", "balanced"]);
 /** `--class-weight`: none, or scikit-learn's `"balanced"`. */
 export type ClassWeight = z.infer<typeof ClassWeight>;
 
-/** A cut-off on the probability of the second class, strictly between 0 and 1. */
+/** A cut-off on the probability of the positive class, strictly between 0 and 1. */
 export const Threshold = z.number().gt(0).lt(1);
 
 /**
@@ -77,11 +77,14 @@ export interface ThresholdCvOptions {
   seed: number;
   /** Folds at most (5). */
   folds?: number;
+  /** The class (0 or 1) whose probability the cut-off is on (default 1). */
+  positive?: number;
 }
 
 /**
- * The macro-F1-best cut-off on out-of-fold probabilities of the training
- * rows (`y` 0 or 1, `design` with any class weights), and the folds used.
+ * The macro-F1-best cut-off on out-of-fold probabilities of the positive
+ * class of the training rows (`y` 0 or 1, `design` with any class
+ * weights), and the folds used.
  */
 export function crossValidatedThreshold(
   design: Design,
@@ -109,6 +112,10 @@ export function crossValidatedThreshold(
       for (let j = 0; j < held.columns.length; j++) z += fitted.coef[j + 1]! * held.columns[j]![i]!;
       p[test[i]!] = 1 / (1 + Math.exp(-z));
     }
+  }
+  // the cut is on the positive class's probability: class 0's is 1 − p
+  if (options.positive === 0) {
+    return { threshold: bestThreshold(p.map((q) => 1 - q), y.map((c) => 1 - c)), folds };
   }
   return { threshold: bestThreshold(p, y), folds };
 }

@@ -42,16 +42,27 @@ Deno.test("a row weighted 2 in the loss fits as that row twice", () => {
   assertAlmostEquals(a.coef[1]!, b.coef[1]!, 1e-4);
 });
 
-Deno.test("crossValidatedThreshold() lowers the cut-off for a rare class", () => {
-  // 200 rows, 10 % positives, which sit a little higher on x
+/** The cut-off chosen on 200 rows, 10 % of class `rare` (a little higher on x), positive `rare`. */
+function rareClassThreshold(rare: 0 | 1): { threshold: number; folds: number } {
   const n = 200;
   const x = Float64Array.from({ length: n }, (_, i) => (i % 10 === 0 ? 1 : 0) + Math.sin(i * 7.1));
-  const y = Int32Array.from({ length: n }, (_, i) => (i % 10 === 0 ? 1 : 0));
-  const { threshold, folds } = crossValidatedThreshold(
+  const y = Int32Array.from({ length: n }, (_, i) => (i % 10 === 0 ? rare : 1 - rare));
+  return crossValidatedThreshold(
     { columns: [x], rows: n, width: 2 },
     y,
-    { c: 1, maxIter: 200, tol: 1e-8, seed: 1 },
+    { c: 1, maxIter: 200, tol: 1e-8, seed: 1, ...(rare === 0 ? { positive: 0 } : {}) },
   );
+}
+
+Deno.test("crossValidatedThreshold() lowers the cut-off for a rare class", () => {
+  const { threshold, folds } = rareClassThreshold(1);
   assertEquals(folds, 5);
   assertEquals(threshold > 0 && threshold < 0.5, true);
+});
+
+Deno.test("crossValidatedThreshold() cuts on the positive class's probability when it is class 0", () => {
+  // the rare class is class 0 here: its cut-off on its own probability is low, as above
+  const { threshold, folds } = rareClassThreshold(0);
+  assertEquals(folds, 5);
+  assertEquals(threshold > 0 && threshold < 0.5, true, String(threshold));
 });

@@ -90,12 +90,17 @@ export const ModelFile = z.object({
   /** The training data's drift reference profile (absent in older files: drift off). */
   drift: DriftProfile.optional(),
   /**
-   * Two classes only: the cut-off on the second class's probability at and
-   * above which it is predicted (absent: the most probable class wins).
+   * Two classes only: the cut-off on the positive class's probability at
+   * and above which it is predicted (absent: the most probable class wins).
    */
   threshold: Threshold.optional(),
   /** How the threshold was set: `given`, or `auto: …` and how it was chosen. */
   thresholdSelection: z.string().optional(),
+  /**
+   * Two classes only: the positive class, whose probability `threshold` cuts
+   * and whose PR AUC is reported (absent in older files: the second class).
+   */
+  positive: z.union([z.number(), z.string()]).optional(),
 }).superRefine((file, ctx) => {
   if (file.threshold !== undefined && file.classes.length !== 2) {
     ctx.addIssue({
@@ -136,6 +141,16 @@ export const ModelFile = z.object({
   const names = new Set(file.features.map((f) => f.name));
   if (names.size !== file.features.length) {
     ctx.addIssue({ code: "custom", path: ["features"], message: "feature names repeat" });
+  }
+  if (
+    file.positive !== undefined &&
+    (file.classes.length !== 2 || !(file.classes as readonly Label[]).includes(file.positive))
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["positive"],
+      message: "the positive class must be one of exactly two classes",
+    });
   }
   checkScoreBounds(file, width, ctx);
 });
@@ -217,16 +232,20 @@ export class Model {
   /**
    * The zod schema one input row must satisfy: the feature schema (see
    * {@link rowSchema}), and then every scaled value and class score finite.
+   * A field named as the target is accepted and dropped.
    */
   readonly rowSchema: z.ZodType<Row>;
   /**
    * A fast predicate accepting exactly the rows `rowSchema` accepts (see
-   * {@link rowAccepts}): right shape, finite scaled values and scores.
+   * {@link rowAccepts}): right shape, finite scaled values and scores. It
+   * drops a field named as the target from a row it accepts, as the schema does.
    */
   readonly rowAccepts: (value: unknown) => value is Row;
   readonly #encoder: RowEncoder;
   readonly #weights: Float64Array;
   readonly #scratch: Float64Array;
+  // the class whose probability a threshold cuts (two classes)
+  readonly #positive: number;
   // encoded rows under range checks, apart from the prediction scratch
   readonly #checked: Float64Array;
   // each numeric feature's name and slot in an encoded row
@@ -236,6 +255,7 @@ export class Model {
   constructor(file: ModelFile) {
     this.file = file;
     this.classes = file.classes;
+    this.#positive = positiveIndex(file) ?? 1;
     this.#encoder = rowEncoder(file.features);
     const width = this.#encoder.width;
     this.#weights = new Float64Array(file.classes.length * width);
@@ -247,11 +267,19 @@ export class Model {
       if (f.type === "numeric") this.#numericSlots.push({ name: f.name, slot: slot++ });
       else slot += featureWidth(f);
     }
-    this.rowSchema = rowSchema(file.features).superRefine((row, ctx) => {
+    // a row copied from the training file may carry the target: it is ignored
+    const ignore = { ignore: file.target };
+    this.rowSchema = rowSchema(file.features, ignore).superRefine((row, ctx) => {
       for (const issue of this.#rangeIssues(row)) ctx.addIssue({ code: "custom", ...issue });
     });
-    const shaped = rowAccepts(file.features);
-    this.rowAccepts = (value: unknown): value is Row => shaped(value) && this.#scoresFinite(value);
+    const shaped = rowAccepts(file.features, ignore);
+    const target = file.target;
+    this.rowAccepts = (value: unknown): value is Row => {
+      if (!shaped(value) || !this.#scoresFinite(value)) return false;
+      // dropped as the schema drops it, so that no answer or log carries it
+      if (Object.hasOwn(value, target)) delete (value as Record<string, unknown>)[target];
+      return true;
+    };
   }
 
   /** Values per encoded row, the intercept included. */
@@ -274,7 +302,7 @@ export class Model {
   /**
    * Predicts an encoded design matrix, exactly as the library does: the class
    * with the smallest `sigmoid(w·x)` wins, the first one on a tie; with a
-   * threshold, class 1 wins when its probability reaches it.
+   * threshold, the positive class wins when its probability reaches it.
    */
   predictEncoded(x: Float64Array, rows: number): Predictions {
     const k = this.classes.length;
@@ -375,9 +403,31 @@ export class Model {
     // the one place where probabilities become a label: a two-class model's
     // threshold, when it has one, decides (the probabilities stay as they are)
     const threshold = this.file.threshold;
-    if (threshold !== undefined) return out[at + 1]! >= threshold ? 1 : 0;
+    if (threshold !== undefined) {
+      const positive = this.#positive;
+      return out[at + positive]! >= threshold ? positive : 1 - positive;
+    }
     return best;
   }
+}
+
+/**
+ * The index of a two-class model's positive class: the class its threshold
+ * cuts on and its PR AUC is of. `positive` when recorded, else the second
+ * class (scikit-learn's `classes_[1]`); `null` for more than two classes.
+ */
+export function positiveIndex(file: Pick<ModelFile, "classes" | "positive">): number | null {
+  if (file.classes.length !== 2) return null;
+  const at = file.positive === undefined
+    ? -1
+    : (file.classes as readonly Label[]).indexOf(file.positive);
+  return at < 0 ? 1 : at;
+}
+
+/** The label of a two-class model's positive class, as text; `null` for more classes. */
+export function positiveLabel(file: Pick<ModelFile, "classes" | "positive">): string | null {
+  const at = positiveIndex(file);
+  return at === null ? null : String(file.classes[at]);
 }
 
 /** Validates untrusted JSON as a model; `source` names it in errors. */

@@ -102,10 +102,16 @@ export const LabelledReport = z.object({
    */
   balancedAccuracy: Score.optional(),
   /**
-   * Area under the precision-recall curve of class 1 (`average_precision_score`)
-   * for a two-class model; `null` otherwise or without positives; absent in older records.
+   * Area under the precision-recall curve of the positive class
+   * (`average_precision_score(pos_label=…)`) for a two-class model; `null`
+   * otherwise or without positives; absent in older records.
    */
   prAuc: Score.nullable().optional(),
+  /**
+   * Two classes: the positive class, whose PR AUC this is and whose
+   * probability a threshold cuts; absent in older records (the second class).
+   */
+  positive: z.string().optional(),
   /** The majority-class baseline: always predicting the most frequent true class. */
   majority: z.object({ label: z.string(), accuracy: Score, f1: Score }).optional(),
 });
@@ -128,12 +134,13 @@ export const LOG_LOSS_EPS = 1e-15;
 
 /**
  * The full report of `predicted` against `truth`; `probabilities` add log
- * loss and, for two classes, ROC AUC.
+ * loss and, for two classes, ROC AUC and the PR AUC of class `positive`
+ * (default 1, scikit-learn's `classes_[1]`).
  */
 export function classificationReport(
   truth: ArrayLike<number>,
   predicted: ArrayLike<number>,
-  options: { classCount: number; probabilities?: Probabilities },
+  options: { classCount: number; probabilities?: Probabilities; positive?: number },
 ): Report {
   const { accuracy, f1 } = scores(truth, predicted, options.classCount);
   const confusion = confusionMatrix(truth, predicted, options.classCount);
@@ -161,27 +168,34 @@ export function classificationReport(
     logLoss: p ? logLoss(truth, p) : null,
     rocAuc: p && p.width === 2 ? rocAuc(truth, p) : null,
     balancedAccuracy: present.reduce((a, c) => a + c.recall, 0) / present.length,
-    prAuc: p && p.width === 2 ? averagePrecision(truth, p) : null,
+    prAuc: p && p.width === 2 ? averagePrecision(truth, p, options.positive) : null,
     majority: { label: String(top), ...always },
+    ...(p && p.width === 2 ? { positive: String(options.positive ?? 1) } : {}),
   };
 }
 
 /**
- * Average precision of class 1's probability for truth 1 (`average_precision_score`):
+ * Average precision of class `positive`'s probability for truth `positive`
+ * (`average_precision_score(pos_label=positive)`, default class 1):
  * `Σ (R_n − R_{n−1}) · P_n` over the distinct scores, highest first; `null` without positives.
  */
-export function averagePrecision(truth: ArrayLike<number>, p: Probabilities): number | null {
+export function averagePrecision(
+  truth: ArrayLike<number>,
+  p: Probabilities,
+  positive = 1,
+): number | null {
+  const at = (i: number) => p.values[i * p.width + positive]!;
   const order = Array.from({ length: truth.length }, (_, i) => i)
-    .filter((i) => p.values[i * p.width + 1] === p.values[i * p.width + 1])
-    .sort((a, b) => p.values[b * p.width + 1]! - p.values[a * p.width + 1]!);
+    .filter((i) => at(i) === at(i))
+    .sort((a, b) => at(b) - at(a));
   let positives = 0;
-  for (const i of order) if (truth[i] === 1) positives++;
+  for (const i of order) if (truth[i] === positive) positives++;
   if (positives === 0) return null;
   let tp = 0, seen = 0, ap = 0, recall = 0;
   for (let j = 0; j < order.length;) {
-    const score = p.values[order[j]! * p.width + 1];
-    while (j < order.length && p.values[order[j]! * p.width + 1] === score) {
-      if (truth[order[j]!] === 1) tp++;
+    const score = at(order[j]!);
+    while (j < order.length && at(order[j]!) === score) {
+      if (truth[order[j]!] === positive) tp++;
       seen++;
       j++;
     }
@@ -260,5 +274,8 @@ export function withLabels(report: Report, labels: readonly string[]): LabelledR
         },
       }
       : {}),
+    ...(report.positive === undefined
+      ? {}
+      : { positive: labels[Number(report.positive)] ?? report.positive }),
   };
 }

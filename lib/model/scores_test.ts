@@ -137,3 +137,87 @@ Deno.test("classificationReport() adds balanced accuracy, PR AUC and the majorit
   assertEquals(withLabels(report, ["no", "yes"]).majority?.label, "no");
   assertEquals(averagePrecision([0, 0], { values: [1, 0, 1, 0], width: 2 }), null);
 });
+
+// A fraud table (classes sorted: fraud = 0, legit = 1), 4 frauds in 30 rows. Expected
+// figures from scikit-learn 1.2.1, with y and pf as listed below:
+//   /usr/bin/python3 -c 'from sklearn.metrics import average_precision_score as ap;
+//     print(ap(y, pf, pos_label="fraud"), ap(y, 1 - pf, pos_label="legit"))'
+const FRAUD_TRUTH = [
+  1,
+  1,
+  1,
+  0,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  0,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  0,
+  1,
+  1,
+  1,
+  1,
+  1,
+  1,
+  0,
+];
+FRAUD_TRUTH.push(1, 1, 1);
+const FRAUD_P = [
+  0.05,
+  0.47,
+  0.26,
+  0.55,
+  0.59,
+  0.32,
+  0.3,
+  0.04,
+  0.16,
+  0.3,
+  0.41,
+  0.2,
+  0.23,
+  0.04,
+  0.17,
+  0.55,
+  0.13,
+  0.27,
+  0.56,
+  0.35,
+  0.36,
+  0.57,
+  0.14,
+  0.33,
+  0.55,
+  0.08,
+  0.05,
+  0.45,
+  0.4,
+  0.28,
+];
+
+Deno.test("classificationReport() gives the positive class's PR AUC, as average_precision_score(pos_label=…)", () => {
+  const probabilities = { values: FRAUD_P.flatMap((p) => [p, 1 - p]), width: 2 };
+  const predicted = FRAUD_P.map((p) => (p >= 0.5 ? 0 : 1));
+  const fraud = classificationReport(FRAUD_TRUTH, predicted, {
+    classCount: 2,
+    probabilities,
+    positive: 0,
+  });
+  assertAlmostEquals(fraud.prAuc!, 0.15476190476190477, 1e-12);
+  assertEquals(withLabels(fraud, ["fraud", "legit"]).positive, "fraud");
+  // without a positive class: the second, as scikit-learn's classes_[1]
+  const second = classificationReport(FRAUD_TRUTH, predicted, { classCount: 2, probabilities });
+  assertAlmostEquals(second.prAuc!, 0.8648209767478188, 1e-12);
+  assertEquals(withLabels(second, ["fraud", "legit"]).positive, "legit");
+  assertAlmostEquals(averagePrecision(FRAUD_TRUTH, probabilities, 0)!, fraud.prAuc!, 0);
+});

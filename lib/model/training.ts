@@ -41,8 +41,13 @@ export interface TrainOptions {
   timings?: Timings;
   /** `balanced` weighs classes in the loss as scikit-learn's `class_weight="balanced"`. */
   classWeight?: ClassWeight;
-  /** Two classes only: the cut-off on class 1's probability, or `auto` to choose it by CV. */
+  /** Two classes only: the cut-off on the positive class's probability, or `auto` to choose it by CV. */
   threshold?: number | "auto";
+  /**
+   * Two classes only: the positive class, by its label as text (`--positive`);
+   * by default the minority class of the training rows, the second on a tie.
+   */
+  positive?: string;
   /** How the data was read, recorded so that the card's retrain command repeats it. */
   reading?: { na?: string[]; features?: string[]; exclude?: string[] };
 }
@@ -73,6 +78,20 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   if (options.threshold !== undefined && classes.length !== 2) {
     throw new InputError(
       `Cannot use --threshold on "${data.source}": target "${data.target}" has ${classes.length} classes, a threshold needs exactly two`,
+    );
+  }
+  if (
+    options.positive !== undefined &&
+    (classes.length !== 2 || !classes.some((c) => String(c) === options.positive))
+  ) {
+    throw new UsageError(
+      `Cannot use --positive "${options.positive}": ${
+        classes.length !== 2
+          ? `target "${data.target}" has ${classes.length} classes, a positive class needs exactly two`
+          : `not a class of target "${data.target}" (classes: ${
+            classes.map((c) => JSON.stringify(String(c))).join(", ")
+          })`
+      }`,
     );
   }
   if (options.threshold === "auto" && options.solver.solver !== "lbfgs") {
@@ -121,7 +140,13 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     },
   });
   timings?.mark(`solver (${lastIteration} iterations)`);
-  const cut = chooseThreshold(design.train, pick(y, split.train), { ...options, fitted, progress });
+  const positive = classes.length === 2 ? positiveOf(classes, pick(y, split.train), options) : null;
+  const cut = chooseThreshold(design.train, pick(y, split.train), {
+    ...options,
+    fitted,
+    progress,
+    positiveIndex: positive ?? 1,
+  });
   if (cut) timings?.mark("choosing the threshold");
   // without held-out rows the scores are training-set scores, and say so
   const scored = split.test.length > 0 ? split.test : split.train;
@@ -154,6 +179,7 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
     runtime: runtimeVersions(),
     card: CARD_FACTS,
     ...(cut ? { threshold: cut.threshold, thresholdSelection: cut.how } : {}),
+    ...(positive === null ? {} : { positive: classes[positive] }),
   };
   const model = new Model(validDocument(draft, data));
   progress?.("scoring");
@@ -161,6 +187,7 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   const report = classificationReport(pick(y, scored), predictions.classes, {
     classCount: classes.length,
     probabilities: { values: predictions.probabilities, width: classes.length },
+    positive: positive ?? undefined,
   });
   const metrics = { accuracy: report.accuracy, f1: report.f1 };
   const heldOut = withLabels(report, classes.map(String));
@@ -184,7 +211,7 @@ function definedLists(lists: Record<string, string[] | undefined>): Record<strin
 function chooseThreshold(
   design: Design,
   y: Int32Array,
-  options: TrainOptions & { fitted: Fit },
+  options: TrainOptions & { fitted: Fit; positiveIndex: number },
 ): { threshold: number; how: string } | undefined {
   if (options.threshold === undefined) return undefined;
   if (options.threshold !== "auto") return { threshold: options.threshold, how: "given" };
@@ -198,6 +225,7 @@ function chooseThreshold(
     maxIter: options.solver.maxIter,
     tol: options.solver.tol,
     seed: options.seed,
+    positive: options.positiveIndex,
   });
   return {
     threshold,
@@ -265,6 +293,24 @@ export function classIndices(labels: readonly Label[], classes: readonly Label[]
 
 function maxIter(solver: SolverOptions): number {
   return solver.solver === "lbfgs" ? solver.maxIter : solver.iterations;
+}
+
+/**
+ * The index of the positive class of two: `--positive` when given, else the
+ * minority class of the training rows `y`, the second on a tie (scikit-learn's
+ * `classes_[1]`).
+ */
+function positiveOf(
+  classes: readonly Label[],
+  y: Int32Array,
+  options: { positive?: string },
+): number {
+  if (options.positive !== undefined) {
+    return classes.findIndex((c) => String(c) === options.positive);
+  }
+  let ones = 0;
+  for (let i = 0; i < y.length; i++) if (y[i] === 1) ones++;
+  return y.length - ones < ones ? 0 : 1;
 }
 
 function pick(y: Int32Array, rows: Uint32Array): Int32Array {

@@ -1,7 +1,15 @@
-import { tempCsv, threeClassCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
-import { assertEquals, assertGreaterOrEqual, assertRejects } from "../_testing/assert.ts";
-import { InputError } from "../core/errors.ts";
-import { modelToJson, parseModel } from "./model.ts";
+import { LBFGS, tempCsv, threeClassCsv, TOY_CSV, trainOn } from "../_testing/fixtures.ts";
+import {
+  assert,
+  assertEquals,
+  assertGreaterOrEqual,
+  assertRejects,
+  assertThrows,
+} from "../_testing/assert.ts";
+import { InputError, UsageError } from "../core/errors.ts";
+import { readDataset } from "../data/dataset.ts";
+import { Model, modelToJson, parseModel, positiveIndex } from "./model.ts";
+import { trainModel } from "./training.ts";
 
 Deno.test("trainModel() learns the seed's toy data and records how", async () => {
   const { file, metrics, model } = await trainOn(TOY_CSV);
@@ -43,4 +51,80 @@ Deno.test("trainModel() trains on values around 1e300 instead of failing validat
   assertEquals(metrics, { accuracy: 1, f1: 1 });
   const model = parseModel(JSON.parse(modelToJson(file)), "mem");
   assertEquals(model.predictRows([{ x: 3e300 }, { x: 1.02e302 }]).classes, Int32Array.from([0, 1]));
+});
+
+/** 200 rows, 3 % `fraud` (a little higher on x), the rest `legit`. */
+function fraudCsv(): string {
+  const lines = ["x,z,label"];
+  for (let i = 0; i < 200; i++) {
+    const fraud = i % 33 === 0;
+    lines.push(
+      `${((fraud ? 1.2 : 0) + Math.sin(i * 7.1)).toFixed(4)},${i % 7},${fraud ? "fraud" : "legit"}`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+Deno.test("trainModel() takes the minority class as positive: the threshold cuts on its probability", async () => {
+  const path = await tempCsv(fraudCsv());
+  try {
+    const data = await readDataset(path, {});
+    const { file } = trainModel(data, {
+      seed: 42,
+      testSize: 0.2,
+      solver: LBFGS,
+      threshold: 0.2,
+    });
+    assertEquals([file.classes, file.positive, file.heldOut?.positive], [
+      ["fraud", "legit"],
+      "fraud",
+      "fraud",
+    ]);
+    const model = new Model(file);
+    const rows = Array.from({ length: 61 }, (_, i) => ({ x: -3 + i * 0.1, z: 0 }));
+    const { classes, probabilities } = model.predictRows(rows);
+    const pFraud = rows.map((_, i) => probabilities[2 * i]!);
+    // fraud wins at P(fraud) ≥ 0.2, below the most probable class's 0.5 too
+    assert(pFraud.some((p) => p >= 0.2 && p < 0.5), String(pFraud));
+    assertEquals(Array.from(classes), pFraud.map((p) => (p >= 0.2 ? 0 : 1)));
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("trainModel() takes --positive over the default and refuses one that is not a class", async () => {
+  const path = await tempCsv(fraudCsv());
+  const three = await tempCsv(threeClassCsv());
+  try {
+    const options = { seed: 42, testSize: 0.2, solver: LBFGS };
+    const legit = trainModel(await readDataset(path, {}), { ...options, positive: "legit" });
+    assertEquals([legit.file.positive, legit.file.heldOut?.positive], ["legit", "legit"]);
+    const data = await readDataset(path, {});
+    assertThrows(
+      () => trainModel(data, { ...options, positive: "Fraud" }),
+      UsageError,
+      'Cannot use --positive "Fraud": not a class of target "label" (classes: "fraud", "legit")',
+    );
+    const data3 = await readDataset(three, {});
+    assertThrows(
+      () => trainModel(data3, { ...options, positive: "high" }),
+      UsageError,
+      'Cannot use --positive "high": target "kind" has 3 classes, a positive class needs exactly two',
+    );
+  } finally {
+    await Deno.remove(path);
+    await Deno.remove(three);
+  }
+});
+
+Deno.test("a model file without a positive class takes the second, as before", async () => {
+  const { file } = await trainOn(TOY_CSV);
+  const { positive: _, ...older } = file;
+  assertEquals([positiveIndex(older), positiveIndex(file)], [1, 1]);
+  assertEquals(positiveIndex({ ...file, positive: 0 }), 0);
+  assertThrows(
+    () => parseModel({ ...file, positive: 7 }, "m"),
+    InputError,
+    'Cannot load model "m": positive: the positive class must be one of exactly two classes',
+  );
 });

@@ -16,7 +16,7 @@ import {
   METRICS_FILE,
   MODEL_FILE,
   NO_MODEL,
-  OutsideRegistryError,
+  RegistryPathError,
 } from "./layout.ts";
 
 /**
@@ -57,7 +57,7 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
     const real = options.within === undefined ? path : await insideRegistry(path, options.within);
     json = await readJsonFile(real ?? path);
   } catch (err) {
-    if (err instanceof OutsideRegistryError) {
+    if (err instanceof RegistryPathError) {
       throw new InputError(`Cannot load model "${label}": ${MODEL_FILE} ${err.message}`);
     }
     if (!(err instanceof FileError)) throw err;

@@ -6,7 +6,7 @@
  * @module
  */
 import { CARD_FACTS } from "../model/training.ts";
-import type { ModelFile } from "../model/model.ts";
+import { type ModelFile, positiveLabel } from "../model/model.ts";
 import type { Evaluation } from "./evaluations.ts";
 import { fmt, mdCode, mdCodeBlock, mdText } from "../core/markdown.ts";
 import { shellCommand } from "../core/shell.ts";
@@ -47,6 +47,7 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
     ).join(", ")
     : "not recorded (model made before the registry)";
   const h = file.heldOut;
+  const positive = positiveLabel(file);
   return [
     `# Model card: ${mdText(file.name)}${file.runId ? ` (run ${mdText(file.runId)})` : ""}`,
     "",
@@ -61,9 +62,16 @@ export function modelCard(file: ModelFile, evaluations: CardEvaluations = {}): s
         : ""
     }`,
     "- Missing values: an empty numeric cell is imputed with the training mean (the `missing` column counts them in training); a category not seen in training encodes as none of the categories",
-    ...(file.threshold === undefined ? [] : [
-      `- Threshold: ${
-        mdText(String(file.classes[1]))
+    ...(positive === null ? [] : [
+      `- Positive class: ${mdText(positive)}${
+        file.positive === undefined
+          ? " (the second class: a model from before positive classes)"
+          : ""
+      }: the class PR AUC is reported for and whose probability a threshold cuts`,
+    ]),
+    ...(file.threshold === undefined || positive === null ? [] : [
+      `- Threshold: ${fmt(file.threshold)} on P(${mdText(positive)}): ${
+        mdText(positive)
       } is predicted when its probability is at least ${fmt(file.threshold)} (${
         mdText(file.thresholdSelection ?? "given")
       }); probabilities are unchanged`,
@@ -208,7 +216,13 @@ function gateLines(e: Evaluation): string[] {
           e.metrics.balancedAccuracy === undefined
             ? ""
             : `, balanced accuracy ${fmt(e.metrics.balancedAccuracy)}`
-        }${e.metrics.prAuc == null ? "" : `, PR AUC ${fmt(e.metrics.prAuc)}`}`
+        }${
+          e.metrics.prAuc == null
+            ? ""
+            : `, PR AUC (${mdText(e.metrics.positive ?? e.metrics.labels[1] ?? "")}) ${
+              fmt(e.metrics.prAuc)
+            }`
+        }`
         : ""
     }`,
     ...(e.metrics?.majority
@@ -224,6 +238,21 @@ function gateLines(e: Evaluation): string[] {
       mdText(e.evaluatedAt)
     }; details in [${EVALUATION_MD_FILE}](${EVALUATION_MD_FILE})`,
   ];
+}
+
+/**
+ * The positive class training picks without `--positive`: the minority of
+ * the training rows (the rows minus those held out), the second on a tie;
+ * `undefined` when the counts are not recorded.
+ */
+function defaultPositive(file: ModelFile): ModelFile["positive"] {
+  const balance = file.training.classBalance;
+  const held = file.heldOut;
+  if (!balance || !held || file.classes.length !== 2) return undefined;
+  const trainRows = file.classes.map((c, k) =>
+    (balance[String(c)] ?? 0) - (file.training.testRows > 0 ? held.perClass[k]?.support ?? 0 : 0)
+  );
+  return file.classes[trainRows[0]! < trainRows[1]! ? 0 : 1];
 }
 
 function retrainCommand(file: ModelFile): string {
@@ -246,6 +275,10 @@ function retrainCommand(file: ModelFile): string {
     flags.push(["solver", "lbfgs"], ["C", s.C!], ["max-iter", s.maxIter!], ["tol", s.tol!]);
   }
   if (s.classWeight) flags.push(["class-weight", s.classWeight]);
+  // the positive class, when the default rule would not pick it again
+  if (file.positive !== undefined && file.positive !== defaultPositive(file)) {
+    flags.push(["positive", String(file.positive)]);
+  }
   // the threshold that was used (chosen or given), as C
   if (file.threshold !== undefined) flags.push(["threshold", file.threshold]);
   // a value that starts with "-" would read as a flag: train takes it only as --flag=value

@@ -219,3 +219,19 @@ Deno.test("modelCard() lists the largest coefficients, of the second class's log
   // toy.csv: the label follows f1
   assertEquals(tableCells(rows[0]!).slice(0, 2), ["1", "f1"]);
 });
+
+Deno.test("modelCard() names the positive class and the threshold's probability", () => {
+  const fraud = { ...file, classes: ["fraud", "legit"], positive: "fraud", threshold: 0.2 };
+  const card = modelCard(fraud);
+  assertStringIncludes(
+    card,
+    "- Positive class: fraud: the class PR AUC is reported for and whose probability a threshold cuts\n",
+  );
+  assertStringIncludes(
+    card,
+    "- Threshold: 0.2 on P(fraud): fraud is predicted when its probability is at least 0.2 (given)",
+  );
+  // a model from before positive classes: the second
+  const { positive: _, ...older } = fraud;
+  assertStringIncludes(modelCard(older), "- Threshold: 0.2 on P(legit)");
+});

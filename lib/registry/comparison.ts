@@ -7,8 +7,8 @@
 import type { ModelFile } from "../model/model.ts";
 import { signatureChanges, signatureOf } from "../model/signature.ts";
 import { type Evaluation, readEvaluation } from "./evaluations.ts";
-import { basename, isRunId, PROMOTION_FILE, type RegistryOptions, registryRoot } from "./layout.ts";
-import { latestRunId, resolveModel } from "./runs.ts";
+import { basename, PROMOTION_FILE, type RegistryOptions, registryRoot } from "./layout.ts";
+import { latestRunId, resolveModel, runIdOf } from "./runs.ts";
 import { loadSealedModel } from "./seal.ts";
 
 /** One run as a comparison needs it. */
@@ -122,13 +122,14 @@ export async function loadRunDetail(
   const model = await loadSealedModel(dir, { root, label: value });
   const real = basename(await Deno.realPath(dir));
   // the directory names the run, as `deno task runs` lists it; model.json's id is a fallback
-  const id = isRunId(real) ? real : model.file.runId ?? real;
+  const run = await runIdOf(dir, options);
+  const id = run ?? model.file.runId ?? real;
   const [latest, promotion] = await Promise.all([
     latestRunId(options),
     readEvaluation(dir, PROMOTION_FILE),
   ]);
   // name the run by its id rather than by `latest`, which moves
-  const home = isRunId(real) ? `${root}/runs/${real}` : dir;
+  const home = run !== null ? `${root}/runs/${run}` : dir;
   return { id, dir: home, latest: id === latest, file: model.file, promotion };
 }
 

@@ -61,10 +61,31 @@ export function runIdName(id: string): string | null {
   return RUN_ID.exec(id)?.[1] ?? null;
 }
 
-/** Orders run ids by creation time, oldest first, whatever their names. */
-export function byCreation(a: string, b: string): number {
-  const ka = RUN_ID.exec(a)?.[2] ?? a;
-  const kb = RUN_ID.exec(b)?.[2] ?? b;
+/**
+ * The creation stamp a run id carries, `20261126T040512123Z`; `null` for a
+ * run directory named otherwise (`--out models/runs/churn-v2`).
+ */
+export function runIdStamp(id: string): string | null {
+  return RUN_ID.exec(id)?.[2]?.slice(0, 19) ?? null;
+}
+
+/** The stamp of an ISO 8601 time, as run ids carry it; `null` for an unreadable time. */
+export function timeStamp(iso: string): string | null {
+  const t = new Date(iso);
+  return Number.isNaN(t.getTime()) ? null : t.toISOString().replace(/[-:.]/g, "");
+}
+
+/**
+ * Orders runs by creation time, oldest first, whatever their names: by
+ * `stamp` (see {@link runIdStamp}), else the one in the id, then by id.
+ */
+export function byCreation(
+  a: string,
+  b: string,
+  stamp: (id: string) => string | null = runIdStamp,
+): number {
+  const ka = stamp(a) ?? runIdStamp(a) ?? "";
+  const kb = stamp(b) ?? runIdStamp(b) ?? "";
   return ka < kb ? -1 : ka > kb ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -117,18 +138,50 @@ export async function insideRegistry(path: string, root: string): Promise<string
     ]);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
-    // the task may read only the registry: a path it may not read lies elsewhere
-    if (err instanceof Deno.errors.NotCapable) throw new OutsideRegistryError(root);
+    if (err instanceof Deno.errors.NotCapable) {
+      // no permission to read the registry at all: say which flag grants it
+      if (!readGranted(root) && isWithin(resolve(path), resolve(root))) {
+        throw new NoReadPermissionError(root);
+      }
+      // the task may read only the registry: a path it may not read lies elsewhere
+      throw new OutsideRegistryError(root);
+    }
     throw err;
   }
-  if (real !== realRoot && !real.startsWith(`${realRoot}/`)) {
-    throw new OutsideRegistryError(root);
-  }
+  if (!isWithin(real, realRoot)) throw new OutsideRegistryError(root);
   return real;
 }
 
+/** True when the absolute path `path` is `root` or lies under it. */
+function isWithin(path: string, root: string): boolean {
+  return path === root || path.startsWith(`${root}/`);
+}
+
+/** True when this process may read `root` without asking. */
+export function readGranted(root: string): boolean {
+  return Deno.permissions.querySync({ name: "read", path: root }).state === "granted";
+}
+
+/** A model path refused by where it leads or what may be read; the message follows the path's name after "it". */
+export class RegistryPathError extends InputError {
+  /** The reason, worded to follow "it". */
+  constructor(message: string) {
+    super(message);
+    this.name = "RegistryPathError";
+  }
+}
+
+/** A model path inside the registry that this process has no permission to read. */
+export class NoReadPermissionError extends RegistryPathError {
+  /** Names the registry root and the flag that grants reading it. */
+  constructor(root: string) {
+    super(`needs permission to read ${root}/: run with --allow-read=${root}`);
+    this.name = "NoReadPermissionError";
+  }
+}
+
 /** A model path that leads outside the registry; the message says so after the path's name. */
-export class OutsideRegistryError extends InputError {
+export class OutsideRegistryError extends RegistryPathError {
   /** Names the registry root the path escapes. */
   constructor(root: string) {
     super(

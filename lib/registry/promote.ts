@@ -5,6 +5,7 @@
  * never a mix.
  * @module
  */
+import { resolve } from "node:path";
 import { describeError, InputError } from "../core/errors.ts";
 import { readJsonFile } from "../core/files.ts";
 import {
@@ -66,7 +67,9 @@ export async function promoteRun(dir: string, options: PromoteOptions): Promise<
   const lost = () => new LostRaceError(dir);
   // a run that vanished under us was pruned by a promotion that went first
   const lostIfGone = async (err: unknown): Promise<never> => {
-    if (isRunId(basename(dir.replace(/\/+$/, ""))) && await isGone(dir)) throw lost();
+    if (await isGone(dir) && (isRunId(basename(dir.replace(/\/+$/, ""))) || inRuns(dir, base))) {
+      throw lost();
+    }
     throw err;
   };
   // a tampered or incomplete directory is refused for what it is, run or not
@@ -182,6 +185,11 @@ async function removeStale(dir: string, pattern: RegExp): Promise<void> {
   }
 }
 
+/** True when `dir`, as spelled, names a directory directly in `<base>/runs`. */
+function inRuns(dir: string, base: string): boolean {
+  return dirname(resolve(dir)) === resolve(`${base}/runs`);
+}
+
 async function runIdIn(dir: string, base: string): Promise<string> {
   const notRun = (reason: string) =>
     new InputError(`Cannot promote "${dir}": ${reason}; only runs in ${base}/runs can be`);
@@ -195,7 +203,8 @@ async function runIdIn(dir: string, base: string): Promise<string> {
     throw err;
   }
   const name = basename(real);
-  if (dirname(real) !== runs || !isRunId(name)) throw notRun("it is not a run");
+  // any visible directory of runs/ is a run (a hidden one is partial or being deleted)
+  if (dirname(real) !== runs || name.startsWith(".")) throw notRun("it is not a run");
   return name;
 }
 

@@ -8,7 +8,8 @@
  * @module
  */
 import { InputError, UsageError } from "../core/errors.ts";
-import { writeProblem } from "../core/files.ts";
+import { readJsonFile, writeProblem } from "../core/files.ts";
+import { isAbsolute, relative, resolve } from "node:path";
 import { editDistance } from "../data/columns.ts";
 import { shellCommand, shellQuote } from "../core/shell.ts";
 import type { ModelFile } from "../model/model.ts";
@@ -20,12 +21,18 @@ import {
   dirname,
   insideRegistry,
   isRunId,
-  OutsideRegistryError,
+  MANIFEST_FILE,
+  MODEL_FILE,
+  NoReadPermissionError,
+  readGranted,
   type RegistryOptions,
+  RegistryPathError,
   registryRoot,
+  runIdStamp,
+  timeStamp,
   trimSlash,
 } from "./layout.ts";
-import { seal } from "./seal.ts";
+import { Manifest, seal } from "./seal.ts";
 
 /**
  * A run id for a model document: its name, its creation time (UTC,
@@ -58,9 +65,20 @@ export async function writeRun(
     command?: { script: string; args: readonly string[] };
   } = {},
 ): Promise<string> {
-  const runId = await runIdFor(file);
-  const dir = trimSlash(options.out ?? `${registryRoot(options)}/runs/${runId}`);
+  const runs = `${registryRoot(options)}/runs`;
+  let runId = await runIdFor(file);
+  const dir = trimSlash(options.out ?? `${runs}/${runId}`);
   const parent = dirname(dir);
+  if (options.out !== undefined) {
+    // a directory written into runs/ is a run like any other, named by its directory
+    const inRuns = placeInRuns(dir, runs);
+    if (inRuns === "run") runId = basename(dir);
+    else if (inRuns !== null) {
+      throw new UsageError(
+        `Cannot write run "${dir}": ${inRuns}; name a run with --name NAME (runs/<NAME>-<time>-<hash>) or --out ${runs}/NAME`,
+      );
+    }
+  }
   let staging: string;
   try {
     await Deno.mkdir(parent, { recursive: true });
@@ -85,7 +103,7 @@ export async function writeRun(
   }
   try {
     await writeModelDir(staging, { ...file, runId });
-    await seal(staging, runId);
+    await seal(staging, runId, file.createdAt);
     // the commit point: until this rename nothing looks like a run
     await Deno.rename(staging, dir).catch((err) => {
       // rename(2) replaces only an empty directory: something else got there first
@@ -101,19 +119,90 @@ export async function writeRun(
   return dir;
 }
 
-/** Ids of the complete runs under `<root>/runs`, oldest first. */
+/**
+ * Ids of the runs under `<root>/runs`, oldest first: every directory named
+ * like a run id (sealed or not, so `runs` can say what is wrong), and every
+ * other visible directory that holds a `manifest.json` (`--out
+ * models/runs/NAME`), ordered by the creation time its manifest records.
+ * Only those manifests are read, so listing stays cheap.
+ */
 export async function listRuns(options: RegistryOptions = {}): Promise<string[]> {
   const runs = `${registryRoot(options)}/runs`;
-  const ids: string[] = [];
+  const stamps = new Map<string, string | null>();
+  const pending: Promise<void>[] = [];
   try {
     for await (const entry of Deno.readDir(runs)) {
-      if (entry.isDirectory && isRunId(entry.name)) ids.push(entry.name);
+      if (!entry.isDirectory || entry.name.startsWith(".")) continue;
+      if (isRunId(entry.name)) stamps.set(entry.name, null);
+      else {
+        pending.push(
+          sealedStamp(`${runs}/${entry.name}`).then((stamp) => {
+            if (stamp !== undefined) stamps.set(entry.name, stamp);
+          }),
+        );
+      }
     }
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return [];
     throw err;
   }
-  return ids.sort(byCreation);
+  await Promise.all(pending);
+  return [...stamps.keys()].sort((a, b) => byCreation(a, b, (id) => stamps.get(id) ?? null));
+}
+
+/**
+ * The id of the run at `dir` when it lies directly in `<root>/runs` (its
+ * directory's name, `latest` resolved); `null` for any other directory.
+ */
+export async function runIdOf(dir: string, options: RegistryOptions = {}): Promise<string | null> {
+  try {
+    const [real, runs] = await Promise.all([
+      Deno.realPath(dir),
+      Deno.realPath(`${registryRoot(options)}/runs`),
+    ]);
+    const name = basename(real);
+    return dirname(real) === runs && !name.startsWith(".") ? name : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The creation stamp of the sealed directory `dir` whose name is no run id:
+ * from its manifest (`createdAt`, else the stamp of the id it records),
+ * else `model.json`'s `createdAt`; `null` when neither says; `undefined`
+ * when `dir` holds no manifest, so is no run.
+ */
+async function sealedStamp(dir: string): Promise<string | null | undefined> {
+  const read = (name: string) => readJsonFile(`${dir}/${name}`).catch(() => undefined);
+  const manifest = await read(MANIFEST_FILE);
+  if (manifest === undefined) {
+    // a manifest that exists but cannot be read still makes a run, listed with its problem
+    return await Deno.lstat(`${dir}/${MANIFEST_FILE}`).then(() => null, () => undefined);
+  }
+  const parsed = Manifest.safeParse(manifest);
+  const created = parsed.success
+    ? (parsed.data.createdAt === undefined ? null : timeStamp(parsed.data.createdAt)) ??
+      runIdStamp(parsed.data.runId)
+    : null;
+  if (created !== null) return created;
+  const model = await read(MODEL_FILE) as { createdAt?: unknown } | undefined;
+  return typeof model?.createdAt === "string" ? timeStamp(model.createdAt) : null;
+}
+
+/**
+ * Where `dir` lies relative to `runs`, spelled as given: `"run"` directly
+ * in it, a reason when it lies deeper or is hidden (no listing would show
+ * it), `null` elsewhere.
+ */
+function placeInRuns(dir: string, runs: string): "run" | string | null {
+  const inside = relative(resolve(runs), resolve(dir));
+  if (inside === "" || inside.startsWith("..") || isAbsolute(inside)) return null;
+  if (inside.includes("/")) return `runs lie directly in ${runs}/, not deeper`;
+  if (inside.startsWith(".")) {
+    return `a run's name cannot start with "." (hidden, as partial runs are)`;
+  }
+  return "run";
 }
 
 /** The id of the run `latest` points to; `null` when there is no `latest` symlink. */
@@ -147,6 +236,12 @@ export async function resolveModel(
     const run = `${root}/runs/${value}`;
     if (await isDirectory(run)) dir = run;
     else if (!await isDirectory(value)) {
+      // a run may be there, unseen for want of permission
+      if (!readGranted(root)) {
+        throw new UsageError(
+          `Cannot use model "${value}": it ${new NoReadPermissionError(root).message}`,
+        );
+      }
       const close = closest(value, ["latest", ...await listRuns(options)]);
       throw new UsageError(
         `Unknown run "${value}": no such run in ${root}/runs${
@@ -158,7 +253,7 @@ export async function resolveModel(
   try {
     await insideRegistry(dir, root);
   } catch (err) {
-    if (!(err instanceof OutsideRegistryError)) throw err;
+    if (!(err instanceof RegistryPathError)) throw err;
     throw new UsageError(`Cannot use model "${value}": it ${err.message}`);
   }
   return dir;

@@ -1,9 +1,9 @@
 import { TOY_CSV, trainOn } from "../_testing/fixtures.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "../_testing/assert.ts";
-import { InputError } from "../core/errors.ts";
+import { InputError, UsageError } from "../core/errors.ts";
 import { loadModel } from "./artifacts.ts";
 import type { ModelFile } from "../model/model.ts";
-import { latestRunId, listRuns, resolveModel, writeRun } from "./runs.ts";
+import { latestRunId, listRuns, resolveModel, runIdOf, writeRun } from "./runs.ts";
 import { MANIFEST_FILE } from "./layout.ts";
 import { promote, pruneRuns } from "./promote.ts";
 import { verifyRun, verifySeal } from "./seal.ts";
@@ -204,4 +204,69 @@ Deno.test("a reader of latest sees one run or the other, never a gap, while prom
   await reader;
   assertEquals(failures, []);
   assertEquals([...seen.keys()].sort(), [a, b].map((d) => d.slice(d.lastIndexOf("/") + 1)).sort());
+});
+
+Deno.test("a sealed directory of runs/ under any name is a run, listed by its creation time", async () => {
+  await using r = await registry();
+  const stamped = await writeRun(at(1), r);
+  const named = await writeRun(at(2), { ...r, out: `${r.root}/runs/churn-v2` });
+  assertEquals(named, `${r.root}/runs/churn-v2`);
+  // named by its directory, in model.json and the manifest alike
+  assertEquals((await verifyRun(named)).runId, "churn-v2");
+  assertEquals((await loadModel(named)).file.runId, "churn-v2");
+  // a run written elsewhere by an older version and moved in: its manifest has no createdAt
+  const moved = await writeRun(at(0), { ...r, out: `${r.root}/elsewhere/older` });
+  const manifest = JSON.parse(await Deno.readTextFile(`${moved}/${MANIFEST_FILE}`));
+  delete manifest.createdAt;
+  await Deno.writeTextFile(`${moved}/${MANIFEST_FILE}`, JSON.stringify(manifest));
+  await Deno.rename(moved, `${r.root}/runs/older`);
+  // an unsealed directory of another name is no run
+  await Deno.mkdir(`${r.root}/runs/scratch`);
+  const id = stamped.slice(stamped.lastIndexOf("/") + 1);
+  assertEquals(await listRuns(r), ["older", id, "churn-v2"]);
+  assertEquals(await runIdOf(named, r), "churn-v2");
+  assertEquals(await runIdOf(`${r.root}/elsewhere`, r), null);
+  const done = await promote(named, r);
+  assertEquals([done.runId, await latestRunId(r)], ["churn-v2", "churn-v2"]);
+  assertEquals(await runIdOf(`${r.root}/latest`, r), "churn-v2");
+  // pruning counts it among the runs of its model's name, and spares latest
+  assertEquals(await pruneRuns(1, { ...r, name: "toy" }), ["older", id]);
+});
+
+Deno.test("writeRun() refuses an out nested in runs/ or hidden there, saying how to name a run", async () => {
+  await using r = await registry();
+  for (
+    const [out, reason] of [
+      [`${r.root}/runs/team/churn`, `runs lie directly in ${r.root}/runs/, not deeper`],
+      [`${r.root}/runs/.churn`, `a run's name cannot start with "."`],
+    ]
+  ) {
+    await assertRejects(
+      () => writeRun(at(0), { ...r, out }),
+      UsageError,
+      `Cannot write run "${out}": ${reason}`,
+    );
+  }
+  await assertRejects(
+    () => writeRun(at(0), { ...r, out: `${r.root}/runs/a/b` }),
+    UsageError,
+    `; name a run with --name NAME (runs/<NAME>-<time>-<hash>) or --out ${r.root}/runs/NAME`,
+  );
+  assertEquals(await listRuns(r), []);
+});
+
+Deno.test({
+  name: "resolveModel() without read permission names the flag that grants it",
+  permissions: { read: false },
+  async fn() {
+    for (const value of ["latest", "toy-20260101T000000000Z-00000000", "models/runs/x"]) {
+      await assertRejects(
+        () => resolveModel(value),
+        UsageError,
+        `Cannot use model "${value}": it needs permission to read models/: run with --allow-read=models`,
+      );
+    }
+    // a path that leads elsewhere is still refused for where it leads
+    await assertRejects(() => resolveModel("/tmp/x"), UsageError, "it lies outside models/");
+  },
 });

@@ -17,8 +17,8 @@ import {
   METRICS_FILE,
   MODEL_FILE,
   NO_MODEL,
-  OutsideRegistryError,
   type RegistryOptions,
+  RegistryPathError,
   registryRoot,
 } from "./layout.ts";
 
@@ -28,6 +28,8 @@ const SEALED_FILES = [MODEL_FILE, METRICS_FILE] as const;
 /** The sealed-run manifest. */
 export const Manifest = z.object({
   runId: z.string().min(1),
+  /** When the run was trained, ISO 8601: orders a run whose directory name carries no stamp. Absent in older manifests. */
+  createdAt: z.string().optional(),
   files: z.record(
     // plain file names of the run directory: a manifest never points elsewhere
     z.string().regex(/^(?!\.\.?$)[^/\\]+$/),
@@ -88,7 +90,7 @@ export async function loadSealedModel(
   try {
     real = await insideRegistry(dir, within) ?? dir;
   } catch (err) {
-    if (err instanceof OutsideRegistryError) {
+    if (err instanceof RegistryPathError) {
       throw new InputError(`Cannot load model "${label}": it ${err.message}`);
     }
     throw err;
@@ -110,7 +112,7 @@ async function checkSeal(
     try {
       return await insideRegistry(path, options.within);
     } catch (err) {
-      if (err instanceof OutsideRegistryError) throw fail(`${name} ${err.message}`);
+      if (err instanceof RegistryPathError) throw fail(`${name} ${err.message}`);
       throw err;
     }
   };
@@ -192,13 +194,13 @@ export async function loadImportedModel(imports: JsonImports, label: string): Pr
   return parseModel(json, label);
 }
 
-/** Writes the manifest of the files in `dir` that a run seals. */
-export async function seal(dir: string, runId: string): Promise<void> {
+/** Writes the manifest of the files in `dir` that a run seals, with the run's id and creation time. */
+export async function seal(dir: string, runId: string, createdAt?: string): Promise<void> {
   const files: Manifest["files"] = {};
   for (const name of SEALED_FILES) {
     const path = `${dir}/${name}`;
     files[name] = { sha256: await sha256File(path), bytes: (await Deno.stat(path)).size };
   }
-  const manifest: Manifest = { runId, files };
+  const manifest: Manifest = { runId, ...(createdAt === undefined ? {} : { createdAt }), files };
   await writeFileAtomic(`${dir}/${MANIFEST_FILE}`, JSON.stringify(manifest, null, 2) + "\n");
 }
