@@ -23,6 +23,7 @@
  * @module
  */
 import { InputError, quoteValue } from "../core/errors.ts";
+import { flagNames } from "../data/columns.ts";
 import { cellPlace } from "../data/csv.ts";
 import type { Column } from "../data/dataset.ts";
 import { type CellDialect, cellValue, fileDialect } from "../data/dialect.ts";
@@ -171,7 +172,8 @@ class Scorer {
         }${missing.length > 5 ? ` and ${missing.length - 5} more` : ""}`,
       );
     }
-    const ids = (this.options.ids ?? []).map((id) => id.trim());
+    // split as train splits --features: a header name as it is, else on commas
+    const ids = flagNames(this.options.ids ?? [], names);
     const absent = ids.find((id) => !where.has(id));
     if (absent !== undefined) throw this.#error(`line 1: no column ${quoteValue(absent)} for --id`);
     const known = new Set([...this.#names, ...ids, this.#model.file.target]);
@@ -190,7 +192,7 @@ class Scorer {
     this.#headerWritten = true;
     this.#ids = new Array(BLOCK_ROWS * ids.length).fill("");
     const columns = [
-      ...(this.options.ids ?? []),
+      ...ids,
       "prediction",
       ...this.#model.classes.map((c) => `p_${c}`),
       ...(this.#explain ? ["logit", "base", ...this.#names.map((n) => `c_${n}`)] : []),

@@ -73,6 +73,13 @@ Deno.test("scoreCsv() writes ids, prediction and p_<label> per row, as predictRo
   });
 });
 
+Deno.test("scoreCsv() splits --id values on commas as train splits --features, unless one is a header name", async () => {
+  const { text } = await score('a,"b,c",d,f1,f2\n1,2,3,1,0\n', { ids: ["d, a", "b,c", "a"] });
+  const table = await records(text);
+  assertEquals(table[0]!.slice(0, 4), ["d", "a", "b,c", "prediction"]);
+  assertEquals(table[1]!.slice(0, 3), ["3", "1", "2"]);
+});
+
 Deno.test("scoreCsv() --explain adds logit, base and contributions that sum to the logit", async () => {
   const { text } = await score("f1,f2\n1,0\n0,1\n3,-2\n", { explain: true });
   const table = await records(text);

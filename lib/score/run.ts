@@ -44,7 +44,8 @@ export const PREDICT_COMMAND: Command = {
       type: "string",
       value: "COL",
       multiple: true,
-      description: "A column to copy to the output first, unchanged (repeat for more)",
+      description:
+        "A column to copy to the output first, unchanged (repeat, or separate names with commas, as train --features)",
     },
     explain: {
       type: "boolean",
