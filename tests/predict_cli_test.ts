@@ -52,7 +52,7 @@ Deno.test("predict scores to stdout read-only, and writes --out whole only where
   assertEquals(bad, {
     code: 2,
     stdout: "",
-    stderr: 'error: Cannot score "bad.csv": line 3, column 2 ("f2"): expected number, got string\n',
+    stderr: 'error: Cannot score "bad.csv": line 3, column 2 ("f2"): expected number, got "zero"\n',
   });
   assertEquals(await Deno.readTextFile(`${dir}/scored/out.csv`), "old\n");
   assertEquals([...Deno.readDirSync(`${dir}/scored`)].map((e) => e.name), ["out.csv"]);

@@ -10,10 +10,11 @@
  * Rows are accepted exactly as serving accepts a JSON row: a number for each
  * numeric feature, text for each categorical one, empty cells only where
  * training saw missing values, and finite class scores
- * (`Model.scoresFiniteAt`, the check `Model.rowAccepts` ends with). A record
- * that fails is rebuilt as a row object and put through `Model.rowSchema`,
- * and the run stops with an `InputError` naming its line, column and
- * serving's message for it.
+ * (`Model.scoresFiniteAt`, the check `Model.rowAccepts` ends with). The
+ * run stops at the first refused cell with an `InputError` naming its line,
+ * column and the cell as written (cut to 40 characters), in serving's words;
+ * a missing value where training had none says so. A row whose scores are
+ * not finite is put through `Model.rowSchema` for serving's message.
  *
  * Output columns: the `ids` columns as they are, `prediction`, a `p_<label>`
  * per class, and with `explain` the predicted class's `logit`, its `base` and
@@ -28,7 +29,7 @@ import { cellPlace } from "../data/csv.ts";
 import type { Column } from "../data/dataset.ts";
 import { type CellDialect, cellValue, fileDialect } from "../data/dialect.ts";
 import { type FieldView, scanCsv } from "../data/scan.ts";
-import { dateParts, encodeColumns, type Row } from "../model/features.ts";
+import { DATE_EXPECTED, dateParts, encodeColumns, type Row } from "../model/features.ts";
 import { rowProblem, type UnseenCount } from "../model/inputs.ts";
 import type { Model } from "../model/model.ts";
 import { type Explainer, explainer } from "./explain.ts";
@@ -219,13 +220,13 @@ class Scorer {
         if (typeof read === "number") column.values[i] = read;
         // a missing value (an empty cell, NA, …) is NaN in a numeric column
         else if (read === null && this.#optional[f]) column.values[i] = NaN;
-        else throw this.#recordError(fields);
+        else throw this.#cellError(fields, f);
       } else {
         const text = cellValue(fields.text(c), false, dialect) as string | null;
         if (text === null) {
-          if (!this.#optional[f]) throw this.#recordError(fields);
+          if (!this.#optional[f]) throw this.#cellError(fields, f);
         } else if (this.#dates[f]) {
-          if (dateParts(text) === undefined) throw this.#recordError(fields);
+          if (dateParts(text) === undefined) throw this.#cellError(fields, f);
         } else {
           const unseen = this.#unseen[f];
           if (unseen && !unseen.known.has(text)) tally(unseen, text);
@@ -311,18 +312,25 @@ class Scorer {
     return row;
   }
 
-  /** The error for the current record, which failed the type checks. */
-  #recordError(fields: FieldView): InputError {
-    const row: Row = {};
-    this.#names.forEach((name, f) => {
-      // missing: a JSON null; not a finite number ("abc", "inf"): the text, as typed
-      row[name] = cellValue(
-        fields.text(this.#featureColumns[f]!),
-        this.#numeric[f]!,
-        this.#dialect,
-      );
-    });
-    return this.#rowError(row, -1, fields.line);
+  /**
+   * The error for feature `f`'s cell of the current record, which its type
+   * refuses: serving's words with the cell as written (a row object would
+   * only say "got string" or "got null").
+   */
+  #cellError(fields: FieldView, f: number): InputError {
+    const text = fields.text(this.#featureColumns[f]!).trim();
+    const name = quoteValue(this.#names[f]!);
+    let message: string;
+    if (cellValue(text, this.#numeric[f]!, this.#dialect) === null) {
+      const cell = text === "" ? "an empty cell" : `${quoteValue(text)}, a missing value,`;
+      message =
+        `got ${cell} but ${name} had no missing values in training, so the model cannot fill one in`;
+    } else {
+      message = `${this.#dates[f] ? DATE_EXPECTED : "expected number"}, got ${quoteValue(text)}`;
+    }
+    return this.#error(
+      `${cellPlace(fields.line, this.#featureColumns[f]! + 1, this.#header)}: ${message}`,
+    );
   }
 
   /** Why `row` (block row `i`, or the record on `line`) was refused, as serving would say it. */

@@ -108,15 +108,23 @@ Deno.test("scoreCsv() scores past a block and a quote the byte scanner hands to 
 Deno.test("scoreCsv() stops at a bad row naming its line, column and serving's message, and aborts the output", async () => {
   assertEquals(
     await refusal("f1,f2\n1,0\n0,abc\n"),
-    'line 3, column 2 ("f2"): expected number, got string',
+    'line 3, column 2 ("f2"): expected number, got "abc"',
   );
   assertEquals(
     await refusal("f2,f1\n1,0\n\n,1\n"),
-    'line 4, column 1 ("f2"): expected number, got null',
+    'line 4, column 1 ("f2"): got an empty cell but "f2" had no missing values in training, so the model cannot fill one in',
+  );
+  assertEquals(
+    await refusal("f1,f2\n1,NA\n"),
+    'line 2, column 2 ("f2"): got "NA", a missing value, but "f2" had no missing values in training, so the model cannot fill one in',
   );
   assertEquals(
     await refusal("f1,f2\n1,inf\n"),
-    'line 2, column 2 ("f2"): expected number, got string',
+    'line 2, column 2 ("f2"): expected number, got "inf"',
+  );
+  assertEquals(
+    await refusal(`f1,f2\n1,${"x".repeat(50)}\n`),
+    `line 2, column 2 ("f2"): expected number, got "${"x".repeat(40)}…" (50 characters)`,
   );
   assertEquals(
     await refusal("f1,f2\n1,1e308\n"),
@@ -159,7 +167,7 @@ Deno.test("scoreCsv() reads categories and missing values as serving does", asyn
   const err = await assertRejects(() => scoreCsv(path, bad.sink, { model }), InputError);
   assertEquals(
     err.message,
-    `Cannot score "${path}": line 2, column 2 ("colour"): expected string, got null`,
+    `Cannot score "${path}": line 2, column 2 ("colour"): got an empty cell but "colour" had no missing values in training, so the model cannot fill one in`,
   );
 });
 
@@ -294,7 +302,7 @@ Deno.test("scoreCsv() refuses a date cell that is no ISO 8601 date, as serving d
   const err = await assertRejects(() => scoreCsv(path, memorySink().sink, { model }), InputError);
   assertEquals(
     err.message,
-    `Cannot score "${path}": line 3, column 1 ("when"): expected an ISO 8601 date such as 2024-01-31`,
+    `Cannot score "${path}": line 3, column 1 ("when"): expected an ISO 8601 date such as 2024-01-31, got "2024-13-01"`,
   );
 });
 
