@@ -19,8 +19,9 @@
  * Output columns: the `ids` columns as they are, `prediction`, a `p_<label>`
  * per class, and with `explain` the predicted class's `logit`, its `base` and
  * a `c_<feature>` contribution per feature (lib/score/explain.ts). The model's
- * target column, if present, is ignored; any other column that is neither a
- * feature nor an id is refused, as serving refuses an unknown field.
+ * target column and any other column that is neither a feature nor an id
+ * (columns training left out: ids, dates, notes) are not read, and listed in
+ * the result for the caller to name.
  * @module
  */
 import { InputError, quoteValue } from "../core/errors.ts";
@@ -61,6 +62,8 @@ export interface ScoreResult {
    * and the values (scored as none of the known ones, as serving does).
    */
   unseen: UnseenCount[];
+  /** The file's columns that are neither features of the model nor ids, left unread. */
+  ignored: string[];
 }
 
 /**
@@ -91,7 +94,7 @@ export async function scoreCsv(
     throw err;
   }
   await sink.commit();
-  return { rows: scorer.rows, unseen: scorer.unseen() };
+  return { rows: scorer.rows, unseen: scorer.unseen(), ignored: scorer.ignored };
 }
 
 const COMMA = 0x2c, LF = 0x0a;
@@ -100,6 +103,8 @@ const COMMA = 0x2c, LF = 0x0a;
 class Scorer {
   /** Rows written so far. */
   rows = 0;
+  /** Header columns neither a feature nor an id, in file order. */
+  ignored: string[] = [];
   readonly #model: Model;
   readonly #explain: Explainer | null;
   readonly #names: string[];
@@ -177,15 +182,9 @@ class Scorer {
     const ids = flagNames(this.options.ids ?? [], names);
     const absent = ids.find((id) => !where.has(id));
     if (absent !== undefined) throw this.#error(`line 1: no column ${quoteValue(absent)} for --id`);
-    const known = new Set([...this.#names, ...ids, this.#model.file.target]);
-    const unknown = names.find((n) => !known.has(n));
-    if (unknown !== undefined) {
-      throw this.#error(
-        `line 1: column ${
-          quoteValue(unknown)
-        } is not a feature of the model; copy it to the output with --id, or drop it`,
-      );
-    }
+    // as serving scores a row: columns training left out (ids, dates, the target) are not read
+    const used = new Set([...this.#names, ...ids]);
+    this.ignored = names.filter((n) => !used.has(n));
     this.#featureColumns = Int32Array.from(this.#names, (n) => where.get(n)!);
     this.#idColumns = Int32Array.from(ids, (id) => where.get(id)!);
     // read again after a restart: the block keeps the rows it holds

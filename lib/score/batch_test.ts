@@ -14,6 +14,7 @@ import { NA_MARKERS } from "../data/dialect.ts";
 import { unseenCountLine } from "../model/inputs.ts";
 import type { Row } from "../model/features.ts";
 import { BLOCK_ROWS, scoreCsv } from "./batch.ts";
+import { ignoredLine } from "./run.ts";
 import type { Sink } from "./output.ts";
 
 const toy = await trainOn(TOY_CSV);
@@ -132,12 +133,28 @@ Deno.test("scoreCsv() stops at a bad row naming its line, column and serving's m
   );
 });
 
-Deno.test("scoreCsv() refuses a header without a feature, with an unknown column, or without an --id column", async () => {
-  assertEquals(await refusal("f1,label\n1,0\n"), 'line 1: no column for feature "f2"');
+Deno.test("scoreCsv() ignores columns the model does not use, the target too, and lists them", async () => {
+  const { text, ignored } = await score("signup,f1,label,f2,key\n2024-01-01,1,0,0,k\n", {
+    ids: ["key"],
+  });
+  assertEquals(ignored, ["signup", "label"]);
+  assertEquals((await records(text))[1]![0], "k");
+  assertEquals((await score("f1,f2\n1,0\n")).ignored, []);
   assertEquals(
-    await refusal("f1,f2,note\n1,0,x\n"),
-    'line 1: column "note" is not a feature of the model; copy it to the output with --id, or drop it',
+    ignoredLine(["signup", "label"]),
+    'ignored 2 columns the model does not use: "signup", "label"',
   );
+  const many = Array.from({ length: 12 }, (_, i) => `c${i}`);
+  assertEquals(
+    ignoredLine(many),
+    `ignored 12 columns the model does not use: ${
+      many.slice(0, 10).map((c) => `"${c}"`).join(", ")
+    } and 2 more`,
+  );
+});
+
+Deno.test("scoreCsv() refuses a header without a feature, or without an --id column", async () => {
+  assertEquals(await refusal("f1,label\n1,0\n"), 'line 1: no column for feature "f2"');
   assertEquals(await refusal("f1,f2\n1,0\n", { ids: ["key"] }), 'line 1: no column "key" for --id');
   assertEquals(await refusal("f1,f2,f1\n1,0,1\n"), 'line 1: column name "f1" appears twice');
 });
