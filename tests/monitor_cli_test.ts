@@ -55,7 +55,7 @@ Deno.test("drift prints a PSI per feature; --fail-above exits 1 on a shifted fil
   assertEquals(bad.code, 2);
   assertEquals(
     bad.stderr,
-    'error: Cannot read "bad.csv": line 3, column 2 ("sepal_width_cm"): expected number, got string\n',
+    'error: Cannot read "bad.csv": line 3, column 2 ("sepal_width_cm"): expected number, got "x"\n',
   );
   const usage = await project.deno(["task", "-q", "drift"]);
   assertEquals(usage.code, 2);
