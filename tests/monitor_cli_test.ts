@@ -20,7 +20,13 @@ async function shiftedIris(dir: string, by: number): Promise<string> {
 
 Deno.test("drift prints a PSI per feature; --fail-above exits 1 on a shifted file, 2 on a bad one", async () => {
   await using project = await makeProject({ setup: SETUP });
-  const same = await project.deno(["task", "-q", "drift", "--data", "data/iris.csv"]);
+  const small = await project.deno(["task", "-q", "drift", "--data", "data/iris.csv"]);
+  assertEquals(small.code, 2);
+  assertStringIncludes(small.stderr, "150 rows, fewer than --min-rows 300");
+  // iris has 150 rows: the tests below lower the minimum knowingly
+  const same = await project.deno([
+    ...["task", "-q", "drift", "--data", "data/iris.csv", "--min-rows", "150"],
+  ]);
   assertEquals(same.code, 0, same.stderr);
   assertStringIncludes(same.stdout, "150 rows of data/iris.csv against the training profile");
   for (const f of ["sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm"]) {
@@ -38,6 +44,8 @@ Deno.test("drift prints a PSI per feature; --fail-above exits 1 on a shifted fil
     "--fail-above",
     "0.25",
     "--json",
+    "--min-rows",
+    "150",
   ]);
   assertEquals(drifted.code, 1, drifted.stderr);
   const report = JSON.parse(drifted.stdout);
@@ -51,11 +59,11 @@ Deno.test("drift prints a PSI per feature; --fail-above exits 1 on a shifted fil
     `${project.dir}/bad.csv`,
     "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n5,3,1,0.2\n5,x,1,0.2\n",
   );
-  const bad = await project.deno(["task", "-q", "drift", "--data", "bad.csv"]);
+  const bad = await project.deno(["task", "-q", "drift", "--data", "bad.csv", "--min-rows", "1"]);
   assertEquals(bad.code, 2);
   assertEquals(
     bad.stderr,
-    'error: Cannot read "bad.csv": line 3, column 2 ("sepal_width_cm"): expected number, got string\n',
+    'error: Cannot read "bad.csv": line 3, column 2 ("sepal_width_cm"): expected number, got "x"\n',
   );
   const usage = await project.deno(["task", "-q", "drift"]);
   assertEquals(usage.code, 2);

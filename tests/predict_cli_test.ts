@@ -2,7 +2,7 @@
 // and no write access unless the user grants it for --out's folder.
 import { assert, assertEquals } from "../lib/_testing/assert.ts";
 import { Registry } from "prom-client";
-import { LBFGS, TOY_CSV } from "../lib/_testing/fixtures.ts";
+import { LBFGS, messyModel, TOY_CSV } from "../lib/_testing/fixtures.ts";
 import { readDataset } from "../lib/data/dataset.ts";
 import { createApp } from "../lib/http/app.ts";
 import { ModelHolder, serveModel } from "../lib/http/holder.ts";
@@ -52,7 +52,7 @@ Deno.test("predict scores to stdout read-only, and writes --out whole only where
   assertEquals(bad, {
     code: 2,
     stdout: "",
-    stderr: 'error: Cannot score "bad.csv": line 3, column 2 ("f2"): expected number, got string\n',
+    stderr: 'error: Cannot score "bad.csv": line 3, column 2 ("f2"): expected number, got "zero"\n',
   });
   assertEquals(await Deno.readTextFile(`${dir}/scored/out.csv`), "old\n");
   assertEquals([...Deno.readDirSync(`${dir}/scored`)].map((e) => e.name), ["out.csv"]);
@@ -138,4 +138,40 @@ Deno.test("a thresholded model gives the same labels from POST /predict, infer.t
   assertEquals(scored.code, 0, scored.stderr);
   const lines = scored.stdout.trimEnd().split("\n").slice(1);
   assertEquals(lines.map((l) => Number(l.split(",")[0])), labels);
+});
+
+Deno.test("deno task predict reads a ';' file: an unseen category and unused columns each get one stderr line", async () => {
+  const model = await messyModel();
+  await using project = await makeProject();
+  const run = await writeRunAt(project, model.file, 0);
+  await Deno.writeTextFile(
+    `${project.dir}/rows.csv`,
+    "id;when;price;colour;x;label;note\n" +
+      "a;2024-02-03;1,5;purple;2;hi;first\nb;2024-03-04;7,25;red;?;lo;\n",
+  );
+  const out = await project.deno(
+    ["task", "-q", "predict", "--data", "rows.csv", "--model", run, "--id", "id"],
+  );
+  assertEquals(out.code, 0, out.stderr);
+  assertEquals(out.stderr.split("\n"), [
+    'note: ignored 2 columns the model does not use: "label", "note"',
+    'warning: 1 row with a value of "colour" not seen in training ("purple" ×1) counted as none of the known values ("blue", "green", "red")',
+    "",
+  ]);
+  const expected = model.predictRows([
+    { when: "2024-02-03", price: 1.5, colour: "purple", x: 2 },
+    { when: "2024-03-04", price: 7.25, colour: "red", x: null },
+  ]);
+  const k = model.classes.length;
+  assertEquals(
+    out.stdout,
+    [
+      ["id", "prediction", ...model.classes.map((c) => `p_${c}`)],
+      ...["a", "b"].map((id, i) => [
+        id,
+        String(model.classes[expected.classes[i]!]),
+        ...Array.from(expected.probabilities.subarray(i * k, i * k + k), String),
+      ]),
+    ].map((r) => r.join(",")).join("\n") + "\n",
+  );
 });

@@ -371,6 +371,9 @@ export interface RowOptions {
   ignore?: string;
 }
 
+/** What serving says of a date feature's value that is no ISO 8601 date. */
+export const DATE_EXPECTED = "expected an ISO 8601 date such as 2024-01-31";
+
 /**
  * The zod schema one input row must satisfy: every feature present with the
  * right type (optional, or `null`, when training imputed it), and no
@@ -383,9 +386,7 @@ export function rowSchema(features: readonly Feature[], options: RowOptions = {}
     const base = feature.type === "numeric"
       ? z.number()
       : feature.type === "date"
-      ? z.string().refine((v) => dateParts(v) !== undefined, {
-        message: "expected an ISO 8601 date such as 2024-01-31",
-      })
+      ? z.string().refine((v) => dateParts(v) !== undefined, { message: DATE_EXPECTED })
       : z.string();
     shape[feature.name] = feature.missing > 0 ? base.nullable().optional() : base;
   }

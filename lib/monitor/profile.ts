@@ -247,10 +247,13 @@ export function binPlan(profile: DriftProfile, features: readonly Feature[]): Bi
   };
 }
 
-/** The bin of `value` for one step (no allocation). */
+/** The bin of `value` for one step (no allocation); null, undefined and NaN are missing. */
 export function binOf(step: BinStep, value: unknown): number {
   if (step.type === "numeric") {
-    return typeof value === "number" ? numericBin(step.edges, value) : step.missing;
+    // NaN: a missing cell in a typed column (lib/score/reader.ts)
+    return typeof value === "number" && value === value
+      ? numericBin(step.edges, value)
+      : step.missing;
   }
   if (step.type === "date") {
     const day = dayNumber(value);

@@ -6,6 +6,7 @@
  * counts: the offline report (`report.ts`) feeds a whole file through it.
  * @module
  */
+import type { Column } from "../data/dataset.ts";
 import type { Row } from "../model/features.ts";
 import { binOf, type BinPlan } from "./profile.ts";
 import { psi } from "./psi.ts";
@@ -29,6 +30,8 @@ export class DriftWindow {
   readonly #classes: Int32Array;
   readonly #counts: Float64Array;
   readonly #classCounts: Float64Array;
+  /** The bins of the row being added. */
+  readonly #scratch: Int32Array;
   #head = 0;
   #rows = 0;
 
@@ -43,6 +46,7 @@ export class DriftWindow {
     this.#classes = new Int32Array(held);
     this.#counts = new Float64Array(plan.reference.length);
     this.#classCounts = new Float64Array(plan.classes.length);
+    this.#scratch = new Int32Array(this.#width);
   }
 
   /** Rows in the window now. */
@@ -52,12 +56,34 @@ export class DriftWindow {
 
   /** Adds a validated row and its predicted class `k`, evicting the oldest row when full. */
   observe(row: Row, k: number): void {
-    const steps = this.#plan.steps, offsets = this.#plan.offsets, counts = this.#counts;
+    const steps = this.#plan.steps, offsets = this.#plan.offsets, scratch = this.#scratch;
+    for (let f = 0; f < this.#width; f++) {
+      scratch[f] = offsets[f]! + binOf(steps[f]!, row[steps[f]!.name]);
+    }
+    this.#add(k);
+  }
+
+  /**
+   * Adds the first `n` rows of validated `columns` (one per feature, in plan
+   * order; NaN or null where missing) predicted as `classes`: the drift
+   * report feeds a file's blocks (lib/score/reader.ts) without a row object.
+   */
+  observeColumns(columns: readonly Column[], n: number, classes: Int32Array): void {
+    const steps = this.#plan.steps, offsets = this.#plan.offsets, scratch = this.#scratch;
+    for (let i = 0; i < n; i++) {
+      for (let f = 0; f < this.#width; f++) {
+        scratch[f] = offsets[f]! + binOf(steps[f]!, columns[f]!.values[i]);
+      }
+      this.#add(classes[i]!);
+    }
+  }
+
+  /** Counts the bins in the scratch row and class `k`, evicting the oldest row when full. */
+  #add(k: number): void {
+    const counts = this.#counts, scratch = this.#scratch;
     const width = this.#width;
     if (!Number.isFinite(this.capacity)) {
-      for (let f = 0; f < width; f++) {
-        counts[offsets[f]! + binOf(steps[f]!, row[steps[f]!.name])]!++;
-      }
+      for (let f = 0; f < width; f++) counts[scratch[f]!]!++;
       this.#classCounts[k]!++;
       this.#rows++;
       return;
@@ -65,7 +91,7 @@ export class DriftWindow {
     const base = this.#head * width;
     const full = this.#rows === this.capacity;
     for (let f = 0; f < width; f++) {
-      const bin = offsets[f]! + binOf(steps[f]!, row[steps[f]!.name]);
+      const bin = scratch[f]!;
       if (full) counts[this.#bins[base + f]!]!--;
       counts[bin]!++;
       this.#bins[base + f] = bin;

@@ -6,6 +6,7 @@ import { DRIFT_NUMERIC, driftCsv, sampleRows, windowPsi } from "../_testing/drif
 import { driftPlan } from "./monitor.ts";
 import { DriftWindow } from "./window.ts";
 import { Model } from "../model/model.ts";
+import type { Column } from "../data/dataset.ts";
 
 const data = driftCsv(5000);
 const { model } = await trainOn(await tempCsv(data.csv), { target: "label" });
@@ -100,4 +101,33 @@ Deno.test("a date feature is profiled by day number: same dates stay below 0.1, 
   assert(windowPsi(model, rows(365)).day! > 0.25, JSON.stringify(windowPsi(model, rows(365))));
   // an unreadable date counts as missing, not as an error
   assert(windowPsi(model, rows(0).map((r) => ({ ...r, day: "soon" }))).day! > 0.25);
+});
+
+Deno.test("observeColumns() counts typed columns as observe() counts the same rows, NaN and null as missing", () => {
+  const plan = driftPlan(model)!;
+  const rows = sampleRows(data.rows, 300, { shift: {} }).map((row, i) =>
+    i % 7 === 0 ? { ...row, [plan.steps[0]!.name]: null, region: i % 2 ? null : "mars" } : row
+  );
+  const byRow = new DriftWindow(plan, 200), byColumn = new DriftWindow(plan, 200);
+  const p = new Float64Array(2);
+  const classes = Int32Array.from(rows, (row) => model.predictOne(row, p));
+  rows.forEach((row, i) => byRow.observe(row, classes[i]!));
+  const columns = model.file.features.map((f): Column =>
+    f.type === "numeric"
+      ? {
+        name: f.name,
+        type: "numeric",
+        values: Float64Array.from(rows, (r) => (r[f.name] ?? NaN) as number),
+      }
+      : {
+        name: f.name,
+        type: "categorical",
+        values: rows.map((r) => (r[f.name] ?? null) as string),
+      }
+  );
+  byColumn.observeColumns(columns, rows.length, classes);
+  assertEquals(byColumn.rows, 200);
+  assertEquals(byColumn.featurePsi(), byRow.featurePsi());
+  assertEquals(byColumn.predictionPsi(), byRow.predictionPsi());
+  assert(byColumn.featurePsi()[0]!.psi > 0, "the missing values count in a bucket of their own");
 });

@@ -14,6 +14,7 @@ import { NA_MARKERS } from "../data/dialect.ts";
 import { unseenCountLine } from "../model/inputs.ts";
 import type { Row } from "../model/features.ts";
 import { BLOCK_ROWS, scoreCsv } from "./batch.ts";
+import { ignoredLine } from "./run.ts";
 import type { Sink } from "./output.ts";
 
 const toy = await trainOn(TOY_CSV);
@@ -73,6 +74,13 @@ Deno.test("scoreCsv() writes ids, prediction and p_<label> per row, as predictRo
   });
 });
 
+Deno.test("scoreCsv() splits --id values on commas as train splits --features, unless one is a header name", async () => {
+  const { text } = await score('a,"b,c",d,f1,f2\n1,2,3,1,0\n', { ids: ["d, a", "b,c", "a"] });
+  const table = await records(text);
+  assertEquals(table[0]!.slice(0, 4), ["d", "a", "b,c", "prediction"]);
+  assertEquals(table[1]!.slice(0, 3), ["3", "1", "2"]);
+});
+
 Deno.test("scoreCsv() --explain adds logit, base and contributions that sum to the logit", async () => {
   const { text } = await score("f1,f2\n1,0\n0,1\n3,-2\n", { explain: true });
   const table = await records(text);
@@ -101,15 +109,23 @@ Deno.test("scoreCsv() scores past a block and a quote the byte scanner hands to 
 Deno.test("scoreCsv() stops at a bad row naming its line, column and serving's message, and aborts the output", async () => {
   assertEquals(
     await refusal("f1,f2\n1,0\n0,abc\n"),
-    'line 3, column 2 ("f2"): expected number, got string',
+    'line 3, column 2 ("f2"): expected number, got "abc"',
   );
   assertEquals(
     await refusal("f2,f1\n1,0\n\n,1\n"),
-    'line 4, column 1 ("f2"): expected number, got null',
+    'line 4, column 1 ("f2"): got an empty cell but "f2" had no missing values in training, so the model cannot fill one in',
+  );
+  assertEquals(
+    await refusal("f1,f2\n1,NA\n"),
+    'line 2, column 2 ("f2"): got "NA", a missing value, but "f2" had no missing values in training, so the model cannot fill one in',
   );
   assertEquals(
     await refusal("f1,f2\n1,inf\n"),
-    'line 2, column 2 ("f2"): expected number, got string',
+    'line 2, column 2 ("f2"): expected number, got "inf"',
+  );
+  assertEquals(
+    await refusal(`f1,f2\n1,${"x".repeat(50)}\n`),
+    `line 2, column 2 ("f2"): expected number, got "${"x".repeat(40)}…" (50 characters)`,
   );
   assertEquals(
     await refusal("f1,f2\n1,1e308\n"),
@@ -117,12 +133,28 @@ Deno.test("scoreCsv() stops at a bad row naming its line, column and serving's m
   );
 });
 
-Deno.test("scoreCsv() refuses a header without a feature, with an unknown column, or without an --id column", async () => {
-  assertEquals(await refusal("f1,label\n1,0\n"), 'line 1: no column for feature "f2"');
+Deno.test("scoreCsv() ignores columns the model does not use, the target too, and lists them", async () => {
+  const { text, ignored } = await score("signup,f1,label,f2,key\n2024-01-01,1,0,0,k\n", {
+    ids: ["key"],
+  });
+  assertEquals(ignored, ["signup", "label"]);
+  assertEquals((await records(text))[1]![0], "k");
+  assertEquals((await score("f1,f2\n1,0\n")).ignored, []);
   assertEquals(
-    await refusal("f1,f2,note\n1,0,x\n"),
-    'line 1: column "note" is not a feature of the model; copy it to the output with --id, or drop it',
+    ignoredLine(["signup", "label"]),
+    'ignored 2 columns the model does not use: "signup", "label"',
   );
+  const many = Array.from({ length: 12 }, (_, i) => `c${i}`);
+  assertEquals(
+    ignoredLine(many),
+    `ignored 12 columns the model does not use: ${
+      many.slice(0, 10).map((c) => `"${c}"`).join(", ")
+    } and 2 more`,
+  );
+});
+
+Deno.test("scoreCsv() refuses a header without a feature, or without an --id column", async () => {
+  assertEquals(await refusal("f1,label\n1,0\n"), 'line 1: no column for feature "f2"');
   assertEquals(await refusal("f1,f2\n1,0\n", { ids: ["key"] }), 'line 1: no column "key" for --id');
   assertEquals(await refusal("f1,f2,f1\n1,0,1\n"), 'line 1: column name "f1" appears twice');
 });
@@ -152,7 +184,7 @@ Deno.test("scoreCsv() reads categories and missing values as serving does", asyn
   const err = await assertRejects(() => scoreCsv(path, bad.sink, { model }), InputError);
   assertEquals(
     err.message,
-    `Cannot score "${path}": line 2, column 2 ("colour"): expected string, got null`,
+    `Cannot score "${path}": line 2, column 2 ("colour"): got an empty cell but "colour" had no missing values in training, so the model cannot fill one in`,
   );
 });
 
@@ -287,7 +319,7 @@ Deno.test("scoreCsv() refuses a date cell that is no ISO 8601 date, as serving d
   const err = await assertRejects(() => scoreCsv(path, memorySink().sink, { model }), InputError);
   assertEquals(
     err.message,
-    `Cannot score "${path}": line 3, column 1 ("when"): expected an ISO 8601 date such as 2024-01-31`,
+    `Cannot score "${path}": line 3, column 1 ("when"): expected an ISO 8601 date such as 2024-01-31, got "2024-13-01"`,
   );
 });
 

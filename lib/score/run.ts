@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { Command } from "../core/flags.ts";
-import { UsageError } from "../core/errors.ts";
+import { quoteValue, UsageError } from "../core/errors.ts";
 import { terminalProgress } from "../core/progress.ts";
 import { shellQuote } from "../core/shell.ts";
 import { loadSealedModel } from "../registry/seal.ts";
@@ -22,7 +22,8 @@ export const PREDICT_COMMAND: Command = {
   summary:
     "Scores every row of a CSV file, streamed: writes the --id columns, the prediction and a p_<label> " +
     "column per class as CSV, to stdout or --out. A bad row stops the run (exit 2) naming its line and " +
-    "column, and --out is then left as it was. Cells read as training read its file: missing-value " +
+    "column, and --out is then left as it was. Columns the model does not use (the target, ids " +
+    "and dates training left out) are ignored, named in one line on stderr. Cells read as training read its file: missing-value " +
     "markers (NA, null, … and train's --na), decimal commas in ';' or tab files, dates as ISO 8601 " +
     "text. Categories not seen in training are scored as none of the known ones, counted per " +
     "feature on stderr.",
@@ -44,7 +45,8 @@ export const PREDICT_COMMAND: Command = {
       type: "string",
       value: "COL",
       multiple: true,
-      description: "A column to copy to the output first, unchanged (repeat for more)",
+      description:
+        "A column to copy to the output first, unchanged (repeat, or separate names with commas, as train --features)",
     },
     explain: {
       type: "boolean",
@@ -89,6 +91,7 @@ export async function runPredict(options: PredictOptions): Promise<ScoreResult> 
   } finally {
     progress?.done();
   }
+  if (result.ignored.length) console.error(`note: ${ignoredLine(result.ignored)}`);
   // never silent: answered as serving answers them, and said so, as infer says it
   for (const count of result.unseen) {
     const feature = model.file.features.find((f) => f.name === count.feature);
@@ -97,6 +100,17 @@ export async function runPredict(options: PredictOptions): Promise<ScoreResult> 
     }
   }
   return result;
+}
+
+/** Columns shown by name at most in {@link ignoredLine}. */
+const IGNORED_SHOWN = 10;
+
+/** One line naming the columns of a file the model does not read. */
+export function ignoredLine(ignored: readonly string[]): string {
+  const shown = ignored.slice(0, IGNORED_SHOWN).map(quoteValue).join(", ");
+  const more = ignored.length > IGNORED_SHOWN ? ` and ${ignored.length - IGNORED_SHOWN} more` : "";
+  const s = ignored.length === 1 ? "" : "s";
+  return `ignored ${ignored.length} column${s} the model does not use: ${shown}${more}`;
 }
 
 /**
