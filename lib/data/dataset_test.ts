@@ -5,7 +5,7 @@ import {
   assertStrictEquals,
   assertStringIncludes,
 } from "../_testing/assert.ts";
-import { distinctLabels, readDataset } from "./dataset.ts";
+import { type Column, distinctLabels, readDataset } from "./dataset.ts";
 import { parseNumber } from "./csv.ts";
 import { InputError } from "../core/errors.ts";
 
@@ -220,4 +220,72 @@ Deno.test("readDataset() reads missing-value markers as empty cells, and --na ad
   } finally {
     await Deno.remove(path);
   }
+});
+
+/** A categorical column's values. */
+function texts(column: Column | undefined): (string | null)[] {
+  assertEquals(column?.type, "categorical");
+  return column!.values as (string | null)[];
+}
+
+/** A table of 400 rows: `x` numbers written `%.3f`, `kind` text, `label`; `last` rows of x hold `stray`. */
+function strayTable(stray: (i: number) => string, last: number): string {
+  const lines = ["x,kind,label"];
+  for (let i = 0; i < 400; i++) {
+    const x = i >= 400 - last ? stray(i) : (i / 7 - 20).toFixed(3);
+    lines.push(`${x},${i % 9 === 0 ? "?" : i % 2 ? "p" : "q"},${i % 2 ? "a" : "b"}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+Deno.test("readDataset() reads a few stray texts of a numeric column as missing markers, with a line", async () => {
+  const data = await fromText(strayTable(() => "n.a.", 10));
+  const [x, kind] = data.columns;
+  assertEquals(x?.type, "numeric");
+  const values = Array.from(x!.values as Float64Array);
+  assertEquals(values.slice(0, 2), [-20, Number((1 / 7 - 20).toFixed(3))]);
+  assertEquals(values.slice(390).every(Number.isNaN), true);
+  assertEquals(data.na, ["n.a."]);
+  assertEquals(data.notes, [
+    'column "x": read "n.a." (10 cells) as missing, as --na would; pass --na or fix the file to silence this',
+  ]);
+  // "?" is not learned from x, so it stays a category of the text column
+  assertEquals(texts(kind).includes("?"), true);
+});
+
+Deno.test("readDataset() applies markers learned from a numeric column to the whole table", async () => {
+  const data = await fromText(strayTable((i) => (i % 3 ? "?" : "-"), 12));
+  assertEquals(data.columns[0]?.type, "numeric");
+  assertEquals(data.na, ["-", "?"]);
+  assertEquals(texts(data.columns[1]).includes("?"), false);
+  assertEquals(texts(data.columns[1]).filter((v) => v === null).length, 45);
+  assertEquals(data.notes, [
+    'column "x": read "-" (4 cells), "?" (8 cells) as missing, as --na would; pass --na or fix the file to silence this',
+    'column "kind": read 45 cells as missing too, as --na would (markers learned from other columns)',
+  ]);
+});
+
+Deno.test("readDataset() keeps a genuinely text column categorical: many texts, or too many cells", async () => {
+  const many = await fromText(strayTable((i) => `t${i % 4}`, 10));
+  assertEquals(many.columns[0]?.type, "categorical");
+  assertEquals(many.na, undefined);
+  const share = await fromText(strayTable(() => "n.a.", 40));
+  assertEquals(share.columns[0]?.type, "categorical");
+  assertEquals(share.notes, undefined);
+  const text = await fromText("c,label\nred,a\nblue,b\nred,a\n");
+  assertEquals(text.columns[0]?.values, ["red", "blue", "red"]);
+});
+
+Deno.test("readDataset() keeps the file's text of numbers in a column that turns categorical", async () => {
+  const lines = ["x,label"];
+  for (let i = 0; i < 30; i++) lines.push(`${["-0.080", "23", "23.0", "1e3"][i % 4]},a`);
+  for (let i = 0; i < 10; i++) lines.push(`w${i},b`);
+  const data = await fromText(lines.join("\n") + "\n");
+  const x = data.columns[0]!;
+  assertEquals(x.type, "categorical");
+  assertEquals(x.values.slice(0, 4), ["-0.080", "23", "23.0", "1e3"]);
+  assertEquals(x.values[39], "w9");
+  // the same with quotes (csv-parse's path)
+  const quoted = await fromText(lines.join("\n").replace("-0.080", '"-0.080"') + "\n");
+  assertEquals(quoted.columns[0]!.values.slice(0, 4), ["-0.080", "23", "23.0", "1e3"]);
 });

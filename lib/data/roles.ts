@@ -36,9 +36,8 @@ export function decideRoles(data: Dataset, chosen: ReadonlySet<string> = new Set
   const columns: Column[] = [];
   const dates = new Set<string>();
   const decisions: string[] = [];
-  for (const name of data.decimalCommas ?? []) {
-    decisions.push(`column ${quoteValue(name)} read as numbers written with decimal commas`);
-  }
+  // what reading decided: learned missing markers, decimal commas
+  decisions.push(...data.notes ?? []);
   for (const column of data.columns) {
     if (column.type !== "categorical") {
       columns.push(column);

@@ -147,7 +147,8 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
       solver: fitted.record,
       scoredOn: split.test.length > 0 ? "held-out rows" : "training rows",
       ...(data.delimiter && data.delimiter !== "," ? { delimiter: data.delimiter } : {}),
-      ...definedLists(options.reading ?? {}),
+      // markers learned from the file join --na, so that scoring reads new files alike
+      ...definedLists({ ...options.reading, na: learnedNa(options.reading?.na, data.na) }),
       ...(roles.decisions.length ? { decisions: roles.decisions } : {}),
     },
     metrics: { accuracy: 0, f1: 0 },
@@ -178,6 +179,11 @@ function definedLists(lists: Record<string, string[] | undefined>): Record<strin
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(lists)) if (v?.length) out[k] = v;
   return out;
+}
+
+/** `--na` as given, then the markers reading learned from the file. */
+function learnedNa(given: string[] = [], learned: string[] = []): string[] {
+  return [...new Set([...given, ...learned])];
 }
 
 /** The threshold asked for: given, or chosen by cross-validation on the training rows. */

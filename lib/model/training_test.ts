@@ -44,3 +44,22 @@ Deno.test("trainModel() trains on values around 1e300 instead of failing validat
   const model = parseModel(JSON.parse(modelToJson(file)), "mem");
   assertEquals(model.predictRows([{ x: 3e300 }, { x: 1.02e302 }]).classes, Int32Array.from([0, 1]));
 });
+
+Deno.test("trainModel() keeps a numeric column with a few 'n.a.' cells numeric and records the marker", async () => {
+  // regression: the column became categorical with one level per number (accuracy 0.99 → 0.55)
+  const lines = ["x,noise,label"];
+  for (let i = 0; i < 400; i++) {
+    const x = ((i * 37) % 400) / 40 - 5;
+    lines.push(`${i >= 390 ? "n.a." : x.toFixed(3)},${(i * 13) % 7},${x > 0 ? "up" : "down"}`);
+  }
+  const path = await tempCsv(lines.join("\n") + "\n");
+  const { file, metrics } = await trainOn(path);
+  await Deno.remove(path);
+  assertEquals(file.features[0]?.type, "numeric");
+  assertGreaterOrEqual(file.features[0]?.missing ?? 0, 1);
+  assertGreaterOrEqual(metrics.accuracy, 0.95);
+  assertEquals(file.training.na, ["n.a."]);
+  assertEquals(file.training.decisions, [
+    'column "x": read "n.a." (10 cells) as missing, as --na would; pass --na or fix the file to silence this',
+  ]);
+});
