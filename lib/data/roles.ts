@@ -5,8 +5,8 @@
  * are kept with a warning. Each decision is one line, for stderr and the card.
  * @module
  */
-import { quoteValue } from "../core/errors.ts";
-import type { Column, Dataset } from "./dataset.ts";
+import { InputError, quoteValue as quote } from "../core/errors.ts";
+import type { Column, Dataset, Label } from "./dataset.ts";
 
 /** A text column is identifier-like above this share of distinct values… */
 export const ID_DISTINCT = 0.95;
@@ -43,7 +43,7 @@ export function decideRoles(data: Dataset, chosen: ReadonlySet<string> = new Set
       columns.push(column);
       continue;
     }
-    const name = quoteValue(column.name);
+    const name = quote(column.name);
     const { present, distinct, dates: isDate } = profile(column.values);
     if (isDate && present > 0) {
       if (chosen.has(column.name)) {
@@ -93,4 +93,44 @@ function profile(values: readonly (string | null)[]) {
     if (dates && !ISO_DATE.test(v)) dates = false;
   }
   return { present, distinct: seen.size, dates };
+}
+
+/** A target with more distinct numbers than this… */
+export const CONTINUOUS_DISTINCT = 20;
+
+/**
+ * Refuses (InputError, exit 2) a target that looks continuous: more than
+ * {@link CONTINUOUS_DISTINCT} distinct numbers, and either most rows distinct
+ * or some number with a fractional part. The message names the last feature
+ * columns that look like classes (2 to 20 distinct texts or whole numbers).
+ */
+export function refuseContinuousTarget(data: Dataset, classes: readonly Label[]): void {
+  if (classes.length <= CONTINUOUS_DISTINCT || typeof classes[0] !== "number") return;
+  const fractional = classes.some((c) => !Number.isInteger(c));
+  if (!fractional && classes.length <= data.rows / 2) return;
+  const classLike = data.columns.filter(looksCategorical).slice(-3).map((c) => quote(c.name));
+  const target = data.defaultTarget
+    ? `the default target, the last column ${quote(data.target)},`
+    : `target ${quote(data.target)}`;
+  throw new InputError(
+    `Cannot train on ${quote(data.source)}: ${target} looks continuous (${
+      classes.length.toLocaleString("en-US")
+    } distinct numbers in ${
+      data.rows.toLocaleString("en-US")
+    } rows), and this trains classifiers; pick a class column with --target${
+      classLike.length ? ` (the last that look like classes: ${classLike.join(", ")})` : ""
+    }`,
+  );
+}
+
+/** Whether a column holds 2 to 20 distinct texts or whole numbers. */
+function looksCategorical(column: Column): boolean {
+  const seen = new Set<string | number>();
+  for (const v of column.values) {
+    if (v === null || v !== v) continue;
+    if (typeof v === "number" && !Number.isInteger(v)) return false;
+    seen.add(v);
+    if (seen.size > CONTINUOUS_DISTINCT) return false;
+  }
+  return seen.size >= 2;
 }

@@ -14,7 +14,7 @@ import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFile } from "./model.ts
 import { type ModelName, nameFromPath } from "./name.ts";
 import { type Fit, fit, type SolverOptions } from "./solver.ts";
 import { stratifiedSplit } from "../data/split.ts";
-import { decideRoles } from "../data/roles.ts";
+import { decideRoles, refuseContinuousTarget } from "../data/roles.ts";
 import { runtimeVersions } from "../core/versions.ts";
 import { profileClasses, profileFeatures } from "../monitor/profile.ts";
 
@@ -63,6 +63,7 @@ export interface TrainResult {
  */
 export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   const classes = distinctLabels(data.labels);
+  refuseContinuousTarget(data, classes);
   if (classes.length < 2) {
     throw new InputError(
       `Cannot train on "${data.source}": target "${data.target}" has a single class (${

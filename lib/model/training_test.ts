@@ -63,3 +63,23 @@ Deno.test("trainModel() keeps a numeric column with a few 'n.a.' cells numeric a
     'column "x": read "n.a." (10 cells) as missing, as --na would; pass --na or fix the file to silence this',
   ]);
 });
+
+Deno.test("trainModel() refuses a continuous target, naming the columns that look like classes", async () => {
+  const lines = ["x,grade,kind,price"];
+  for (let i = 0; i < 100; i++) lines.push(`${i % 13},${i % 4},${i % 2 ? "a" : "b"},${i * 1.5}`);
+  const path = await tempCsv(lines.join("\n") + "\n");
+  await assertRejects(
+    () => trainOn(path),
+    InputError,
+    `: the default target, the last column "price", looks continuous (100 distinct numbers in 100 rows), and this trains classifiers; pick a class column with --target (the last that look like classes: "x", "grade", "kind")`,
+  );
+  await assertRejects(
+    () => trainOn(path, { target: "price" }),
+    InputError,
+    `: target "price" looks continuous (100 distinct numbers in 100 rows)`,
+  );
+  // 13 whole-number classes are classes
+  const { file } = await trainOn(path, { target: "x" });
+  assertEquals(file.classes.length, 13);
+  await Deno.remove(path);
+});
