@@ -349,6 +349,9 @@ Deno.test("train.ts accepts a BOM, CRLF, quoted CSV with huge values and the mod
     "data/odd.csv",
     "--out",
     "models/odd",
+    // note is constant, left out unless named
+    "--features",
+    "x,note",
     "--learning-rate",
     "0.05",
     "--iterations",
