@@ -289,3 +289,33 @@ Deno.test("readDataset() keeps the file's text of numbers in a column that turns
   const quoted = await fromText(lines.join("\n").replace("-0.080", '"-0.080"') + "\n");
   assertEquals(quoted.columns[0]!.values.slice(0, 4), ["-0.080", "23", "23.0", "1e3"]);
 });
+
+Deno.test("readDataset() reads a ';' column mixing decimal points and commas as numbers, with a line", async () => {
+  const lines = ["x;label"];
+  for (let i = 0; i < 20; i++) lines.push(`${i % 2 ? "0,60" : "0.60"};${i % 2 ? "a" : "b"}`);
+  lines.push("1,25;a");
+  const data = await fromText(lines.join("\n") + "\n");
+  assertEquals(data.columns[0]?.type, "numeric");
+  assertEquals(Array.from(data.columns[0]!.values as Float64Array).slice(-3), [0.6, 0.6, 1.25]);
+  assertEquals(data.notes, [
+    'column "x" read as numbers written with decimal commas (11 cells; 10 with a decimal point)',
+  ]);
+});
+
+Deno.test("readDataset() refuses numbers with thousands separators or percent signs, naming the column", async () => {
+  await assertRejects(
+    () => fromText('n,label\n"1,234.56",a\n"12,000",b\n7,a\n'),
+    InputError,
+    'Cannot read column "n": its numbers are written with thousands separators ("1,234.56")',
+  );
+  await assertRejects(
+    () => fromText("p,label\n12.5%,a\n-3 %,b\n7,a\n"),
+    InputError,
+    'Cannot read column "p": its numbers are written as percentages ("12.5%"); strip the %',
+  );
+  // text that merely holds such a cell is text; in a ';' file "1,234" is a decimal comma
+  const text = await fromText('n,label\n"1,234",a\nred,b\nblue,a\ngreen,b\n');
+  assertEquals(text.columns[0]?.type, "categorical");
+  const semi = await fromText("n;label\n1,234;a\n2;b\n");
+  assertEquals(Array.from(semi.columns[0]!.values as Float64Array), [1.234, 2]);
+});
