@@ -1,8 +1,11 @@
 /**
  * A labelled table read from CSV: typed feature columns and the target.
  *
- * A column is numeric when every non-empty cell is a finite number, and
- * categorical otherwise. Empty cells are missing values. The target's values
+ * A column is numeric when every non-empty cell is a finite number, or
+ * when at most {@link MAX_STRAY_TEXTS} distinct other texts fill at most
+ * {@link STRAY_SHARE} of its cells: those are learned as missing markers of
+ * the table (`Dataset.na`). Otherwise it is categorical, each cell as the
+ * file writes it. Empty cells and missing markers are missing values. The target's values
  * are numbers when every one is numeric, strings otherwise, and are kept in
  * sorted order as the class list.
  * @module
