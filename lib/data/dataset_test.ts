@@ -303,16 +303,15 @@ Deno.test("readDataset() reads a ';' column mixing decimal points and commas as 
 });
 
 Deno.test("readDataset() refuses numbers with thousands separators or percent signs, naming the column", async () => {
-  await assertRejects(
-    () => fromText('n,label\n"1,234.56",a\n"12,000",b\n7,a\n'),
-    InputError,
-    'Cannot read column "n": its numbers are written with thousands separators ("1,234.56")',
-  );
-  await assertRejects(
-    () => fromText("p,label\n12.5%,a\n-3 %,b\n7,a\n"),
-    InputError,
-    'Cannot read column "p": its numbers are written as percentages ("12.5%"); strip the %',
-  );
+  const thousands = 'n,label\n"1,234.56",a\n"12,000",b\n7,a\n';
+  const percent = "p,label\n12.5%,a\n-3 %,b\n7,a\n";
+  const cases = new Map([
+    [thousands, '"n": its numbers are written with thousands separators ("1,234.56")'],
+    [percent, '"p": its numbers are written as percentages ("12.5%"); strip the %'],
+  ]);
+  for (const [text, message] of cases) {
+    await assertRejects(() => fromText(text), InputError, `Cannot read column ${message}`);
+  }
   // text that merely holds such a cell is text; in a ';' file "1,234" is a decimal comma
   const text = await fromText('n,label\n"1,234",a\nred,b\nblue,a\ngreen,b\n');
   assertEquals(text.columns[0]?.type, "categorical");
