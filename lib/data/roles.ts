@@ -81,7 +81,7 @@ export function decideRoles(data: Dataset, chosen: ReadonlySet<string> = new Set
       const id = numericId(column, data.rows, p.present);
       if (id) leaveOut(`identifier-like, ${id}`);
       else {
-        mostlyMissing(p.present);
+        mostlyMissing(p.present, column.name, data.rows, decisions);
         columns.push(column);
       }
       continue;
@@ -138,20 +138,8 @@ export function decideRoles(data: Dataset, chosen: ReadonlySet<string> = new Set
         `warning: column ${name} has ${distinct} categories, each a feature of its own; leave it out with --exclude if it is an identifier or free text`,
       );
     }
-    mostlyMissing(present);
+    mostlyMissing(present, column.name, data.rows, decisions);
     columns.push(column);
-
-    function mostlyMissing(present: number): void {
-      const missing = data.rows - present;
-      if (missing <= MOSTLY_MISSING * data.rows) return;
-      decisions.push(
-        `warning: column ${name} is empty in ${
-          Math.floor((100 * missing) / data.rows)
-        } % of rows (${missing.toLocaleString("en-US")} of ${
-          data.rows.toLocaleString("en-US")
-        }), filled in with the training mean or as no category; leave it out with --exclude if that misleads`,
-      );
-    }
   }
   if (columns.length === 0) {
     const out = decisions.filter((d) => d.includes(" left out: "));
@@ -162,6 +150,19 @@ export function decideRoles(data: Dataset, chosen: ReadonlySet<string> = new Set
     );
   }
   return { columns, dates, decisions };
+}
+
+/** Warns, in `decisions`, of a column empty in more than half the rows. */
+function mostlyMissing(present: number, name: string, rows: number, decisions: string[]): void {
+  const missing = rows - present;
+  if (missing <= MOSTLY_MISSING * rows) return;
+  decisions.push(
+    `warning: column ${quote(name)} is empty in ${Math.floor((100 * missing) / rows)} % of rows (${
+      missing.toLocaleString("en-US")
+    } of ${
+      rows.toLocaleString("en-US")
+    }), filled in with the training mean or as no category; leave it out with --exclude if that misleads`,
+  );
 }
 
 /** Non-empty cells, distinct values (counted up to 2) and one value of a numeric column. */
