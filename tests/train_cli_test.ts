@@ -41,6 +41,21 @@ const BAD_CSVS: Array<[string, string, string]> = [
     "a,b\n1,2\n",
     'Cannot use "notarget.csv": target column "label" is not in the header ("a", "b")',
   ],
+  [
+    "continuous.csv",
+    "kind,price\n" + Array.from({ length: 30 }, (_, i) => `${"ab"[i % 2]},${i / 4}`).join("\n"),
+    'Cannot train on "continuous.csv": the default target, the last column "price", looks continuous (30 distinct numbers in 30 rows), and this trains classifiers; pick a class column with --target (the last that look like classes: "kind")',
+  ],
+  [
+    "thousands.csv",
+    'amount,label\n"1,234.5",a\n"2,000",b\n17,a\n',
+    'Cannot read column "amount": its numbers are written with thousands separators ("1,234.5"); write plain numbers such as 1234.56, or leave it out with --exclude',
+  ],
+  [
+    "percent.csv",
+    "rate,label\n12.5%,a\n3%,b\n40 %,a\n",
+    'Cannot read column "rate": its numbers are written as percentages ("12.5%"); strip the % (write 12.5 for 12.5%), or leave it out with --exclude',
+  ],
 ];
 
 Deno.test("train refuses each kind of bad CSV with one line, exit 2 and no model", async () => {

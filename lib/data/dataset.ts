@@ -1,21 +1,26 @@
 /**
  * A labelled table read from CSV: typed feature columns and the target.
  *
- * A column is numeric when every non-empty cell is a finite number, and
- * categorical otherwise. Empty cells are missing values. The target's values
+ * A column is numeric when every non-empty cell is a finite number, or
+ * when at most {@link MAX_STRAY_TEXTS} distinct other texts fill at most
+ * {@link STRAY_SHARE} of its cells: those are learned as missing markers of
+ * the table (`Dataset.na`). Otherwise it is categorical, each cell as the
+ * file writes it. Empty cells and missing markers are missing values. The target's values
  * are numbers when every one is numeric, strings otherwise, and are kept in
  * sorted order as the class list.
  * @module
  */
-import { type FieldView, scanCsv } from "./scan.ts";
+import { type CsvVisitor, type FieldView, scanCsv } from "./scan.ts";
 import { InputError, quoteValue } from "../core/errors.ts";
 import { chooseColumns, type ColumnChoice, flagNames } from "./columns.ts";
 import {
   type CellDialect,
+  decimalCommaNumber,
   decimalCommaValues,
   detectDelimiter,
   isMissing,
   markers,
+  unreadNumbers,
 } from "./dialect.ts";
 
 /** A numeric column: one value per row, `NaN` where the cell was empty. */
@@ -64,6 +69,15 @@ export interface Dataset {
   decimalCommas?: string[];
   /** The columns `--features` named, when it was given. */
   chosen?: string[];
+  /**
+   * Missing-value markers learned from the file: the few stray texts of
+   * columns otherwise numeric, read as missing in every column (as `--na`).
+   */
+  na?: string[];
+  /** What reading decided, one line each (learned markers, decimal commas), for stderr and the card. */
+  notes?: string[];
+  /** Whether the target is the last column by default (no `--target`). */
+  defaultTarget?: boolean;
 }
 
 /** Options for {@link readDataset}. */
@@ -90,7 +104,7 @@ export async function readDataset(
     delimiter,
     progress: progress && ((n) => progress(`reading: ${rowsRead(n, table.expected)}`)),
   });
-  return table.build(sha256);
+  return await table.build(sha256);
 }
 
 /** "N of about M rows (P %)" while the estimate from the file size holds, else "N rows". */
@@ -108,6 +122,11 @@ export function distinctLabels(labels: readonly Label[]): Label[] {
   return distinct.every((l) => typeof l === "number")
     ? (distinct as number[]).sort((a, b) => a - b)
     : (distinct as string[]).map(String).sort();
+}
+
+/** A count for a message: 1,234. */
+function count(n: number): string {
+  return n.toLocaleString("en-US");
 }
 
 /** The first ten names of a header, quoted, for a message; then how many there are. */
@@ -177,7 +196,7 @@ class TableBuilder {
     this.#header = header;
     this.#targetIndex = targetIndex;
     this.#builders = header.map((name, c) =>
-      kept.has(c) ? new ColumnBuilder(name, this.#na) : null
+      kept.has(c) ? new ColumnBuilder(name, this.#na, this.delimiter !== ",") : null
     );
   }
 
@@ -210,7 +229,7 @@ class TableBuilder {
     this.#rows = 0;
   }
 
-  build(sha256: string): Dataset {
+  async build(sha256: string): Promise<Dataset> {
     if (this.#rows === 0) {
       throw new InputError(`Cannot use ${quoteValue(this.path)}: it has a header but no data rows`);
     }
@@ -221,9 +240,9 @@ class TableBuilder {
     const ids = this.#labelIds;
     const labels = new Array<Label>(this.#rows);
     for (let i = 0; i < this.#rows; i++) labels[i] = values[ids[i]!]!;
+    const { columns, na, notes } = await this.#columns(sha256);
     const decimalCommas: string[] = [];
-    const columns = this.#builders.filter((b) => b !== null).map((b) => {
-      const column = b.build();
+    const read = columns.map((column) => {
       // "3,14" is a number only where the comma cannot be the delimiter
       if (this.delimiter === "," || column.type !== "categorical") return column;
       const numbers = decimalCommaValues(column.values, column.name);
@@ -231,10 +250,27 @@ class TableBuilder {
       decimalCommas.push(column.name);
       return { name: column.name, type: "numeric", values: numbers } as const;
     });
+    for (const column of read) {
+      if (column.type === "categorical") unreadNumbers(column.values, column.name, this.delimiter);
+    }
+    for (const b of this.#builders) {
+      if (b && b.commaCells > 0) decimalCommas.push(b.name);
+    }
+    for (const name of decimalCommas) {
+      const b = this.#builders.find((b) => b?.name === name);
+      const points = b ? b.numberCells - b.commaCells : 0;
+      notes.push(
+        `column ${quoteValue(name)} read as numbers written with decimal commas${
+          points > 0
+            ? ` (${count(b!.commaCells)} cells; ${count(points)} with a decimal point)`
+            : ""
+        }`,
+      );
+    }
     return {
       source: this.path,
       rows: this.#rows,
-      columns,
+      columns: read,
       target: this.#header[this.#targetIndex]!,
       labels,
       sha256,
@@ -243,7 +279,106 @@ class TableBuilder {
       ...(this.options.features?.length
         ? { chosen: flagNames(this.options.features, this.#header) }
         : {}),
+      ...(na.length ? { na } : {}),
+      ...(notes.length ? { notes } : {}),
+      ...(this.options.target === undefined ? { defaultTarget: true } : {}),
     };
+  }
+
+  /**
+   * The feature columns: a column whose few stray texts sit among ≥ 95 %
+   * numbers reads them as missing markers, which then hold for the whole
+   * table (as `--na` would); any other column with stray texts is text, read
+   * again from the file when numbers of it were already read.
+   */
+  async #columns(sha256: string) {
+    const drafts = this.#builders.map((b) => b?.build() ?? null);
+    const learned = new Set<string>();
+    const notes: string[] = [];
+    const lines = new Map<number, string>();
+    drafts.forEach((d, c) => {
+      if (d?.kind !== "strays") return;
+      const b = this.#builders[c]!;
+      const strays = d.counts.reduce((a, n) => a + n, 0);
+      if (strays > STRAY_SHARE * (b.numberCells + strays)) return;
+      const order = d.strays.map((text, k) => ({ text, n: d.counts[k]! }))
+        .sort((a, b) => a.text < b.text ? -1 : 1);
+      for (const { text } of order) learned.add(text);
+      lines.set(
+        c,
+        `column ${quoteValue(b.name)}: read ${
+          order.map(({ text, n }) => `${quoteValue(text)} (${count(n)} cells)`).join(", ")
+        } as missing, as --na would; pass --na or fix the file to silence this`,
+      );
+      drafts[c] = { kind: "column", column: { name: b.name, type: "numeric", values: d.values } };
+    });
+    // the rest: numbers whose strays were all learned elsewhere, else text
+    const also = new Map<number, number>();
+    drafts.forEach((d, c) => {
+      if (d?.kind !== "strays") return;
+      const b = this.#builders[c]!;
+      if (d.strays.every((t) => learned.has(t))) {
+        also.set(c, d.counts.reduce((a, n) => a + n, 0));
+        drafts[c] = { kind: "column", column: { name: b.name, type: "numeric", values: d.values } };
+      } else drafts[c] = { kind: "reread" };
+    });
+    const again = drafts.flatMap((d, c) => d?.kind === "reread" ? [c] : []);
+    const texts = again.length ? await this.#reread(again, sha256) : [];
+    const columns: Column[] = [];
+    drafts.forEach((d, c) => {
+      if (d === null) return;
+      const column: Column = d.kind === "column"
+        ? d.column
+        : { name: this.#header[c]!, type: "categorical", values: texts[again.indexOf(c)]! };
+      if (learned.size && column.type === "categorical") {
+        let n = 0;
+        const values = column.values;
+        for (let i = 0; i < values.length; i++) {
+          if (values[i] !== null && learned.has(values[i]!)) {
+            values[i] = null;
+            n++;
+          }
+        }
+        if (n) also.set(c, n);
+      }
+      const line = lines.get(c);
+      if (line) notes.push(line);
+      const n = also.get(c);
+      if (n) {
+        notes.push(
+          `column ${quoteValue(column.name)}: read ${
+            count(n)
+          } cells as missing too, as --na would (markers learned from other columns)`,
+        );
+      }
+      columns.push(column);
+    });
+    return { columns, na: [...learned].sort(), notes };
+  }
+
+  /** The texts of columns `wanted`, read in a second pass over the (unchanged) file. */
+  async #reread(wanted: number[], sha256: string): Promise<(string | null)[][]> {
+    const out = wanted.map(() => [] as (string | null)[]);
+    const na = this.#na;
+    const visitor: CsvVisitor = {
+      header() {},
+      restart() {
+        for (const o of out) o.length = 0;
+      },
+      record(fields) {
+        for (let k = 0; k < wanted.length; k++) {
+          const text = fields.text(wanted[k]!).trim();
+          out[k]!.push(isMissing(text, na.na) ? null : text);
+        }
+      },
+    };
+    const again = await scanCsv(this.path, visitor, { delimiter: this.delimiter });
+    if (again.sha256 !== sha256) {
+      throw new InputError(
+        `Cannot use ${quoteValue(this.path)}: the file changed while it was read; train again`,
+      );
+    }
+    return out;
   }
 
   #pushLabel(label: string, line: number): void {
@@ -268,15 +403,48 @@ class TableBuilder {
   }
 }
 
-/** Grows a column, numeric until a cell proves it categorical. */
+/** A column's stray texts may be missing markers: at most this many distinct texts… */
+export const MAX_STRAY_TEXTS = 3;
+/** …in at most this share of the column's non-empty cells, the rest numbers. */
+export const STRAY_SHARE = 0.05;
+
+/** A column as the scan left it, before the table decides what its stray texts are. */
+type Draft =
+  | { kind: "column"; column: Column }
+  | { kind: "strays"; values: Float64Array; strays: string[]; counts: number[]; codes: Uint8Array }
+  | { kind: "reread" };
+
+/**
+ * Grows a column, numeric until the cells prove it categorical. A text that
+ * is not a number (a stray) is remembered by a code per row while there are
+ * at most {@link MAX_STRAY_TEXTS} distinct ones, so that the table can read
+ * them as missing markers; past that the column is text. A column whose
+ * numbers were already read is then read again from the file (`reread`), so
+ * that it keeps its cells' text (`-0.080`, not `-0.08`).
+ */
 class ColumnBuilder {
   #numbers = new Float64Array(1024);
+  #codes: Uint8Array | null = null;
+  #strays: string[] = [];
+  #counts: number[] = [];
   #strings: (string | null)[] | null = null;
+  #reread = false;
   #length = 0;
+  /** Cells read as numbers, and those of them written with a decimal comma. */
+  numberCells = 0;
+  commaCells = 0;
 
-  constructor(readonly name: string, readonly na: Pick<CellDialect, "na" | "numericNa">) {}
+  constructor(
+    readonly name: string,
+    readonly na: Pick<CellDialect, "na" | "numericNa">,
+    readonly decimalCommas: boolean,
+  ) {}
 
   push(fields: FieldView, c: number, path: string): void {
+    if (this.#reread) {
+      this.#length++;
+      return;
+    }
     if (this.#strings) {
       const text = fields.text(c).trim();
       this.#strings.push(isMissing(text, this.na.na) ? null : text);
@@ -292,51 +460,107 @@ class ColumnBuilder {
       value = undefined;
     }
     if (value === null) {
-      this.#toCategorical();
-      this.#strings!.push(fields.text(c).trim());
-    } else if (value !== value) {
+      const text = fields.text(c).trim();
+      value = this.decimalCommas ? decimalCommaNumber(text) : undefined;
+      if (value === undefined) return this.#stray(text);
+      this.commaCells++;
+    }
+    if (value !== value) {
       throw new InputError(
         `Cannot use ${quoteValue(path)}: line ${fields.line}: column ${
           quoteValue(this.name)
         } holds the non-finite number ${quoteValue(fields.text(c).trim())}`,
       );
-    } else {
-      if (this.#length === this.#numbers.length) this.#grow();
-      this.#numbers[this.#length] = value === undefined ? NaN : value;
+    }
+    if (this.#length === this.#numbers.length) this.#grow();
+    if (value === undefined) this.#numbers[this.#length] = NaN;
+    else {
+      this.#numbers[this.#length] = value;
+      this.numberCells++;
     }
     this.#length++;
   }
 
   /** Makes room for `rows` values in all, so a good guess saves every regrowth. */
   reserve(rows: number): void {
-    if (this.#strings || rows <= this.#numbers.length) return;
+    if (this.#strings || this.#reread || rows <= this.#numbers.length) return;
     const bigger = new Float64Array(rows);
     bigger.set(this.#numbers.subarray(0, this.#length));
     this.#numbers = bigger;
+    if (this.#codes) {
+      const codes = new Uint8Array(rows);
+      codes.set(this.#codes.subarray(0, this.#length));
+      this.#codes = codes;
+    }
   }
 
-  build(): Column {
+  build(): Draft {
+    if (this.#reread) return { kind: "reread" };
     if (this.#strings) {
-      return { name: this.name, type: "categorical", values: this.#strings };
+      return {
+        kind: "column",
+        column: { name: this.name, type: "categorical", values: this.#strings },
+      };
     }
     const numbers = this.#numbers;
     // a guess within 10 % is kept as is (a view), rather than copied once more
     const values = numbers.length - this.#length <= this.#length / 10
       ? numbers.subarray(0, this.#length)
       : numbers.slice(0, this.#length);
-    return { name: this.name, type: "numeric", values };
+    if (!this.#codes) {
+      return { kind: "column", column: { name: this.name, type: "numeric", values } };
+    }
+    // no number at all: a text column of a few values, whose codes say it all
+    if (this.numberCells === 0) return { kind: "column", column: this.#textColumn() };
+    return {
+      kind: "strays",
+      values,
+      strays: this.#strays,
+      counts: this.#counts,
+      codes: this.#codes.subarray(0, this.#length),
+    };
+  }
+
+  /** The column's texts from the codes, for a column without numbers. */
+  #textColumn(): CategoricalColumn {
+    const codes = this.#codes!;
+    const values = new Array<string | null>(this.#length);
+    for (let i = 0; i < this.#length; i++) {
+      values[i] = codes[i] ? this.#strays[codes[i]! - 1]! : null;
+    }
+    return { name: this.name, type: "categorical", values };
+  }
+
+  #stray(text: string): void {
+    let k = this.#strays.indexOf(text);
+    if (k < 0) {
+      if (this.#strays.length === MAX_STRAY_TEXTS) return this.#toText(text);
+      k = this.#strays.push(text) - 1;
+      this.#counts.push(0);
+    }
+    this.#counts[k]!++;
+    if (this.#length === this.#numbers.length) this.#grow();
+    this.#codes ??= new Uint8Array(this.#numbers.length);
+    this.#codes[this.#length] = k + 1;
+    this.#numbers[this.#length] = NaN;
+    this.#length++;
+  }
+
+  /** One text too many: a text column from here on (read again if it held numbers). */
+  #toText(text: string): void {
+    if (this.numberCells > 0) {
+      this.#reread = true;
+      this.#numbers = new Float64Array(0);
+      this.#codes = null;
+    } else {
+      this.#strings = this.#textColumn().values;
+      this.#strings.push(text);
+      this.#codes = null;
+    }
+    this.#length++;
   }
 
   #grow(): void {
     this.reserve(this.#numbers.length * 2);
-  }
-
-  #toCategorical(): void {
-    const strings: (string | null)[] = [];
-    for (let i = 0; i < this.#length; i++) {
-      const v = this.#numbers[i]!;
-      strings.push(Number.isNaN(v) ? null : String(v));
-    }
-    this.#strings = strings;
   }
 }

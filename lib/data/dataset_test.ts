@@ -5,7 +5,7 @@ import {
   assertStrictEquals,
   assertStringIncludes,
 } from "../_testing/assert.ts";
-import { distinctLabels, readDataset } from "./dataset.ts";
+import { type Column, distinctLabels, readDataset } from "./dataset.ts";
 import { parseNumber } from "./csv.ts";
 import { InputError } from "../core/errors.ts";
 
@@ -220,4 +220,101 @@ Deno.test("readDataset() reads missing-value markers as empty cells, and --na ad
   } finally {
     await Deno.remove(path);
   }
+});
+
+/** A categorical column's values. */
+function texts(column: Column | undefined): (string | null)[] {
+  assertEquals(column?.type, "categorical");
+  return column!.values as (string | null)[];
+}
+
+/** A table of 400 rows: `x` numbers written `%.3f`, `kind` text, `label`; `last` rows of x hold `stray`. */
+function strayTable(stray: (i: number) => string, last: number): string {
+  const lines = ["x,kind,label"];
+  for (let i = 0; i < 400; i++) {
+    const x = i >= 400 - last ? stray(i) : (i / 7 - 20).toFixed(3);
+    lines.push(`${x},${i % 9 === 0 ? "?" : i % 2 ? "p" : "q"},${i % 2 ? "a" : "b"}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+Deno.test("readDataset() reads a few stray texts of a numeric column as missing markers, with a line", async () => {
+  const data = await fromText(strayTable(() => "n.a.", 10));
+  const [x, kind] = data.columns;
+  assertEquals(x?.type, "numeric");
+  const values = Array.from(x!.values as Float64Array);
+  assertEquals(values.slice(0, 2), [-20, Number((1 / 7 - 20).toFixed(3))]);
+  assertEquals(values.slice(390).every(Number.isNaN), true);
+  assertEquals(data.na, ["n.a."]);
+  assertEquals(data.notes, [
+    'column "x": read "n.a." (10 cells) as missing, as --na would; pass --na or fix the file to silence this',
+  ]);
+  // "?" is not learned from x, so it stays a category of the text column
+  assertEquals(texts(kind).includes("?"), true);
+});
+
+Deno.test("readDataset() applies markers learned from a numeric column to the whole table", async () => {
+  const data = await fromText(strayTable((i) => (i % 3 ? "?" : "-"), 12));
+  assertEquals(data.columns[0]?.type, "numeric");
+  assertEquals(data.na, ["-", "?"]);
+  assertEquals(texts(data.columns[1]).includes("?"), false);
+  assertEquals(texts(data.columns[1]).filter((v) => v === null).length, 45);
+  assertEquals(data.notes, [
+    'column "x": read "-" (4 cells), "?" (8 cells) as missing, as --na would; pass --na or fix the file to silence this',
+    'column "kind": read 45 cells as missing too, as --na would (markers learned from other columns)',
+  ]);
+});
+
+Deno.test("readDataset() keeps a genuinely text column categorical: many texts, or too many cells", async () => {
+  const many = await fromText(strayTable((i) => `t${i % 4}`, 10));
+  assertEquals(many.columns[0]?.type, "categorical");
+  assertEquals(many.na, undefined);
+  const share = await fromText(strayTable(() => "n.a.", 40));
+  assertEquals(share.columns[0]?.type, "categorical");
+  assertEquals(share.notes, undefined);
+  const text = await fromText("c,label\nred,a\nblue,b\nred,a\n");
+  assertEquals(text.columns[0]?.values, ["red", "blue", "red"]);
+});
+
+Deno.test("readDataset() keeps the file's text of numbers in a column that turns categorical", async () => {
+  const lines = ["x,label"];
+  for (let i = 0; i < 30; i++) lines.push(`${["-0.080", "23", "23.0", "1e3"][i % 4]},a`);
+  for (let i = 0; i < 10; i++) lines.push(`w${i},b`);
+  const data = await fromText(lines.join("\n") + "\n");
+  const x = data.columns[0]!;
+  assertEquals(x.type, "categorical");
+  assertEquals(x.values.slice(0, 4), ["-0.080", "23", "23.0", "1e3"]);
+  assertEquals(x.values[39], "w9");
+  // the same with quotes (csv-parse's path)
+  const quoted = await fromText(lines.join("\n").replace("-0.080", '"-0.080"') + "\n");
+  assertEquals(quoted.columns[0]!.values.slice(0, 4), ["-0.080", "23", "23.0", "1e3"]);
+});
+
+Deno.test("readDataset() reads a ';' column mixing decimal points and commas as numbers, with a line", async () => {
+  const lines = ["x;label"];
+  for (let i = 0; i < 20; i++) lines.push(`${i % 2 ? "0,60" : "0.60"};${i % 2 ? "a" : "b"}`);
+  lines.push("1,25;a");
+  const data = await fromText(lines.join("\n") + "\n");
+  assertEquals(data.columns[0]?.type, "numeric");
+  assertEquals(Array.from(data.columns[0]!.values as Float64Array).slice(-3), [0.6, 0.6, 1.25]);
+  assertEquals(data.notes, [
+    'column "x" read as numbers written with decimal commas (11 cells; 10 with a decimal point)',
+  ]);
+});
+
+Deno.test("readDataset() refuses numbers with thousands separators or percent signs, naming the column", async () => {
+  const thousands = 'n,label\n"1,234.56",a\n"12,000",b\n7,a\n';
+  const percent = "p,label\n12.5%,a\n-3 %,b\n7,a\n";
+  const cases = new Map([
+    [thousands, '"n": its numbers are written with thousands separators ("1,234.56")'],
+    [percent, '"p": its numbers are written as percentages ("12.5%"); strip the %'],
+  ]);
+  for (const [text, message] of cases) {
+    await assertRejects(() => fromText(text), InputError, `Cannot read column ${message}`);
+  }
+  // text that merely holds such a cell is text; in a ';' file "1,234" is a decimal comma
+  const text = await fromText('n,label\n"1,234",a\nred,b\nblue,a\ngreen,b\n');
+  assertEquals(text.columns[0]?.type, "categorical");
+  const semi = await fromText("n;label\n1,234;a\n2;b\n");
+  assertEquals(Array.from(semi.columns[0]!.values as Float64Array), [1.234, 2]);
 });

@@ -211,3 +211,60 @@ export function decimalCommaValues(
   }
   return undefined;
 }
+
+/** A number written with a decimal comma (`3,14`, `-0,5`). */
+const COMMA_DECIMAL = /^[+-]?\d+,\d+$/;
+
+/**
+ * The number a cell written with a decimal comma holds (`0,60` → 0.6);
+ * `undefined` for any other text. Training reads a column that mixes `0.60`
+ * and `0,60` as numbers this way, where the delimiter is not `,`.
+ */
+export function decimalCommaNumber(text: string): number | undefined {
+  return COMMA_DECIMAL.test(text) ? Number(text.replace(",", ".")) : undefined;
+}
+
+/** A number with thousands separators (`1,234` or `1,234.56`). */
+const THOUSANDS = /^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
+
+/** A percentage (`12.5%`). */
+const PERCENT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+) ?%$/;
+
+/**
+ * Refuses (InputError, one line naming the column and the fix) a text
+ * column that is really numbers in a form this does not read: at least 90 %
+ * of its cells plain numbers or numbers with thousands separators
+ * (`1,234.56`), or percentages (`12.5%`), and at least one of those. In a
+ * file delimited by other than `,`, `1,234` is a decimal comma: only forms
+ * with a point count as thousands there.
+ */
+export function unreadNumbers(
+  values: readonly (string | null)[],
+  name: string,
+  delimiter: string,
+): void {
+  let present = 0, plain = 0, thousands = 0, percent = 0, other = 0;
+  let example = "";
+  for (const v of values) {
+    if (v === null) continue;
+    present++;
+    if (Number.isFinite(Number(v))) plain++;
+    else if (THOUSANDS.test(v) && (delimiter === "," || v.includes("."))) {
+      if (thousands++ === 0 && !percent) example = v;
+    } else if (PERCENT.test(v)) {
+      if (percent++ === 0 && !thousands) example = v;
+    } // a text column: no need to look further
+    else if (++other > 0.1 * values.length) return;
+  }
+  if (thousands + percent === 0 || plain + thousands + percent < 0.9 * present) return;
+  const column = `Cannot read column ${quoteValue(name)}: its numbers are written`;
+  throw new InputError(
+    thousands >= percent
+      ? `${column} with thousands separators (${
+        quoteValue(example)
+      }); write plain numbers such as 1234.56, or leave it out with --exclude`
+      : `${column} as percentages (${
+        quoteValue(example)
+      }); strip the % (write 12.5 for 12.5%), or leave it out with --exclude`,
+  );
+}

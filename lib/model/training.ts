@@ -14,7 +14,7 @@ import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFile } from "./model.ts
 import { type ModelName, nameFromPath } from "./name.ts";
 import { type Fit, fit, type SolverOptions } from "./solver.ts";
 import { stratifiedSplit } from "../data/split.ts";
-import { decideRoles } from "../data/roles.ts";
+import { decideRoles, refuseContinuousTarget } from "../data/roles.ts";
 import { runtimeVersions } from "../core/versions.ts";
 import { profileClasses, profileFeatures } from "../monitor/profile.ts";
 
@@ -68,6 +68,7 @@ export interface TrainResult {
  */
 export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   const classes = distinctLabels(data.labels);
+  refuseContinuousTarget(data, classes);
   if (classes.length < 2) {
     throw new InputError(
       `Cannot train on "${data.source}": target "${data.target}" has a single class (${
@@ -172,7 +173,8 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
       solver: fitted.record,
       scoredOn: split.test.length > 0 ? "held-out rows" : "training rows",
       ...(data.delimiter && data.delimiter !== "," ? { delimiter: data.delimiter } : {}),
-      ...definedLists(options.reading ?? {}),
+      // markers learned from the file join --na, so that scoring reads new files alike
+      ...definedLists({ ...options.reading, na: learnedNa(options.reading?.na, data.na) }),
       ...(roles.decisions.length ? { decisions: roles.decisions } : {}),
     },
     metrics: { accuracy: 0, f1: 0 },
@@ -205,6 +207,11 @@ function definedLists(lists: Record<string, string[] | undefined>): Record<strin
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(lists)) if (v?.length) out[k] = v;
   return out;
+}
+
+/** `--na` as given, then the markers reading learned from the file. */
+function learnedNa(given: string[] = [], learned: string[] = []): string[] {
+  return [...new Set([...given, ...learned])];
 }
 
 /** The threshold asked for: given, or chosen by cross-validation on the training rows. */

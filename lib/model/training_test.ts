@@ -128,3 +128,42 @@ Deno.test("a model file without a positive class takes the second, as before", a
     'Cannot load model "m": positive: the positive class must be one of exactly two classes',
   );
 });
+
+Deno.test("trainModel() keeps a numeric column with a few 'n.a.' cells numeric and records the marker", async () => {
+  // regression: the column became categorical with one level per number (accuracy 0.99 → 0.55)
+  const lines = ["x,noise,label"];
+  for (let i = 0; i < 400; i++) {
+    const x = ((i * 37) % 400) / 40 - 5;
+    lines.push(`${i >= 390 ? "n.a." : x.toFixed(3)},${(i * 13) % 7},${x > 0 ? "up" : "down"}`);
+  }
+  const path = await tempCsv(lines.join("\n") + "\n");
+  const { file, metrics } = await trainOn(path);
+  await Deno.remove(path);
+  assertEquals(file.features[0]?.type, "numeric");
+  assertGreaterOrEqual(file.features[0]?.missing ?? 0, 1);
+  assertGreaterOrEqual(metrics.accuracy, 0.95);
+  assertEquals(file.training.na, ["n.a."]);
+  assertEquals(file.training.decisions, [
+    'column "x": read "n.a." (10 cells) as missing, as --na would; pass --na or fix the file to silence this',
+  ]);
+});
+
+Deno.test("trainModel() refuses a continuous target, naming the columns that look like classes", async () => {
+  const lines = ["x,grade,kind,price"];
+  for (let i = 0; i < 100; i++) lines.push(`${i % 13},${i % 4},${i % 2 ? "a" : "b"},${i * 1.5}`);
+  const path = await tempCsv(lines.join("\n") + "\n");
+  await assertRejects(
+    () => trainOn(path),
+    InputError,
+    `: the default target, the last column "price", looks continuous (100 distinct numbers in 100 rows), and this trains classifiers; pick a class column with --target (the last that look like classes: "x", "grade", "kind")`,
+  );
+  await assertRejects(
+    () => trainOn(path, { target: "price" }),
+    InputError,
+    `: target "price" looks continuous (100 distinct numbers in 100 rows)`,
+  );
+  // 13 whole-number classes are classes
+  const { file } = await trainOn(path, { target: "x" });
+  assertEquals(file.classes.length, 13);
+  await Deno.remove(path);
+});
