@@ -6,7 +6,8 @@
  * @module
  */
 import type { Column } from "../data/dataset.ts";
-import { DATE_PARTS, encodeDate, type Feature } from "./features.ts";
+import { InputError, quoteValue } from "../core/errors.ts";
+import { DATE_PARTS, encodeDate, type Feature, featureWidth } from "./features.ts";
 import type { Predictions } from "./model.ts";
 
 /** One stored slot of a design matrix, a value per row. */
@@ -22,6 +23,42 @@ export interface Design {
   width: number;
   /** A weight per row in the loss (class weights); every row weighs 1 when absent. */
   weights?: Float64Array;
+}
+
+/**
+ * The most memory an encoded design may take. Past it, training refuses in
+ * one line rather than running the machine out of memory: a column of
+ * thousands of categories over millions of rows is almost always a mistake
+ * (numbers with stray texts, free text), not a feature.
+ */
+export const MAX_DESIGN_BYTES = 4 * 2 ** 30;
+
+/**
+ * Refuses features whose encoded design would take more than `limit` bytes
+ * for `train` Float32 rows and `heldOut` Float64 rows, naming the widest
+ * categorical columns and the fix.
+ */
+export function checkDesignSize(
+  features: readonly Feature[],
+  rows: { train: number; heldOut: number; source: string },
+  limit = MAX_DESIGN_BYTES,
+): void {
+  const slots = features.reduce((n, f) => n + featureWidth(f), 0);
+  const bytes = slots * (rows.train * 4 + rows.heldOut * 8);
+  if (bytes <= limit) return;
+  const widest = features.flatMap((f) => f.type === "categorical" ? [f] : [])
+    .sort((a, b) => b.categories.length - a.categories.length).slice(0, 3)
+    .map((f) =>
+      `${quoteValue(f.name)} (${f.categories.length.toLocaleString("en-US")} categories)`
+    );
+  const gb = (n: number) => `${(n / 2 ** 30).toFixed(1)} GB`;
+  throw new InputError(
+    `Cannot train on ${quoteValue(rows.source)}: the encoded features would take ${gb(bytes)} (${
+      (rows.train + rows.heldOut).toLocaleString("en-US")
+    } rows × ${slots.toLocaleString("en-US")} slots), more than ${gb(limit)}${
+      widest.length ? `; the widest: ${widest.join(", ")}` : ""
+    }; leave such a column out with --exclude, or fix its cells if they should be numbers`,
+  );
 }
 
 /** Options for {@link encodeDesign}. */

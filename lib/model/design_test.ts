@@ -1,7 +1,8 @@
-import { assertAlmostEquals, assertEquals } from "../_testing/assert.ts";
+import { assertAlmostEquals, assertEquals, assertThrows } from "../_testing/assert.ts";
+import { InputError } from "../core/errors.ts";
 import type { Column } from "../data/dataset.ts";
-import { encodeColumns, encodedWidth, fitFeatures } from "./features.ts";
-import { type Design, encodeDesign, predictDesign, rowsOf } from "./design.ts";
+import { encodeColumns, encodedWidth, type Feature, fitFeatures } from "./features.ts";
+import { checkDesignSize, type Design, encodeDesign, predictDesign, rowsOf } from "./design.ts";
 
 /** Two numeric columns (one with a gap) and a categorical one, 11 rows. */
 function columns(): Column[] {
@@ -90,4 +91,28 @@ Deno.test("predictDesign() predicts every row as predictEncoded() on the row-maj
   const want = model.predictEncoded(rowMajor(train), train.rows);
   assertEquals(got.classes, want.classes);
   got.probabilities.forEach((p, i) => assertAlmostEquals(p, want.probabilities[i]!, 1e-15));
+});
+
+Deno.test("checkDesignSize() refuses a design over the limit, naming the widest categorical columns", () => {
+  const features: Feature[] = [
+    { name: "x", type: "numeric", mean: 0, scale: 1, min: 0, max: 1, missing: 0 },
+    {
+      name: "code",
+      type: "categorical",
+      categories: Array.from({ length: 2000 }, (_, i) => String(i)),
+      missing: 0,
+    },
+    { name: "city", type: "categorical", categories: ["a", "b"], missing: 0 },
+  ];
+  // 2,003 slots × (1M Float32 rows + 250k Float64 rows) ≈ 11.2 GB
+  const err = assertThrows(
+    () => checkDesignSize(features, { train: 1_000_000, heldOut: 250_000, source: "big.csv" }),
+    InputError,
+  );
+  assertEquals(
+    err.message,
+    'Cannot train on "big.csv": the encoded features would take 11.2 GB (1,250,000 rows × 2,003 slots), more than 4.0 GB; the widest: "code" (2,000 categories), "city" (2 categories); leave such a column out with --exclude, or fix its cells if they should be numbers',
+  );
+  // the same features over 100,000 rows fit
+  checkDesignSize(features, { train: 80_000, heldOut: 20_000, source: "big.csv" });
 });

@@ -7,7 +7,7 @@ import { type Dataset, distinctLabels, type Label } from "../data/dataset.ts";
 import { InputError, UsageError } from "../core/errors.ts";
 import { balancedWeights, type ClassWeight, crossValidatedThreshold } from "./imbalance.ts";
 import { fitFeatures } from "./features.ts";
-import { type Design, encodeDesign, predictDesign } from "./design.ts";
+import { checkDesignSize, type Design, encodeDesign, predictDesign } from "./design.ts";
 import type { Timings } from "../core/timings.ts";
 import { classificationReport, type Scores, withLabels } from "./scores.ts";
 import { Model, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFile } from "./model.ts";
@@ -115,6 +115,11 @@ export function trainModel(data: Dataset, options: TrainOptions): TrainResult {
   progress?.("encoding");
   const roles = decideRoles(data, new Set(data.chosen));
   const features = fitFeatures(roles.columns, split.train, { dates: roles.dates });
+  checkDesignSize(features, {
+    train: split.train.length,
+    heldOut: split.test.length,
+    source: data.source,
+  });
   // the drift reference, before encoding may consume the columns
   const driftFeatures = profileFeatures(features, roles.columns, split.train);
   timings?.mark("feature statistics");
