@@ -13,7 +13,6 @@
  * that are neither a feature nor an id are not read (see `reader.ts`).
  * @module
  */
-import type { Model } from "../model/model.ts";
 import { explainer } from "./explain.ts";
 import { ByteWriter, csvCell, type Sink } from "./output.ts";
 import { type Block, readBlocks, type ReadOptions, type ReadResult } from "./reader.ts";
