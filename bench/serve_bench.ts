@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { trainBenchModel } from "./_model.ts";
 import { median, soak } from "./soak.ts";
 import { wrk, type WrkResult } from "./wrk.ts";
+import { SERVE_ENV } from "../lib/serve/config.ts";
 
 const REFERENCE = "/work/shared/reference";
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -26,8 +27,8 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const OUT = `${ROOT}bench/out`;
 const MODEL = `${OUT}/models/serve`;
 const LOGS = `${ROOT}bench/out/logs`;
-const ENV_LIST =
-  "PORT,HOST,MODEL_DIR,API_TOKEN,LOG_LEVEL,MAX_BODY_BYTES,MAX_BATCH_ROWS,SHUTDOWN_TIMEOUT,BODY_TIMEOUT,WATCH_MODEL,PROTECT_META,DRIFT_WINDOW,PREDICTION_LOG,PREDICTION_LOG_SAMPLE,PREDICTION_LOG_MAX_BYTES";
+// every variable the server reads (lib/serve/config.ts), as the serve task allows them
+const ENV_LIST = SERVE_ENV.join(",");
 
 const { values } = parseArgs({
   args: Deno.args,
