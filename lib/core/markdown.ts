@@ -37,10 +37,26 @@ const MARKUP = /[\\`*[\]#|!~$@{}]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu;
  * ```
  */
 export function mdText(text: string): string {
-  return text.replace(CONTROL, " ")
+  const inline = text.replace(CONTROL, " ")
     .replace(/[&<>]/g, (c) => c === "&" ? "&amp;" : c === "<" ? "&lt;" : "&gt;")
     .replace(MARKUP, "\\$&");
+  const start = LINE_START.find((pattern) => pattern.test(inline));
+  return start ? inline.replace(start, "$1\\$2") : inline;
 }
+
+/**
+ * What starts a block when it opens a line, as text at the start of a line
+ * or after a list item's `- ` does: a list marker (`- x`, `+ x`, `1. x`,
+ * `1) x`), a thematic break (`--`, `- -`, which a list item's own `- `
+ * completes) or a setext underline (`==`). Its marker character is escaped;
+ * text such as `-2` or `1.5` starts no block and stays as it is.
+ */
+const LINE_START = [
+  /^(\s*)([-+])(?=\s|$)/,
+  /^(\s*\d{1,9})([.)])(?=\s|$)/,
+  /^(\s*)(-)(?=[\s-]*$)/,
+  /^(\s*)(=)(?=[\s=]*$)/,
+];
 
 /**
  * `text` as an inline code span, shown exactly (control characters become

@@ -1,7 +1,8 @@
 import fc from "fast-check";
-import { assertEquals } from "../_testing/assert.ts";
+import { assert, assertEquals } from "../_testing/assert.ts";
 import {
   inlines,
+  lineKind,
   lineKinds,
   liveMarkup,
   oneLine,
@@ -30,6 +31,18 @@ Deno.test("mdText() escapes HTML and markup and flattens lines", () => {
     mdText("*a* _b_ `c` [d](e) ![f](g) ~~h~~ \\ &amp;"),
     "\\*a\\* \\_b\\_ \\`c\\` \\[d\\](e) \\!\\[f\\](g) \\~\\~h\\~\\~ \\\\ &amp;amp;",
   );
+  // what would open a block at the start of a line, or after a list item's "- "
+  assertEquals(
+    ["--", "- x", "+ x", " 1. x", "2) x", "- - -", "==", "-"].map(mdText),
+    ["\\--", "\\- x", "\\+ x", " 1\\. x", "2\\) x", "\\- - -", "\\==", "\\-"],
+  );
+  assertEquals(["-2", "1.5", "-x", "a -- b", "=x"].map(mdText), [
+    "-2",
+    "1.5",
+    "-x",
+    "a -- b",
+    "=x",
+  ]);
   // paths, times, words and numbers stay as they are
   const plain = "data/iris.csv 2026-01-01T00:00:00.000Z setosa -2 1.5 sepal_length_cm";
   assertEquals(mdText(plain), plain);
@@ -42,6 +55,9 @@ Deno.test("mdText() output reads back as the text, one line, with no markup of i
       assertEquals(readInline(md), oneLine(s));
       assertEquals(liveMarkup(md), "");
       assertEquals(/[\r\n]/.test(md), false);
+      // it opens no block: as a list item's text it stays that item's text
+      assertEquals(lineKind(`- ${md}`), "list item", md);
+      assert(["text", "blank"].includes(lineKind(md.trimStart())), md);
     }),
     { numRuns: 1000 },
   );
