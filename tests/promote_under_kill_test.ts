@@ -20,7 +20,7 @@ import { fuzzRuns } from "./_fuzz.ts";
 import { killNow, makeProject, type Project, taskFlags } from "./_project.ts";
 import { startServer } from "./_server.ts";
 
-const KILLS = fuzzRuns(16, 1, "KILL_RUNS");
+const KILLS = fuzzRuns(8, 1, "KILL_RUNS");
 /** What promotion leaves in models/ besides latest and runs: a link a kill stranded. */
 const STRANDED = /^\.latest\.[0-9a-f]{8}\.tmp$/;
 
