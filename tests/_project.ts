@@ -20,6 +20,7 @@ const COPIED = [
   "deno.lock",
   "data",
   "tests/_crash.ts",
+  "tests/_setup.ts",
 ];
 
 /** What a finished subprocess said. */
@@ -38,7 +39,7 @@ export interface Project extends AsyncDisposable {
   dir: string;
   /** Runs `deno <args>` inside it, feeding `stdin`, with extra `env`. */
   deno(args: string[], stdin?: string, env?: Record<string, string>): Promise<Output>;
-  /** Trains with `deno task train <args>`, then gates and promotes the run; throws if either fails. */
+  /** Trains as `deno task train <args>` would, then gates and promotes the run, in one process; throws if either fails. */
   trainAndPromote(args?: string[]): Promise<void>;
 }
 
@@ -47,9 +48,9 @@ export interface Project extends AsyncDisposable {
  * linked (or copied, with `copySources`).
  *
  * With `setup`, the copy also holds the `models/` that running those
- * commands (`deno <args>`, in turn, each exiting 0) leaves behind. They run
- * for real the first time a test module asks for that list, in a project of
- * their own; every project that asks again gets a copy of that result, so
+ * commands (`task -q train|evaluate …`, in turn, each exiting 0) leaves
+ * behind. They run for real, in one process (tests/_setup.ts), the first
+ * time a test module asks for that list, in a project of their own; every project that asks again gets a copy of that result, so
  * the tests of a file share one trained model rather than each training the
  * same one (each test still has its own directory to change as it likes).
  */
@@ -69,14 +70,7 @@ export async function makeProject(
   return {
     dir,
     deno,
-    async trainAndPromote(args = []) {
-      for (const step of promoted(args)) {
-        const out = await deno(step);
-        if (out.code !== 0) {
-          throw new Error(`deno ${step.join(" ")} exited ${out.code}: ${out.stderr}`);
-        }
-      }
-    },
+    trainAndPromote: (args = []) => runSetup(dir, promoted(args)),
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
 }
@@ -84,6 +78,19 @@ export async function makeProject(
 /** What `trainAndPromote(args)` runs: `deno task train <args>`, then `deno task evaluate`. */
 export function promoted(args: string[] = []): string[][] {
   return [["task", "-q", "train", ...args], ["task", "-q", "evaluate"]];
+}
+
+/**
+ * Runs setup commands (`task -q train|evaluate …`) in the project at `dir`,
+ * all in one `deno` process (tests/_setup.ts); throws with the failing
+ * command's error if one fails.
+ */
+async function runSetup(dir: string, commands: string[][]): Promise<void> {
+  const out = await runDeno(
+    ["run", "--allow-read", "--allow-write", "tests/_setup.ts", JSON.stringify(commands)],
+    { cwd: dir },
+  );
+  if (out.code !== 0) throw new Error(`setup exited ${out.code}: ${out.stderr}`);
 }
 
 /** Runs `deno` (the one on PATH, which --allow-run=deno names) with `args`. */
@@ -172,12 +179,7 @@ function setUp(setup: string[][]): Promise<string> {
   if (known) return known;
   const made = (async () => {
     await using project = await makeProject();
-    for (const args of setup) {
-      const out = await project.deno(args);
-      if (out.code !== 0) {
-        throw new Error(`deno ${args.join(" ")} exited ${out.code}: ${out.stderr}`);
-      }
-    }
+    await runSetup(project.dir, setup);
     const kept = await Deno.makeTempDir({ prefix: "mvd-setup-" });
     globalThis.addEventListener("unload", () => Deno.removeSync(kept, { recursive: true }));
     await copyModels(`${project.dir}/models`, `${kept}/models`);
