@@ -11,11 +11,6 @@ function trainArgs(out: string, seed = "42", iterations = "300"): string[] {
   return ["task", "-q", "train", "--out", out, "--seed", seed, "--iterations", iterations];
 }
 
-async function train(project: Project, out: string, seed = "42", iterations = "300") {
-  const run = await project.deno(trainArgs(out, seed, iterations));
-  assertEquals(run.code, 0, run.stderr);
-}
-
 /** A project serving models/latest (trained once, shared by the tests). */
 function withLatest(): Promise<Project> {
   return makeProject({ setup: [trainArgs("models/latest")] });
@@ -84,10 +79,10 @@ Deno.test("serve reloads a model.json renamed into its directory, failing no req
 });
 
 Deno.test("serve follows a models/latest symlink swapped to another run", async () => {
-  await using project = await makeProject();
+  await using project = await makeProject({
+    setup: [trainArgs("models/runs/a"), trainArgs("models/runs/b", "7", "120")],
+  });
   const models = `${project.dir}/models`;
-  await train(project, "models/runs/a");
-  await train(project, "models/runs/b", "7", "120");
   await Deno.symlink("runs/a", `${models}/latest`);
   await using server = await startServer(project.dir);
   const a = await version(server);
@@ -228,8 +223,7 @@ Deno.test("API_TOKEN guards predictions; MAX_BODY_BYTES and MAX_BATCH_ROWS give 
 });
 
 Deno.test("PROTECT_META puts /model, /metrics, /openapi.json and /docs behind API_TOKEN; probes stay open", async () => {
-  await using project = await makeProject();
-  await train(project, "models/latest");
+  await using project = await withLatest();
   const token = "live-token-0123456789abcdef";
   await using server = await startServer(project.dir, {
     env: { API_TOKEN: token, PROTECT_META: "true" },
