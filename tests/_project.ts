@@ -6,6 +6,8 @@
 import type { ModelFile } from "../lib/model/model.ts";
 import { writeRun } from "../lib/registry/runs.ts";
 import { describeError, exitCodeFor } from "../lib/core/errors.ts";
+import { gateOptions } from "../lib/gate/options.ts";
+import { type GateOutcome, runGate } from "../lib/gate/run.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const COPIED = [
@@ -223,4 +225,28 @@ export async function writeRunAt(
   const at = new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
   const dir = await writeRun({ ...file, createdAt: at }, { root: `${project.dir}/models` });
   return dir.slice(dir.lastIndexOf("/") + 1);
+}
+
+/**
+ * What `deno task evaluate --json <args>` does, run in this process on
+ * `project`'s registry, with `env` as MIN_ACCURACY and MIN_F1: the exit code,
+ * the printed outcome (`null` on an error) and what went to stderr. The
+ * test process's cwd is the repository root, so paths in `args` must be
+ * absolute. For setup and the repeats of a case: each gate behaviour keeps
+ * a real `deno task evaluate` check.
+ */
+export async function evaluateIn(
+  project: Project,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ code: number; json: GateOutcome | null; stderr: string }> {
+  try {
+    const parsed = gateOptions(args, (name) => env[name]);
+    if (parsed.help) throw new Error("evaluateIn prints no --help");
+    const outcome = await runGate({ ...parsed.options, root: `${project.dir}/models` });
+    const stderr = outcome.warnings.map((w) => `warning: ${w}\n`).join("");
+    return { code: outcome.passed ? 0 : 1, json: JSON.parse(JSON.stringify(outcome)), stderr };
+  } catch (err) {
+    return { code: exitCodeFor(err), json: null, stderr: `error: ${describeError(err)}\n` };
+  }
 }

@@ -1,6 +1,8 @@
 // The whole flow as a user runs it: train → evaluate → serve, through the tasks.
 import { assert, assertEquals, assertStringIncludes } from "../lib/_testing/assert.ts";
-import { makeProject } from "./_project.ts";
+import { TOY_CSV, trainOn } from "../lib/_testing/fixtures.ts";
+import { main as train } from "../train.ts";
+import { evaluateIn, makeProject, runMain, writeRunAt } from "./_project.ts";
 import { startServer } from "./_server.ts";
 
 Deno.test("train and evaluate work on iris with string labels", async () => {
@@ -26,15 +28,8 @@ Deno.test("train and evaluate work on iris with string labels", async () => {
   assertEquals(report.passed, true);
   assert(report.accuracy >= 0.8);
 
-  const strict = await project.deno([
-    "task",
-    "-q",
-    "evaluate",
-    "--min-accuracy",
-    "1.0",
-    "--min-f1",
-    "1.0",
-  ]);
+  // the thresholds' own subprocess checks are in registry_test.ts
+  const strict = await evaluateIn(project, ["--min-accuracy", "1.0", "--min-f1", "1.0"]);
   assertEquals(strict.code, metrics.accuracy === 1 ? 0 : 1);
 
   const predicted = await project.deno(
@@ -46,25 +41,30 @@ Deno.test("train and evaluate work on iris with string labels", async () => {
 
 Deno.test("train refuses bad usage and bad data with exit 2 and writes no model", async () => {
   await using project = await makeProject();
+  const missing = await project.deno(["task", "-q", "train", "--data", "nope.csv"]);
+  assertEquals(missing.code, 2);
+  assertEquals(missing.stderr, 'error: Cannot read CSV "nope.csv": file not found\n');
+  // the other cases in this process (its cwd is the checkout: paths are absolute)
+  const [toy, out] = [`${project.dir}/data/toy.csv`, `${project.dir}/models/runs/x`];
   const cases: Array<[string[], string]> = [
     [["--test-size", "1.5"], "Invalid --test-size"],
-    [["--data", "nope.csv"], 'Cannot read CSV "nope.csv": file not found'],
     [["--target", "zzz"], 'target column "zzz" is not in the header'],
     [["--frobnicate"], "Unknown option '--frobnicate'"],
   ];
   for (const [args, message] of cases) {
-    const out = await project.deno(["task", "-q", "train", ...args]);
-    assertEquals(out.code, 2, args.join(" "));
-    assertStringIncludes(out.stderr, message);
-    assertEquals(out.stderr.trim().split("\n").length, 1, out.stderr);
+    const run = await runMain(train, [...args, "--data", toy, "--out", out]);
+    assertEquals(run.code, 2, args.join(" "));
+    assertStringIncludes(run.stderr, message);
+    assertEquals(run.stderr.trim().split("\n").length, 1, run.stderr);
   }
   assertEquals([...Deno.readDirSync(`${project.dir}/models`)], []);
 });
 
 Deno.test("serve answers /predict, /healthz and /metrics on a real socket", async () => {
   await using project = await makeProject();
-  assertEquals((await project.deno(["task", "-q", "train"])).code, 0);
-  assertEquals((await project.deno(["task", "-q", "evaluate"])).code, 0);
+  // the model is trained and promoted in this process: serving is what is tested here
+  await writeRunAt(project, (await trainOn(TOY_CSV)).file, 0);
+  assertEquals((await evaluateIn(project)).code, 0);
   await using server = await startServer(project.dir);
   {
     const base = server.base;

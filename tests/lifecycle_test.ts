@@ -3,7 +3,8 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
 import { IRIS_CSV, TOY_CSV, trainOn } from "../lib/_testing/fixtures.ts";
 import { verifyRun } from "../lib/registry/seal.ts";
-import { makeProject, type Project, writeRunAt } from "./_project.ts";
+import { main as train } from "../train.ts";
+import { evaluateIn, makeProject, type Project, runMain, writeRunAt } from "./_project.ts";
 import { postJson, startServer } from "./_server.ts";
 
 const { file: TOY } = await trainOn(TOY_CSV);
@@ -11,6 +12,12 @@ const { file: IRIS } = await trainOn(IRIS_CSV);
 
 async function evaluate(project: Project, ...args: string[]) {
   return await project.deno(["task", "-q", "evaluate", ...args]);
+}
+
+/** A gate run only to get to a state: in this process (see evaluateIn). */
+async function promote(project: Project, ...args: string[]): Promise<void> {
+  const out = await evaluateIn(project, args);
+  assertEquals(out.code, 0, out.stderr);
 }
 
 async function runsOf(project: Project): Promise<string[]> {
@@ -30,7 +37,8 @@ Deno.test("a run is named after its data file or --name, and the name starts its
   assertMatch(id, /^toy-v2-\d{8}T\d{9}Z-[0-9a-f]{8}$/);
   const doc = JSON.parse(await Deno.readTextFile(`${project.dir}/models/runs/${id}/model.json`));
   assertEquals([doc.name, doc.runId], ["toy-v2", id]);
-  const bad = await project.deno(["task", "-q", "train", "--name", "Toy V2"]);
+  // refused on the flags alone, before any file is read: in this process
+  const bad = await runMain(train, ["--name", "Toy V2"]);
   assertEquals(bad.code, 2);
   assertStringIncludes(bad.stderr, "error: Invalid --name: expected 1 to 63 lower-case letters");
 });
@@ -39,7 +47,7 @@ Deno.test("the gate refuses to promote a model whose schema differs from latest'
   await using project = await makeProject();
   // the first promotion needs no override
   const toy = await writeRunAt(project, TOY, 0);
-  assertEquals((await evaluate(project)).code, 0);
+  await promote(project);
   assertEquals(await latest(project), `runs/${toy}`);
 
   const iris = await writeRunAt(project, IRIS, 1);
@@ -84,7 +92,7 @@ Deno.test("--keep counts runs of the promoted run's name and never deletes lates
 Deno.test("every evaluation is kept, and the one that promoted the run stays findable", async () => {
   await using project = await makeProject();
   const toy = await writeRunAt(project, TOY, 0);
-  assertEquals((await evaluate(project)).code, 0);
+  await promote(project);
   const dir = `${project.dir}/models/runs/${toy}`;
   const promotion = await Deno.readTextFile(`${dir}/promotion.json`);
   // score latest again, on other data: a new record, not an overwrite
@@ -137,9 +145,9 @@ Deno.test("promotions racing with --keep 1 take turns: latest always verifies, l
 Deno.test("infer.ts without --model refuses a sealed latest whose model.json was edited", async () => {
   await using project = await makeProject();
   await writeRunAt(project, TOY, 0);
-  assertEquals((await evaluate(project)).code, 0);
-  const before = await project.deno(["run", "infer.ts"], '{"f1":1,"f2":0}');
-  assertEquals([before.code, before.stdout], [0, "1\n"], before.stderr);
+  await promote(project);
+  // sound before the edit (infer.ts answering from it is infer_smoke_test's)
+  await verifyRun(`${project.dir}/models/latest`);
   const path = `${project.dir}/models/latest/model.json`;
   const doc = JSON.parse(await Deno.readTextFile(path));
   doc.estimator.classifiers[0].weights[0][1] += 5;
@@ -154,8 +162,9 @@ Deno.test("infer.ts without --model refuses a sealed latest whose model.json was
 
 Deno.test("a live server refuses an incompatible swap on disk, takes a compatible one, and a restart serves the new model", async () => {
   await using project = await makeProject();
+  // the promotions here are the server's input, made in this process
   await writeRunAt(project, TOY, 0);
-  assertEquals((await evaluate(project)).code, 0);
+  await promote(project);
   const server = await startServer(project.dir);
   try {
     const predict = async (row: unknown) => {
@@ -166,8 +175,7 @@ Deno.test("a live server refuses an incompatible swap on disk, takes a compatibl
 
     // a careless promotion on disk: another dataset's model behind latest
     const iris = await writeRunAt(project, IRIS, 1);
-    const promoted = await evaluate(project, "--allow-schema-change");
-    assertEquals(promoted.code, 0, promoted.stderr);
+    await promote(project, "--allow-schema-change");
     assertEquals(await latest(project), `runs/${iris}`);
     const refused = await server.waitFor((l) => l.msg === "model reload refused");
     assertEquals(refused.level, "warn");
@@ -181,8 +189,7 @@ Deno.test("a live server refuses an incompatible swap on disk, takes a compatibl
 
     // a compatible model (the toy schema, new weights) is taken as before
     const next = await writeRunAt(project, TOY, 2);
-    const back = await evaluate(project, "--model", next, "--promote", "--allow-schema-change");
-    assertEquals(back.code, 0, back.stderr);
+    await promote(project, "--model", next, "--promote", "--allow-schema-change");
     const loaded = await server.waitFor((l) => l.msg === "model loaded" && l.trigger === "watch");
     assertEquals((await predict({ f1: 1, f2: 0 })).status, 200);
     assert(loaded.name === "toy", JSON.stringify(loaded));
@@ -192,10 +199,7 @@ Deno.test("a live server refuses an incompatible swap on disk, takes a compatibl
 
   // a restart serves whatever latest is, whatever its schema
   const iris = await writeRunAt(project, IRIS, 3);
-  assertEquals(
-    (await evaluate(project, "--model", iris, "--promote", "--allow-schema-change")).code,
-    0,
-  );
+  await promote(project, "--model", iris, "--promote", "--allow-schema-change");
   await using restarted = await startServer(project.dir);
   const res = await postJson(`${restarted.base}/predict`, {
     sepal_length_cm: 5.1,

@@ -7,12 +7,32 @@ import {
   assertStringIncludes,
 } from "../lib/_testing/assert.ts";
 import { sha256File } from "../lib/data/hash.ts";
+import { TOY_CSV, trainOn } from "../lib/_testing/fixtures.ts";
+import { writeRun } from "../lib/registry/runs.ts";
 import { verifyRun } from "../lib/registry/seal.ts";
 import { fmt } from "../lib/core/markdown.ts";
-import { makeProject, type Project } from "./_project.ts";
+import { evaluateIn, makeProject, type Project, writeRunAt } from "./_project.ts";
 
 /** The toy data with every label flipped: a model trained on it is always wrong on toy.csv. */
 const FLIPPED = "f1,f2,label\n1,0,0\n0,1,1\n1,0,0\n0,1,1\n1,0,0\n0,1,1\n";
+
+// Runs a test only needs to exist are trained and written in this process,
+// and so are the gate runs that only get to a state (evaluateIn): each
+// behaviour below keeps its real `deno task` check.
+const { file: TOY } = await trainOn(TOY_CSV);
+
+/** Writes flipped.csv into `project` and a run trained on it, `minute` past midnight; its id. */
+async function flippedRun(project: Project, minute: number): Promise<string> {
+  await Deno.writeTextFile(`${project.dir}/flipped.csv`, FLIPPED);
+  const { file } = await trainOn(`${project.dir}/flipped.csv`);
+  return await writeRunAt(project, file, minute);
+}
+
+/** Gates and promotes in this process; fails the test unless it passes. */
+async function promote(project: Project, ...args: string[]): Promise<void> {
+  const out = await evaluateIn(project, args);
+  assertEquals(out.code, 0, out.stderr);
+}
 
 async function train(project: Project, ...args: string[]): Promise<string> {
   const out = await project.deno(["task", "-q", "train", ...args]);
@@ -33,8 +53,8 @@ async function evaluate(project: Project, ...args: string[]) {
 
 Deno.test("two promotions in a row switch latest and keep the earlier run intact", async () => {
   await using project = await makeProject();
-  const first = await train(project);
-  assertEquals((await evaluate(project)).code, 0);
+  const first = await writeRunAt(project, TOY, 0);
+  await promote(project);
   assertEquals(await latest(project), `runs/${first}`);
   const firstModel = await Deno.readFile(`${project.dir}/models/runs/${first}/model.json`);
 
@@ -56,11 +76,10 @@ Deno.test("two promotions in a row switch latest and keep the earlier run intact
 
 Deno.test("a failing candidate leaves latest exactly as it was and exits 1", async () => {
   await using project = await makeProject();
-  const good = await train(project);
-  assertEquals((await evaluate(project)).code, 0);
+  const good = await writeRunAt(project, TOY, 0);
+  await promote(project);
   const before = await Deno.readFile(`${project.dir}/models/latest/model.json`);
-  await Deno.writeTextFile(`${project.dir}/flipped.csv`, FLIPPED);
-  const bad = await train(project, "--data", "flipped.csv");
+  const bad = await flippedRun(project, 1);
 
   const gate = await evaluate(project, "--data", "data/toy.csv");
   assertEquals(gate.code, 1);
@@ -81,8 +100,9 @@ Deno.test("a failing candidate leaves latest exactly as it was and exits 1", asy
   assertEquals([record.passed, record.accuracy], [false, gate.json.accuracy]);
 
   // scoring the served run on bad data changes nothing, and keeps the record that promoted it
-  const rescored = await evaluate(project, "--model", "latest", "--data", "flipped.csv");
-  assertEquals([rescored.code, rescored.json.promoted], [1, false]);
+  const flipped = `${project.dir}/flipped.csv`;
+  const rescored = await evaluateIn(project, ["--model", "latest", "--data", flipped]);
+  assertEquals([rescored.code, rescored.json?.promoted], [1, false]);
   assertEquals(await latest(project), `runs/${good}`);
   const promotion = JSON.parse(
     await Deno.readTextFile(`${project.dir}/models/runs/${good}/promotion.json`),
@@ -97,11 +117,8 @@ Deno.test("a failing candidate leaves latest exactly as it was and exits 1", asy
     `Promoted to \`models/latest\` by the evaluation of ${promotion.evaluatedAt}`,
   );
 
-  // thresholds from the environment hold too
-  const strict = await project.deno(["task", "-q", "evaluate", "--model", good], undefined, {
-    MIN_ACCURACY: "1",
-    MIN_F1: "1",
-  });
+  // thresholds from the environment hold too (the task's --allow-env: the real one below)
+  const strict = await evaluateIn(project, ["--model", good], { MIN_ACCURACY: "1", MIN_F1: "1" });
   assertEquals(strict.code, 0, strict.stderr);
   const impossible = await project.deno(
     ["task", "-q", "evaluate", "--model", bad, "--data", "data/toy.csv"],
@@ -116,15 +133,20 @@ Deno.test("a failing candidate leaves latest exactly as it was and exits 1", asy
 
 Deno.test("--max-regression fails a candidate worse than latest on the same data", async () => {
   await using project = await makeProject();
-  const good = await train(project);
-  assertEquals((await evaluate(project)).code, 0);
-  await Deno.writeTextFile(`${project.dir}/flipped.csv`, FLIPPED);
-  const bad = await train(project, "--data", "flipped.csv");
-  const args = ["--min-accuracy", "0", "--min-f1", "0", "--data", "data/toy.csv"];
+  const good = await writeRunAt(project, TOY, 0);
+  await promote(project);
+  const bad = await flippedRun(project, 1);
+  const zero = ["--min-accuracy", "0", "--min-f1", "0", "--data"];
+  const args = [...zero, "data/toy.csv"];
 
-  const lenient = await evaluate(project, "--model", bad, ...args);
+  const lenient = await evaluateIn(project, [
+    "--model",
+    bad,
+    ...zero,
+    `${project.dir}/data/toy.csv`,
+  ]);
   assertEquals(lenient.code, 0, "without the rule, zero thresholds pass anything");
-  assertEquals(lenient.json.promoted, false, "--model alone never promotes");
+  assertEquals(lenient.json?.promoted, false, "--model alone never promotes");
 
   const gate = await evaluate(
     project,
@@ -139,16 +161,16 @@ Deno.test("--max-regression fails a candidate worse than latest on the same data
   assertEquals(gate.json.baseline, { runId: good, accuracy: 1, f1: 1 });
   assertEquals(
     gate.json.failures[0],
-    `accuracy ${lenient.json.accuracy.toFixed(4)} regressed from 1.0000 (latest) by more than 0.1`,
+    `accuracy ${lenient.json?.accuracy.toFixed(4)} regressed from 1.0000 (latest) by more than 0.1`,
   );
   assertEquals(await latest(project), `runs/${good}`);
 });
 
 Deno.test("--model takes a run id, latest or a directory, and --promote promotes it", async () => {
   await using project = await makeProject();
-  const first = await train(project);
-  const second = await train(project, "--seed", "7");
-  assertEquals((await evaluate(project)).json.runId, second);
+  const first = await writeRunAt(project, TOY, 0);
+  const second = await writeRunAt(project, TOY, 1);
+  assertEquals((await evaluateIn(project)).json?.runId, second);
   const byId = await evaluate(project, "--model", first);
   assertEquals([byId.code, byId.json.runId, byId.json.promoted], [0, first, false]);
   assertEquals(await latest(project), `runs/${second}`);
@@ -157,8 +179,8 @@ Deno.test("--model takes a run id, latest or a directory, and --promote promotes
     '{"f1":0,"f2":1}',
   );
   assertEquals([byRun.code, byRun.stdout], [0, "0\n"], byRun.stderr);
-  const byLatest = await evaluate(project, "--model", "latest");
-  assertEquals(byLatest.json.runId, second);
+  const byLatest = await evaluateIn(project, ["--model", "latest"]);
+  assertEquals(byLatest.json?.runId, second);
   const byDir = await evaluate(project, "--model", `models/runs/${first}/`, "--promote");
   assertEquals(byDir.json.promoted, true);
   assertEquals(await latest(project), `runs/${first}`);
@@ -182,25 +204,24 @@ Deno.test("--model takes a run id, latest or a directory, and --promote promotes
     `warning: Cannot write reports to "models/runs/${first}": write permission denied (grant it with --allow-write)\n`,
   );
 
-  // --out writes exactly that directory, given the permission; the gate reads only the registry
-  const out = await project.deno([
-    "run",
-    "--allow-read",
-    "--allow-write",
-    "train.ts",
-    "--out",
-    "elsewhere",
-  ]);
-  assertEquals(out.code, 0, out.stderr);
+  // a sealed run outside models/ (train --out writing one there is lifecycle_test's):
+  // the gate reads only the registry
+  await writeRun(TOY, { out: `${project.dir}/elsewhere` });
   await verifyRun(`${project.dir}/elsewhere`);
-  for (const path of ["elsewhere", "models/runs/../../elsewhere"]) {
-    const outside = await evaluate(project, "--model", path, "--promote");
-    assertEquals(outside.code, 2, outside.stderr);
-    assertEquals(
-      outside.stderr,
-      `error: Cannot use model "${path}": it lies outside models/ (symlinks and .. resolved): models are read only from the registry\n`,
-    );
-  }
+  const outside = await evaluate(project, "--model", "elsewhere", "--promote");
+  assertEquals(outside.code, 2, outside.stderr);
+  assertEquals(
+    outside.stderr,
+    `error: Cannot use model "elsewhere": it lies outside models/ (symlinks and .. resolved): models are read only from the registry\n`,
+  );
+  // the same through .., in this process (so the paths are absolute)
+  const [root, path] = [`${project.dir}/models`, `${project.dir}/models/runs/../../elsewhere`];
+  const dotted = await evaluateIn(project, ["--model", path, "--promote"]);
+  assertEquals(dotted.code, 2, dotted.stderr);
+  assertEquals(
+    dotted.stderr,
+    `error: Cannot use model "${path}": it lies outside ${root}/ (symlinks and .. resolved): models are read only from the registry\n`,
+  );
   assertEquals(await latest(project), `runs/${first}`);
 });
 
@@ -212,25 +233,32 @@ Deno.test("evaluate refuses bad usage and input with one line and exit 2", async
     none.stderr,
     'error: Cannot evaluate: no runs in "models/runs" (train one first: deno task train)\n',
   );
-  await train(project);
-  const cases: Array<[string[], Record<string, string>, string]> = [
+  await writeRunAt(project, TOY, 0);
+  // the environment through the task's --allow-env, for real
+  const env = await project.deno(["task", "-q", "evaluate"], undefined, { MIN_F1: "lots" });
+  assertEquals(env.code, 2, env.stderr);
+  assertEquals(
+    env.stderr,
+    'error: Invalid MIN_F1: expected a number, got "lots" (got "lots")\n',
+  );
+  // the other cases in this process, on the project's registry (missing.csv, taken from
+  // the checkout, is missing there too)
+  const root = `${project.dir}/models`;
+  const cases: Array<[string[], string]> = [
     [
       ["--max-regression", "0.1"],
-      {},
       "error: Invalid --max-regression: it needs --data, so both models are scored on the same rows (see --help)\n",
     ],
-    [[], { MIN_F1: "lots" }, 'error: Invalid MIN_F1: expected a number, got "lots" (got "lots")\n'],
     [
       ["--min-accuracy", "2"],
-      {},
       "error: Invalid --min-accuracy: Too big: expected number to be <=1 (see --help)\n",
     ],
-    [["--model", "nope"], {}, 'error: Unknown run "nope": no such run in models/runs;'],
-    [["--data", "missing.csv"], {}, 'error: Cannot read CSV "missing.csv": file not found'],
-    [["--keep", "0"], {}, "error: Invalid --keep: "],
+    [["--model", "nope"], `error: Unknown run "nope": no such run in ${root}/runs;`],
+    [["--data", "missing.csv"], 'error: Cannot read CSV "missing.csv": file not found'],
+    [["--keep", "0"], "error: Invalid --keep: "],
   ];
-  for (const [args, env, message] of cases) {
-    const out = await project.deno(["task", "-q", "evaluate", ...args], undefined, env);
+  for (const [args, message] of cases) {
+    const out = await evaluateIn(project, args);
     assertEquals(out.code, 2, `${args.join(" ")}: ${out.stderr}`);
     assertStringIncludes(out.stderr, message);
     assertEquals(out.stderr.trim().split("\n").length, 1, out.stderr);

@@ -2,8 +2,20 @@
 // name filter, JSON, comparisons, errors, and read-only permissions.
 import { assert, assertAlmostEquals, assertEquals, assertMatch } from "../lib/_testing/assert.ts";
 import { IRIS_CSV, TOY_CSV, trainOn } from "../lib/_testing/fixtures.ts";
+import { compareRuns, loadRunDetail } from "../lib/registry/comparison.ts";
+import { runHistory } from "../lib/registry/history.ts";
+import { comparisonText, runsTable } from "../lib/registry/listing.ts";
 import { writeRun } from "../lib/registry/runs.ts";
-import { makeProject, type Output, type Project, taskFlags, writeRunAt } from "./_project.ts";
+import { main } from "../runs.ts";
+import {
+  evaluateIn,
+  makeProject,
+  type Output,
+  type Project,
+  runMain,
+  taskFlags,
+  writeRunAt,
+} from "./_project.ts";
 
 const { file: TOY } = await trainOn(TOY_CSV);
 const { file: IRIS } = await trainOn(IRIS_CSV);
@@ -13,7 +25,28 @@ function runs(project: Project, ...args: string[]): Promise<Output> {
 }
 
 async function evaluate(project: Project, ...args: string[]): Promise<number> {
-  return (await project.deno(["task", "-q", "evaluate", ...args])).code;
+  return (await evaluateIn(project, args)).code;
+}
+
+// The repeats below call what runs.ts calls, in this process: its cwd is the
+// checkout, so they name the project's registry as `root`; each flag keeps
+// one real `deno task runs` check.
+
+/** The runs of `project`'s registry, as `deno task runs --json [--name NAME]` prints them. */
+async function history(project: Project, name?: string) {
+  return await runHistory({ name, root: `${project.dir}/models` });
+}
+
+/** What `deno task runs [--name NAME]` prints for `project`'s registry. */
+async function table(project: Project, name?: string): Promise<string> {
+  return `${runsTable(await history(project, name), { name })}\n`;
+}
+
+/** `deno task runs --compare A B`'s text, for `project`'s registry. */
+async function comparison(project: Project, a: string, b: string): Promise<string> {
+  const root = `${project.dir}/models`;
+  const [detailA, detailB] = [await loadRunDetail(a, { root }), await loadRunDetail(b, { root })];
+  return `${comparisonText(compareRuns(detailA, detailB))}\n`;
 }
 
 /** The run ids of a printed table, top to bottom. */
@@ -88,13 +121,9 @@ Deno.test("deno task runs lists, filters, prints JSON and compares the registry'
     const toy = await runs(project, "--name", "toy");
     assertEquals(toy.code, 0, toy.stderr);
     assertEquals(tableIds(toy.stdout), [tampered, toy1, toy0]);
-    const legacy = await runs(project, "--name", "mvd-logistic-regression");
-    assertEquals(tableIds(legacy.stdout), [old]);
-    const none = await runs(project, "--name", "penguins");
-    assertEquals([none.code, none.stdout.split("\n")[1]], [
-      0,
-      'no runs named "penguins" (list every run: deno task runs)',
-    ]);
+    assertEquals(tableIds(await table(project, "mvd-logistic-regression")), [old]);
+    const none = await table(project, "penguins");
+    assertEquals(none.split("\n")[1], 'no runs named "penguins" (list every run: deno task runs)');
   });
 
   await t.step("--json prints an array of every run's facts", async () => {
@@ -124,7 +153,7 @@ Deno.test("deno task runs lists, filters, prints JSON and compares the registry'
     ]);
     assertEquals(list[0].accuracy, null);
     assertMatch(list[0].problem, /does not match its checksum/);
-    const named = JSON.parse((await runs(project, "--json", "--name", "iris")).stdout);
+    const named = await history(project, "iris");
     assertEquals(named.map((r: { id: string; latest: boolean }) => [r.id, r.latest]), [[
       iris,
       false,
@@ -172,10 +201,10 @@ Deno.test("deno task runs lists, filters, prints JSON and compares the registry'
         "  B: never promoted",
       ]);
 
-      const same = await runs(project, "--compare", toy0, toy1);
-      assert(same.stdout.includes("\nschema: same (target, classes and features)\n"), same.stdout);
+      const same = await comparison(project, toy0, toy1);
+      assert(same.includes("\nschema: same (target, classes and features)\n"), same);
       assertEquals(
-        same.stdout.split("\n").find((l) => l.startsWith("accuracy")),
+        same.split("\n").find((l) => l.startsWith("accuracy")),
         `accuracy  ${TOY.metrics.accuracy.toFixed(4)}  ${TOY.metrics.accuracy.toFixed(4)}  +0.0000`,
       );
     },
@@ -226,8 +255,12 @@ Deno.test("deno task runs lists, filters, prints JSON and compares the registry'
         "error: Invalid --name: lists runs, not with --compare (see --help)\n",
       ],
     ];
-    for (const [args, stderr] of cases) {
-      const out = await runs(project, ...args);
+    const [first, ...rest] = cases;
+    const out = await runs(project, ...first![0]);
+    assertEquals([out.code, out.stdout, out.stderr], [2, "", first![1]]);
+    // the rest fail on the flags alone, before the registry is read: in this process
+    for (const [args, stderr] of rest) {
+      const out = await runMain(main, args);
       assertEquals([out.code, out.stdout, out.stderr], [2, "", stderr], args.join(" "));
     }
   });
@@ -241,7 +274,7 @@ Deno.test("deno task runs with no runs prints an empty table and the hint, exit 
     out.stdout,
     "   id  name  created (UTC)  data  rows  target  accuracy  f1  gate\nno runs yet: deno task train\n",
   );
-  assertEquals([(await runs(project, "--json")).stdout], ["[]\n"]);
+  assertEquals(await history(project), []);
 });
 
 Deno.test("the runs task may only read models/", async () => {
