@@ -6,6 +6,8 @@
 import type { ModelFile } from "../lib/model/model.ts";
 import { writeRun } from "../lib/registry/runs.ts";
 import { describeError, exitCodeFor } from "../lib/core/errors.ts";
+import { gateOptions } from "../lib/gate/options.ts";
+import { runGate } from "../lib/gate/run.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const COPIED = [
@@ -114,11 +116,18 @@ export async function runDeno(
  * Runs an entry's `main(args)` in this process and ends it as the entry's
  * `fail` would: the exit code and what it printed, as a subprocess's. Far
  * cheaper than a `deno` process for the many bad-input cases; each entry
- * keeps a subprocess test of its real exit.
+ * keeps a subprocess test of its real exit. A `main` that returns its exit
+ * code (evaluate, drift) gives that code. An entry imported from a project's
+ * copy loads that copy's `lib/` (a link Deno does not resolve): pass its
+ * errors module as `errors`, so its error classes are known.
  */
 export async function runMain(
-  main: (args: string[]) => Promise<void>,
+  main: (args: string[]) => Promise<void | number>,
   args: string[],
+  errors: Pick<typeof import("../lib/core/errors.ts"), "describeError" | "exitCodeFor"> = {
+    describeError,
+    exitCodeFor,
+  },
 ): Promise<Output> {
   const stdout: string[] = [];
   const stderr: string[] = [];
@@ -127,10 +136,10 @@ export async function runMain(
   console.error = (...parts: unknown[]) => void stderr.push(`${parts.join(" ")}\n`);
   let code = 0;
   try {
-    await main(args);
+    code = (await main(args)) ?? 0;
   } catch (err) {
-    console.error(`error: ${describeError(err)}`);
-    code = exitCodeFor(err);
+    console.error(`error: ${errors.describeError(err)}`);
+    code = errors.exitCodeFor(err);
   } finally {
     console.log = log;
     console.error = error;
@@ -221,4 +230,16 @@ export async function writeRunAt(
   const at = new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
   const dir = await writeRun({ ...file, createdAt: at }, { root: `${project.dir}/models` });
   return dir.slice(dir.lastIndexOf("/") + 1);
+}
+
+/**
+ * Gates the newest run of `project` and promotes it, in this process, as
+ * `deno task evaluate` with no flags does; throws if it fails the gate. For
+ * tests that need a promoted model rather than test the evaluate task.
+ */
+export async function promoteNewest(project: Project): Promise<void> {
+  const parsed = gateOptions([], () => undefined);
+  if (parsed.help) throw new Error("no flags asked for help");
+  const outcome = await runGate({ ...parsed.options, root: `${project.dir}/models` });
+  if (!outcome.promoted) throw new Error(`the gate refused: ${outcome.failures.join("; ")}`);
 }
