@@ -11,12 +11,12 @@ import { TOY_CSV, trainOn } from "../lib/_testing/fixtures.ts";
 import type { Model } from "../lib/model/model.ts";
 import { loadModel } from "../lib/registry/artifacts.ts";
 import {
+  inferIn,
   makeProject,
   type Output,
   type Project,
   promoteNewest,
   runDeno,
-  runMain,
   writeRunAt,
 } from "./_project.ts";
 import { fuzzParams, isBatch, leakIn, parsed, rawBodies, validRows } from "./_fuzz.ts";
@@ -63,18 +63,11 @@ function checkAnswer(model: Model, text: string, out: Output): void {
 Deno.test("infer's main answers any stdin with the right labels or one error line and exit 2", async () => {
   const { project, model } = await promotedProject();
   await using _ = project;
-  const { main }: typeof import("../infer.ts") = await import(`${project.dir}/infer.ts`);
-  const errors: typeof import("../lib/core/errors.ts") = await import(
-    `${project.dir}/lib/core/errors.ts`
-  );
+  const infer = await inferIn(project);
   await fc.assert(
     fc.asyncProperty(rawBodies(model.file.features), async (body) => {
       const text = decode(body);
-      checkAnswer(
-        model,
-        text,
-        await runMain((a) => main(a, () => Promise.resolve(text)), [], errors),
-      );
+      checkAnswer(model, text, await infer(text));
     }),
     fuzzParams(100, 10),
   );
