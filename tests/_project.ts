@@ -123,11 +123,18 @@ export async function runDeno(
  * Runs an entry's `main(args)` in this process and ends it as the entry's
  * `fail` would: the exit code and what it printed, as a subprocess's. Far
  * cheaper than a `deno` process for the many bad-input cases; each entry
- * keeps a subprocess test of its real exit.
+ * keeps a subprocess test of its real exit. A `main` that returns its exit
+ * code (evaluate, drift) gives that code. An entry imported from a project's
+ * copy loads that copy's `lib/` (a link Deno does not resolve): pass its
+ * errors module as `errors`, so its error classes are known.
  */
 export async function runMain(
-  main: (args: string[]) => Promise<void>,
+  main: (args: string[]) => Promise<void | number>,
   args: string[],
+  errors: Pick<typeof import("../lib/core/errors.ts"), "describeError" | "exitCodeFor"> = {
+    describeError,
+    exitCodeFor,
+  },
 ): Promise<Output> {
   const stdout: string[] = [];
   const stderr: string[] = [];
@@ -136,10 +143,10 @@ export async function runMain(
   console.error = (...parts: unknown[]) => void stderr.push(`${parts.join(" ")}\n`);
   let code = 0;
   try {
-    await main(args);
+    code = (await main(args)) ?? 0;
   } catch (err) {
-    console.error(`error: ${describeError(err)}`);
-    code = exitCodeFor(err);
+    console.error(`error: ${errors.describeError(err)}`);
+    code = errors.exitCodeFor(err);
   } finally {
     console.log = log;
     console.error = error;
@@ -249,4 +256,32 @@ export async function evaluateIn(
   } catch (err) {
     return { code: exitCodeFor(err), json: null, stderr: `error: ${describeError(err)}\n` };
   }
+}
+
+/**
+ * Gates the newest run of `project` and promotes it, in this process, as
+ * `deno task evaluate` with no flags does; throws if it fails the gate. For
+ * tests that need a promoted model rather than test the evaluate task.
+ */
+export async function promoteNewest(project: Project): Promise<void> {
+  const out = await evaluateIn(project);
+  if (!out.json?.promoted) {
+    throw new Error(`the gate refused: ${out.json?.failures.join("; ") ?? out.stderr}`);
+  }
+}
+
+/**
+ * infer.ts's `main`, imported from `project`'s copy so that its default model
+ * is that project's `models/latest`, as for `deno run infer.ts` there: runs
+ * it on `input` in this process, as {@link runMain} does. Each project's
+ * first call loads its copy's modules (~0.1 s).
+ */
+export async function inferIn(
+  project: Project,
+): Promise<(input: string, args?: string[]) => Promise<Output>> {
+  const { main }: typeof import("../infer.ts") = await import(`${project.dir}/infer.ts`);
+  const errors: typeof import("../lib/core/errors.ts") = await import(
+    `${project.dir}/lib/core/errors.ts`
+  );
+  return (input, args = []) => runMain((a) => main(a, () => Promise.resolve(input)), args, errors);
 }

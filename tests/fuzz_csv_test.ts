@@ -1,15 +1,19 @@
 // Generated CSVs through the public readers (readDataset → trainModel) and a
-// few through train.ts and evaluate.ts: each gives a model that predicts its
-// training rows, or one InputError line naming the line — never a crash, a
-// raw parser or zod message, or a model file.
+// few through train.ts and evaluate.ts (the first of each as a process): each
+// gives a model that predicts its training rows, or one InputError line
+// naming the line — never a crash, a raw parser or zod message, or a model
+// file.
 import fc from "fast-check";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
-import { trainOn } from "../lib/_testing/fixtures.ts";
+import { TOY_CSV, trainOn } from "../lib/_testing/fixtures.ts";
 import { delimiter, isoDate } from "../lib/_testing/arbitraries.ts";
 import { InputError } from "../lib/core/errors.ts";
 import { isMissing, naMarkers } from "../lib/data/dialect.ts";
 import { modelToJson, parseModel } from "../lib/model/model.ts";
-import { makeProject } from "./_project.ts";
+import { gateOptions } from "../lib/gate/options.ts";
+import { runGate } from "../lib/gate/run.ts";
+import { main as train } from "../train.ts";
+import { makeProject, runMain, writeRunAt } from "./_project.ts";
 import { fuzzParams } from "./_fuzz.ts";
 
 /**
@@ -338,6 +342,8 @@ Deno.test("arbitrary CSV bytes give a loadable model or one InputError line", as
 
 Deno.test("train.ts and evaluate.ts --data refuse bad CSVs with exit 2, one line, and no model.json", async () => {
   await using project = await makeProject();
+  // a short directory: messages cut a path at 40 characters
+  const dir = await Deno.makeTempDir();
   const bad: Array<[string, string]> = [
     ["ragged.csv", "x,y,label\n1,2,a\n3,b\n5,6,a\n"],
     ["huge.csv", "x,y,label\n1,2,a\n1e309,4,b\n5,6,a\n"],
@@ -345,20 +351,16 @@ Deno.test("train.ts and evaluate.ts --data refuse bad CSVs with exit 2, one line
     ["header.csv", "x,y,label\r\n"],
     ["dup.csv", "x,x,label\n1,2,a\n3,4,b\n"],
   ];
-  for (const [name, text] of bad) await Deno.writeTextFile(`${project.dir}/data/${name}`, text);
-  for (const [name] of bad) {
-    const out = await project.deno([
-      "task",
-      "-q",
-      "train",
-      "--data",
-      `data/${name}`,
-      "--out",
-      "models/fuzz",
-    ]);
+  for (const [name, text] of bad) await Deno.writeTextFile(`${dir}/${name}`, text);
+  // the first file through each task's process, the others through its main in this process
+  for (const [i, [name]] of bad.entries()) {
+    const args = ["--data", `${dir}/${name}`, "--out", `${project.dir}/models/fuzz`];
+    const out = i === 0
+      ? await project.deno(["task", "-q", "train", ...args])
+      : await runMain(train, args);
     assertEquals(out.code, 2, `${name}: ${out.stderr}`);
     assertMatch(out.stderr, /^error: Cannot [^\n]+\n$/);
-    assertStringIncludes(out.stderr, `data/${name}`);
+    assertStringIncludes(out.stderr, `${dir}/${name}`);
     assertEquals(out.stdout, "");
   }
   const written = await Deno.stat(`${project.dir}/models/fuzz/model.json`).then(
@@ -368,13 +370,22 @@ Deno.test("train.ts and evaluate.ts --data refuse bad CSVs with exit 2, one line
   assertEquals(written, false, "a refused CSV left a model.json behind");
 
   // evaluate --data needs a model to score with
-  const trained = await project.deno(["task", "-q", "train"]);
-  assertEquals(trained.code, 0, trained.stderr);
-  for (const [name] of bad) {
-    const out = await project.deno(["task", "-q", "evaluate", "--data", `data/${name}`]);
+  await writeRunAt(project, (await trainOn(TOY_CSV)).file, 0);
+  // evaluate.ts's main, with the project's registry as its root
+  const evaluate = (args: string[]) => {
+    const parsed = gateOptions(args, () => undefined);
+    if (parsed.help) throw new Error("no flags asked for help");
+    return runGate({ ...parsed.options, root: `${project.dir}/models` });
+  };
+  for (const [i, [name]] of bad.entries()) {
+    const args = ["--data", `${dir}/${name}`];
+    const out = i === 0
+      ? await project.deno(["task", "-q", "evaluate", ...args])
+      : await runMain(async (a) => void await evaluate(a), args);
     assertEquals(out.code, 2, `${name}: ${out.stderr}`);
     assertMatch(out.stderr, /^error: Cannot [^\n]+\n$/);
   }
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("train.ts accepts a BOM, CRLF, quoted CSV with huge values and the model loads", async () => {
@@ -385,14 +396,12 @@ Deno.test("train.ts accepts a BOM, CRLF, quoted CSV with huge values and the mod
     rows.push(`${(k * 100 + (i % 10)) * 1e300},"line one\nline ""two""",${k ? "yes" : "no"}`);
   }
   await Deno.writeTextFile(`${project.dir}/data/odd.csv`, rows.join("\r\n") + "\r\n");
-  const out = await project.deno([
-    "task",
-    "-q",
-    "train",
+  // train.ts's main in this process; the model it wrote is read by infer.ts as a process
+  const out = await runMain(train, [
     "--data",
-    "data/odd.csv",
+    `${project.dir}/data/odd.csv`,
     "--out",
-    "models/odd",
+    `${project.dir}/models/odd`,
     // note is constant, left out unless named
     "--features",
     "x,note",

@@ -1,10 +1,21 @@
 // The drift task on files, and a live server with drift and the prediction
-// log on: one trained iris project shared by the tests of this file.
+// log on: each test with its own iris project, trained in process.
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../lib/_testing/assert.ts";
-import { makeProject, promoted } from "./_project.ts";
+import { IRIS_CSV, trainOn } from "../lib/_testing/fixtures.ts";
+import { main as drift } from "../drift.ts";
+import { makeProject, promoteNewest, runMain, writeRunAt } from "./_project.ts";
 import { postJson, startServer } from "./_server.ts";
 
-const SETUP = promoted(["--data", "data/iris.csv", "--target", "label"]);
+// `deno task train --data data/iris.csv --target label`, in process
+const { file: IRIS } = await trainOn(IRIS_CSV, { target: "label" });
+
+/** A project whose `models/latest` is the iris model, gated and promoted in this process. */
+async function irisProject() {
+  const project = await makeProject();
+  await writeRunAt(project, IRIS, 0);
+  await promoteNewest(project);
+  return project;
+}
 const TOKEN = "live-token-0123456789abcdef";
 
 /** iris.csv with `sepal_length_cm` moved by `by`. */
@@ -19,7 +30,7 @@ async function shiftedIris(dir: string, by: number): Promise<string> {
 }
 
 Deno.test("drift prints a PSI per feature; --fail-above exits 1 on a shifted file, 2 on a bad one", async () => {
-  await using project = await makeProject({ setup: SETUP });
+  await using project = await irisProject();
   const small = await project.deno(["task", "-q", "drift", "--data", "data/iris.csv"]);
   assertEquals(small.code, 2);
   assertStringIncludes(small.stderr, "150 rows, fewer than --min-rows 300");
@@ -65,7 +76,8 @@ Deno.test("drift prints a PSI per feature; --fail-above exits 1 on a shifted fil
     bad.stderr,
     'error: Cannot read "bad.csv": line 3, column 2 ("sepal_width_cm"): expected number, got "x"\n',
   );
-  const usage = await project.deno(["task", "-q", "drift"]);
+  // a repeat of a bad input (the process's exit 2 is seen above): main in this process
+  const usage = await runMain(drift, []);
   assertEquals(usage.code, 2);
   assertEquals(
     usage.stderr,
@@ -74,7 +86,7 @@ Deno.test("drift prints a PSI per feature; --fail-above exits 1 on a shifted fil
 });
 
 Deno.test("a live server exports drift metrics and logs predictions to logs/, without the token", async () => {
-  await using project = await makeProject({ setup: SETUP });
+  await using project = await irisProject();
   const server = await startServer(project.dir, {
     env: { PREDICTION_LOG: "logs/predictions.jsonl", API_TOKEN: TOKEN, DRIFT_WINDOW: "50" },
   });
@@ -111,7 +123,7 @@ Deno.test("a live server exports drift metrics and logs predictions to logs/, wi
 });
 
 Deno.test("serve refuses a prediction log outside the folder its task may write", async () => {
-  await using project = await makeProject({ setup: SETUP });
+  await using project = await irisProject();
   const out = await project.deno(
     ["task", "-q", "serve", "--port", "0"],
     undefined,

@@ -2,20 +2,29 @@
 // and no write access unless the user grants it for --out's folder.
 import { assert, assertEquals } from "../lib/_testing/assert.ts";
 import { Registry } from "prom-client";
-import { LBFGS, messyModel, TOY_CSV } from "../lib/_testing/fixtures.ts";
+import { LBFGS, messyModel, TOY_CSV, trainOn } from "../lib/_testing/fixtures.ts";
 import { readDataset } from "../lib/data/dataset.ts";
 import { createApp } from "../lib/http/app.ts";
 import { ModelHolder, serveModel } from "../lib/http/holder.ts";
 import { Model } from "../lib/model/model.ts";
+import { promoteRun } from "../lib/registry/promote.ts";
 import { trainModel } from "../lib/model/training.ts";
-import { makeProject, taskFlags, writeRunAt } from "./_project.ts";
+import { inferIn, makeProject, promoteNewest, taskFlags, writeRunAt } from "./_project.ts";
 
-const TRAINED = [["task", "-q", "train"], ["task", "-q", "evaluate"]];
+const { file: TOY } = await trainOn(TOY_CSV);
+
+/** A project whose `models/latest` is the toy model, trained and promoted in this process. */
+async function trainedProject() {
+  const project = await makeProject();
+  await writeRunAt(project, TOY, 0);
+  await promoteNewest(project);
+  return project;
+}
 
 Deno.test("predict scores to stdout read-only, and writes --out whole only where granted", async () => {
   // the task reads; writing --out needs a grant for its folder (Deno asks on a terminal)
   assertEquals(await taskFlags("predict"), ["--allow-read"]);
-  await using project = await makeProject({ setup: TRAINED });
+  await using project = await trainedProject();
   const dir = project.dir;
   await Deno.writeTextFile(`${dir}/rows.csv`, "key,f1,f2\nk1,1,0\nk2,0,1\n");
 
@@ -69,9 +78,10 @@ Deno.test("predict scores to stdout read-only, and writes --out whole only where
 });
 
 Deno.test("infer.ts --proba prints labels with probabilities and --explain adds explanations; the default stays labels", async () => {
-  await using project = await makeProject({ setup: TRAINED });
+  await using project = await trainedProject();
   const rows = '[{"f1":1,"f2":0},{"f1":0,"f2":1}]';
-  assertEquals((await project.deno(["run", "infer.ts"], rows)).stdout, "[1,0]\n");
+  // the default through infer.ts's main in this process; each flag through the process
+  assertEquals((await (await inferIn(project))(rows)).stdout, "[1,0]\n");
   const proba = await project.deno(["run", "infer.ts", "--proba"], '{"f1":1,"f2":0}');
   assertEquals(proba.code, 0, proba.stderr);
   const one = JSON.parse(proba.stdout);
@@ -122,10 +132,10 @@ Deno.test("a thresholded model gives the same labels from POST /predict, infer.t
 
   await using project = await makeProject();
   const run = await writeRunAt(project, file, 0);
-  const infer = await project.deno(
-    ["run", "--allow-read", "infer.ts", "--model", run],
-    JSON.stringify(rows),
-  );
+  // latest, for infer.ts's main in this process; predict runs as a process
+  const root = `${project.dir}/models`;
+  await promoteRun(`${root}/runs/${run}`, { root, keep: 1 });
+  const infer = await (await inferIn(project))(JSON.stringify(rows));
   assertEquals(infer.code, 0, infer.stderr);
   assertEquals(JSON.parse(infer.stdout), labels);
   await Deno.writeTextFile(

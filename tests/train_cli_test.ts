@@ -142,10 +142,10 @@ Deno.test("train with --test-size 0 trains on every row and says its scores are 
 
 Deno.test("train --solver gd still runs the library's own gradient descent", async () => {
   await using project = await makeProject();
-  const out = await project.deno([
-    "task",
-    "-q",
-    "train",
+  // what it writes is the point, not the process (seen above): main in this process
+  const out = await runMain(main, [
+    "--data",
+    `${project.dir}/data/toy.csv`,
     "--solver",
     "gd",
     "--iterations",
@@ -153,7 +153,7 @@ Deno.test("train --solver gd still runs the library's own gradient descent", asy
     "--learning-rate",
     "0.01",
     "--out",
-    "models/t",
+    `${project.dir}/models/t`,
   ]);
   assertEquals(out.code, 0, out.stderr);
   const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/t/model.json`));
@@ -173,14 +173,12 @@ Deno.test("train one-hot encodes string columns and imputes empty cells, and inf
     );
   }
   await Deno.writeTextFile(`${project.dir}/mixed.csv`, lines.join("\n") + "\n");
-  const out = await project.deno([
-    "task",
-    "-q",
-    "train",
+  // train.ts's main in this process; infer.ts reads what it wrote as a process
+  const out = await runMain(main, [
     "--data",
-    "mixed.csv",
+    `${project.dir}/mixed.csv`,
     "--out",
-    "models/t",
+    `${project.dir}/models/t`,
   ]);
   assertEquals(out.code, 0, out.stderr);
   const model = JSON.parse(await Deno.readTextFile(`${project.dir}/models/t/model.json`));
@@ -237,7 +235,14 @@ Deno.test("train reads a real-world ';' table: roles on stderr, choices refused 
     bad.stderr,
     'error: Cannot use "real.csv": --features names "Sex", which is not in the header (closest: "sex")\n',
   );
-  const cut = await train("--threshold", "1");
+  // the second bad choice through main in this process
+  const cut = await runMain(main, [
+    "--data",
+    `${project.dir}/real.csv`,
+    "--quiet",
+    "--threshold",
+    "1",
+  ]);
   assertEquals(cut.code, 2);
   assertStringIncludes(cut.stderr, "Invalid --threshold");
   const out = await train("--na", ".", "--class-weight", "balanced", "--threshold", "auto");
