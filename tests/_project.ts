@@ -285,3 +285,32 @@ export async function inferIn(
   );
   return (input, args = []) => runMain((a) => main(a, () => Promise.resolve(input)), args, errors);
 }
+
+/**
+ * Resolves `true` as soon as `ready()` holds, checked at once and again on
+ * every change inotify reports in `dir` (no polling loop eating a core the
+ * process under test needs), or `false` once `stop` settles first.
+ */
+export async function watchUntil(
+  dir: string,
+  ready: () => Promise<boolean>,
+  stop: Promise<unknown>,
+): Promise<boolean> {
+  const watcher = Deno.watchFs(dir, { recursive: false });
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    watcher.close();
+  };
+  stop.finally(close);
+  try {
+    if (await ready()) return true;
+    for await (const _ of watcher) {
+      if (await ready()) return true;
+    }
+    return false;
+  } finally {
+    close();
+  }
+}

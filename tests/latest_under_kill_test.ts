@@ -14,7 +14,7 @@ import type { Model } from "../lib/model/model.ts";
 import { MODEL_FILE } from "../lib/registry/layout.ts";
 import { promote } from "../lib/registry/promote.ts";
 import { verifyRun } from "../lib/registry/seal.ts";
-import { killNow, makeProject, taskFlags } from "./_project.ts";
+import { killNow, makeProject, taskFlags, watchUntil } from "./_project.ts";
 import { fuzzRuns } from "./_fuzz.ts";
 
 const KILLS = fuzzRuns(10, 1, "KILL_RUNS");
@@ -26,16 +26,13 @@ function stable(model: Model): unknown {
   return rest;
 }
 
-/** Resolves once a hidden (partial) entry appears in `dir`. */
-async function writing(dir: string): Promise<void> {
-  while (true) {
-    try {
-      for await (const entry of Deno.readDir(dir)) if (entry.name.startsWith(".")) return;
-    } catch {
-      // not created yet
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
+/** Resolves once a hidden (partial) entry appears in `dir`, or `stop` settles. */
+async function writing(dir: string, stop: Promise<unknown>): Promise<void> {
+  const hidden = async () => {
+    for await (const entry of Deno.readDir(dir)) if (entry.name.startsWith(".")) return true;
+    return false;
+  };
+  await watchUntil(dir, hidden, stop);
 }
 
 Deno.test(`SIGKILL during train.ts never disturbs models/latest (${KILLS} kills)`, async () => {
@@ -87,7 +84,7 @@ Deno.test(`SIGKILL during train.ts never disturbs models/latest (${KILLS} kills)
     } else {
       const extra = Math.random() * 20;
       when = `${extra.toFixed(1)} ms after its partial run appeared`;
-      await Promise.race([child.status, writing(`${models}/runs`)]);
+      await writing(`${models}/runs`, child.status);
       await new Promise((r) => setTimeout(r, extra));
     }
     const status = await killNow(child);

@@ -17,7 +17,7 @@ import { verifyRun } from "../lib/registry/seal.ts";
 import { LOCK_FILE } from "../lib/registry/lock.ts";
 import { promoteRun } from "../lib/registry/promote.ts";
 import { fuzzRuns } from "./_fuzz.ts";
-import { killNow, makeProject, type Project, taskFlags } from "./_project.ts";
+import { killNow, makeProject, type Project, taskFlags, watchUntil } from "./_project.ts";
 import { startServer } from "./_server.ts";
 
 const KILLS = fuzzRuns(8, 1, "KILL_RUNS");
@@ -28,21 +28,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves with the time (ms after `t0`) at which latest stops pointing at `from`, or a temporary link shows. */
 async function switching(models: string, from: string, t0: number, stop: Promise<unknown>) {
-  let over = false;
-  stop.then(() => (over = true));
-  while (!over) {
+  const switched = async () => {
     try {
-      if (await Deno.readLink(`${models}/latest`) !== from) return performance.now() - t0;
-      for await (const e of Deno.readDir(models)) {
-        if (STRANDED.test(e.name)) return performance.now() - t0;
-      }
+      if (await Deno.readLink(`${models}/latest`) !== from) return true;
+      for await (const e of Deno.readDir(models)) if (STRANDED.test(e.name)) return true;
+      return false;
     } catch {
       // latest missing: what a non-atomic promotion would show; the checks below catch it
-      return performance.now() - t0;
+      return true;
     }
-    await sleep(0);
-  }
-  return null;
+  };
+  return await watchUntil(models, switched, stop) ? performance.now() - t0 : null;
 }
 
 /** A project with two different runs trained on iris (seeds 7 and 3), neither promoted. */
