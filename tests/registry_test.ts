@@ -279,7 +279,7 @@ Deno.test("the report and the card hold the run's real figures", async () => {
     "--solver",
     "gd",
     "--iterations",
-    "2000",
+    "200",
     "--learning-rate",
     "0.01",
   );
@@ -322,7 +322,7 @@ Deno.test("the report and the card hold the run's real figures", async () => {
   assertStringIncludes(card, `\`data/iris.csv\` (SHA-256 \`${sha}\`), 150 rows`);
   assertStringIncludes(
     card,
-    "deno task train --data data/iris.csv --target label --seed 42 --test-size 0.2 --solver gd --iterations 2000 --learning-rate 0.01",
+    "deno task train --data data/iris.csv --target label --seed 42 --test-size 0.2 --solver gd --iterations 200 --learning-rate 0.01",
   );
   for (
     const section of [
