@@ -64,7 +64,10 @@ export async function makeProject(
   // the sources are only read: a link saves copying a hundred files a
   // project; a build context (tests/container_test.ts) needs them as files
   if (options.copySources) await copy(`${ROOT}lib`, `${dir}/lib`);
-  else await Deno.symlink(`${ROOT}lib`, `${dir}/lib`);
+  else {
+    await Deno.symlink(`${ROOT}lib`, `${dir}/lib`);
+    await importLibFromRoot(`${dir}/deno.json`);
+  }
   if (options.setup) await copyModels(await setUp(options.setup), `${dir}/models`);
   await Deno.mkdir(`${dir}/models`, { recursive: true });
   const deno = (args: string[], stdin?: string, env?: Record<string, string>) =>
@@ -75,6 +78,19 @@ export async function makeProject(
     trainAndPromote: (args = []) => runSetup(dir, promoted(args)),
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
+}
+
+/**
+ * Maps the project's `./lib/` imports to the checkout's own `lib/` (the
+ * files the link leads to), so that every project's processes load the
+ * same module URLs: Deno keeps a link's path in a module's URL, and each
+ * new project would otherwise transpile and code-cache all of `lib/` again,
+ * for every program, in every test.
+ */
+async function importLibFromRoot(config: string): Promise<void> {
+  const json = JSON.parse(await Deno.readTextFile(config));
+  json.imports = { ...json.imports, "./lib/": `${ROOT}lib/` };
+  await Deno.writeTextFile(config, JSON.stringify(json, null, 2));
 }
 
 /** What `trainAndPromote(args)` runs: `deno task train <args>`, then `deno task evaluate`. */
