@@ -12,8 +12,8 @@ import { postJson, type Server, startServer } from "./_server.ts";
 const ROW = { f1: 1, f2: 0 };
 /** Load phase length; LOAD_MS=10000 (with --allow-env=LOAD_MS) for a longer run. */
 const LOAD_MS = Deno.permissions.querySync({ name: "env", variable: "LOAD_MS" }).state === "granted"
-  ? Number(Deno.env.get("LOAD_MS") ?? "1000")
-  : 1000;
+  ? Number(Deno.env.get("LOAD_MS") ?? "500")
+  : 500;
 
 /** A project with one run trained and promoted (trained once, shared by the tests). */
 function project(): Promise<Project> {

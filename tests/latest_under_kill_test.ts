@@ -17,7 +17,7 @@ import { verifyRun } from "../lib/registry/seal.ts";
 import { killNow, makeProject, taskFlags, watchUntil } from "./_project.ts";
 import { fuzzRuns } from "./_fuzz.ts";
 
-const KILLS = fuzzRuns(10, 1, "KILL_RUNS");
+const KILLS = fuzzRuns(6, 1, "KILL_RUNS");
 const TRAIN = ["--data", "data/iris.csv", "--seed", "3"];
 
 /** The model without the fields that change from run to run. */
