@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { z } from "zod";
 import { assert, assertEquals } from "../lib/_testing/assert.ts";
 import { dateParts, type Feature } from "../lib/model/features.ts";
-import { isoDate, notDate } from "../lib/_testing/arbitraries.ts";
+import { binaryChar, isoDate, notDate } from "../lib/_testing/arbitraries.ts";
 import { MAX_ISSUES } from "../lib/model/inputs.ts";
 import type { Model } from "../lib/model/model.ts";
 
@@ -92,10 +92,10 @@ export const anyJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.double(),
     fc.integer(),
     fc.constantFrom(1e308, -1e308, 5e-324, Number.MAX_SAFE_INTEGER + 2, -0),
-    fc.string({ unit: "binary" }),
+    fc.string({ unit: binaryChar }),
     fc.constantFrom("NaN", "Infinity", "-Infinity", "1e999", "", " ", "0x10", "1_000"),
     fc.array(tie("value"), { maxLength: 5 }),
-    fc.dictionary(fc.string({ unit: "binary", maxLength: 8 }), tie("value"), { maxKeys: 5 }),
+    fc.dictionary(fc.string({ unit: binaryChar, maxLength: 8 }), tie("value"), { maxKeys: 5 }),
   ),
 })).value;
 
@@ -124,7 +124,7 @@ export function rowLike(model: readonly Feature[]): fc.Arbitrary<unknown> {
   const features = model.map((f) => f.name);
   const key = fc.oneof(
     { weight: 4, arbitrary: fc.constantFrom(...features) },
-    fc.string({ unit: "binary", maxLength: 6 }),
+    fc.string({ unit: binaryChar, maxLength: 6 }),
     fc.constantFrom(
       "__proto__",
       "constructor",

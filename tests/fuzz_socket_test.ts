@@ -2,6 +2,7 @@
 // connections dropped mid-request against the real server (the serve task,
 // on 127.0.0.1). The server must stay up and answer normally afterwards.
 import fc from "fast-check";
+import { binaryChar } from "../lib/_testing/arbitraries.ts";
 import { assertEquals } from "../lib/_testing/assert.ts";
 import { makeProject } from "./_project.ts";
 import { fuzzParams } from "./_fuzz.ts";
@@ -11,7 +12,7 @@ const encoder = new TextEncoder();
 /** Raw bytes a broken or hostile client might send instead of HTTP. */
 const wire: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.uint8Array({ maxLength: 512 }),
-  fc.string({ unit: "binary", maxLength: 200 }).map((s) => encoder.encode(s)),
+  fc.string({ unit: binaryChar, maxLength: 200 }).map((s) => encoder.encode(s)),
   fc.constantFrom(
     "GET / HTTP/1.1\r\n\r\n",
     "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { binaryChar } from "../_testing/arbitraries.ts";
 import { assert, assertEquals } from "../_testing/assert.ts";
 import {
   inlines,
@@ -13,7 +14,7 @@ import { fmt, mdCode, mdCodeBlock, mdText } from "./markdown.ts";
 
 /** Random text, heavy in the characters Markdown and HTML care about. */
 const text = fc.oneof(
-  fc.string({ unit: "binary" }),
+  fc.string({ unit: binaryChar }),
   fc.string({ unit: fc.constantFrom(..."<>&|`*_[]()#!\\\n\r \t-+.=~$@{}:\"'", "a", "é") }),
 );
 
