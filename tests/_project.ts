@@ -52,9 +52,10 @@ export interface Project extends AsyncDisposable {
  * With `setup`, the copy also holds the `models/` that running those
  * commands (`task -q train|evaluate …`, in turn, each exiting 0) leaves
  * behind. They run for real, in one process (tests/_setup.ts), the first
- * time a test module asks for that list, in a project of their own; every project that asks again gets a copy of that result, so
- * the tests of a file share one trained model rather than each training the
- * same one (each test still has its own directory to change as it likes).
+ * time a test module asks for that list, in a project of their own; every
+ * project that asks again gets a copy of that result, so the tests of a
+ * file share one trained model rather than each training the same one (each
+ * test still has its own directory to change as it likes).
  */
 export async function makeProject(
   options: { setup?: string[][]; copySources?: boolean } = {},

@@ -8,7 +8,7 @@
  * Usage: deno run --allow-read --allow-write tests/_setup.ts '<JSON list of argument lists>'
  * @module
  */
-import { describeError, exitCodeFor } from "../lib/core/errors.ts";
+import { fail } from "../lib/core/errors.ts";
 import { main as train } from "../train.ts";
 import { main as evaluate } from "../evaluate.ts";
 
@@ -29,12 +29,13 @@ for (const command of JSON.parse(Deno.args[0] ?? "[]") as string[][]) {
     console.error(`error: not a setup command: ${command.join(" ")}`);
     Deno.exit(2);
   }
+  const failed = () => console.error(`setup command failed: deno ${command.join(" ")}`);
   const code = await run(args).catch((err) => {
-    console.error(`error: ${describeError(err)}`);
-    return exitCodeFor(err);
+    failed();
+    return fail(err);
   });
   if (code !== 0) {
-    console.error(`(in: deno ${command.join(" ")})`);
+    failed();
     Deno.exit(code);
   }
 }

@@ -10,10 +10,8 @@ import { delimiter, isoDate } from "../lib/_testing/arbitraries.ts";
 import { InputError } from "../lib/core/errors.ts";
 import { isMissing, naMarkers } from "../lib/data/dialect.ts";
 import { modelToJson, parseModel } from "../lib/model/model.ts";
-import { gateOptions } from "../lib/gate/options.ts";
-import { runGate } from "../lib/gate/run.ts";
 import { main as train } from "../train.ts";
-import { makeProject, runMain, writeRunAt } from "./_project.ts";
+import { evaluateIn, makeProject, runMain, writeRunAt } from "./_project.ts";
 import { fuzzParams } from "./_fuzz.ts";
 
 /**
@@ -371,17 +369,11 @@ Deno.test("train.ts and evaluate.ts --data refuse bad CSVs with exit 2, one line
 
   // evaluate --data needs a model to score with
   await writeRunAt(project, (await trainOn(TOY_CSV)).file, 0);
-  // evaluate.ts's main, with the project's registry as its root
-  const evaluate = (args: string[]) => {
-    const parsed = gateOptions(args, () => undefined);
-    if (parsed.help) throw new Error("no flags asked for help");
-    return runGate({ ...parsed.options, root: `${project.dir}/models` });
-  };
   for (const [i, [name]] of bad.entries()) {
     const args = ["--data", `${dir}/${name}`];
     const out = i === 0
       ? await project.deno(["task", "-q", "evaluate", ...args])
-      : await runMain(async (a) => void await evaluate(a), args);
+      : await evaluateIn(project, args);
     assertEquals(out.code, 2, `${name}: ${out.stderr}`);
     assertMatch(out.stderr, /^error: Cannot [^\n]+\n$/);
   }
